@@ -1,0 +1,191 @@
+"""The owner's ballot through the API: status, casting, refusals, throttling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from elections.models import Ballot, Election, Stage
+from elections.services import voters_of_user
+
+CHOICES = {"matters": {"M1": "yes"}, "races": {"R1": ["C1", "C2"]}}
+
+
+def url(election) -> str:
+    return f"/api/v1/elections/{election.pk}/ballot/"
+
+
+def my_voter(election, user):
+    return voters_of_user(election=election, user=user)[0]
+
+
+@pytest.mark.django_db
+def test_it_casts_once_and_returns_the_receipt(as_user, voting_election, owners):
+    """A first cast is 201 with the receipt code; the ballot is stored with the choices."""
+    user = owners[0][0]
+    voter = my_voter(voting_election, user)
+    response = as_user(user).post(
+        url(voting_election), {"voter": voter.pk, "choices": CHOICES}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    ballot = Ballot.objects.get(voter=voter)
+    assert body["receipt"] == ballot.receipt
+    assert body["cast_as"] == "owner"
+    assert ballot.choices == {"matters": {"M1": "yes"}, "races": {"R1": ["C1", "C2"]}}
+    assert ballot.receipt in body["message"]
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_second_cast_with_409_saying_when_how_and_by_whom(as_user, voting_election, owners):
+    """The second cast is 409 already_voted, with the service's Chinese message (when, channel, who)."""
+    user = owners[0][0]
+    client = as_user(user)
+    first = client.post(url(voting_election), {"choices": CHOICES}, format="json")
+    assert first.status_code == 201
+    second = client.post(url(voting_election), {"choices": {"matters": {"M1": "no"}}}, format="json")
+    assert second.status_code == 409
+    error = second.json()["error"]
+    assert error["code"] == "already_voted"
+    cast_at = timezone.localtime(Ballot.objects.get().cast_at).strftime("%Y-%m-%d %H:%M")
+    assert error["message"] == f"这户已于 {cast_at} 通过网上投票，投票人：业主本人。"
+    assert Ballot.objects.filter(election=voting_election).count() == 1
+
+
+@pytest.mark.django_db
+def test_it_refuses_casting_outside_the_window(as_user, voting_election, owners):
+    """After the window closes the cast is 403 outside_window and nothing is stored."""
+    Election.objects.filter(pk=voting_election.pk).update(
+        voting_opens_at=timezone.now() - timedelta(days=8),
+        voting_closes_at=timezone.now() - timedelta(days=1),
+    )
+    response = as_user(owners[0][0]).post(url(voting_election), {"choices": CHOICES}, format="json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "outside_window"
+    assert response.json()["error"]["message"].startswith("投票已于")
+    assert not Ballot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_choices_that_do_not_fit_the_ballot(as_user, voting_election, owners):
+    """An unknown candidate is a 400 with the service's message; nothing is stored."""
+    response = as_user(owners[0][0]).post(
+        url(voting_election), {"choices": {"races": {"R1": ["C9"]}}}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "refused"
+    assert "C9" in response.json()["error"]["message"]
+    bad = as_user(owners[0][0]).post(
+        url(voting_election), {"choices": {"matters": {"M1": "maybe"}}}, format="json"
+    )
+    assert bad.status_code == 400
+    assert "choices.matters.M1" in bad.json()["error"]["fields"]
+    assert not Ballot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_shows_the_status_of_my_votes_and_never_the_choices(as_user, voting_election, owners):
+    """The status lists the user's voter: before voting can_cast; after, when, how, by whom and the receipt."""
+    user = owners[0][0]
+    client = as_user(user)
+    before = client.get(url(voting_election)).json()
+    assert before["voting_open"] is True
+    assert [v["voted"] for v in before["voters"]] == [False]
+    assert before["voters"][0]["can_cast"] is True
+    client.post(url(voting_election), {"choices": CHOICES}, format="json")
+    after = client.get(url(voting_election))
+    assert after.status_code == 200
+    row = after.json()["voters"][0]
+    assert row["voted"] is True and row["channel"] == "online" and row["cast_as"] == "owner"
+    assert row["receipt"] == Ballot.objects.get().receipt
+    assert row["can_cast"] is False and row["refusal"]
+    text = after.content.decode()
+    assert "C1" not in text and '"yes"' not in text and "matters" not in text
+
+
+@pytest.mark.django_db
+def test_it_hides_another_owners_vote(as_user, voting_election, owners):
+    """An owner's status lists only their own voters; casting for another owner's voter is 404."""
+    mine, theirs = owners[0][0], owners[1][0]
+    their_voter = my_voter(voting_election, theirs)
+    status = as_user(mine).get(url(voting_election)).json()
+    assert their_voter.pk not in [v["voter"] for v in status["voters"]]
+    response = as_user(mine).post(
+        url(voting_election), {"voter": their_voter.pk, "choices": CHOICES}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert not Ballot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_answers_404_to_another_streets_staff_and_401_to_anonymous(
+    as_user, voting_election, outsider_staff
+):
+    """Another street's staff cannot reach the election (404); anonymous requests are 401."""
+    assert as_user(outsider_staff).get(url(voting_election)).status_code == 404
+    anonymous = as_user(None).post(url(voting_election), {"choices": CHOICES}, format="json")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"]["code"] == "not_authenticated"
+    assert anonymous.json()["error"]["message"] == "请先登录，或者附上您的 API 令牌。"
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_wrong_method(as_user, voting_election, owners):
+    """PUT on the ballot is 405 with the common error body."""
+    response = as_user(owners[0][0]).put(url(voting_election), {}, format="json")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.django_db
+def test_it_throttles_casting_with_a_chinese_message(as_user, voting_election, owners, settings):
+    """Past the per-user rate, casting is 429 with a Chinese message and Retry-After."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"ballot_user": "2/min"}}
+    client = as_user(owners[0][0])
+    codes = [
+        client.post(url(voting_election), {"choices": {"races": {"R1": ["C9"]}}}, format="json").status_code
+        for _ in range(3)
+    ]
+    assert codes == [400, 400, 429]
+    response = client.post(url(voting_election), {"choices": CHOICES}, format="json")
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+    assert "请求过于频繁" in response.json()["error"]["message"]
+    assert int(response["Retry-After"]) > 0
+    assert not Ballot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_throttles_casting_per_address_too(as_user, voting_election, owners, settings):
+    """Different users from one address share the per-address limit."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"ballot_ip": "1/min"}}
+    first = as_user(owners[0][0]).post(url(voting_election), {"choices": CHOICES}, format="json")
+    second = as_user(owners[1][0]).post(url(voting_election), {"choices": CHOICES}, format="json")
+    assert (first.status_code, second.status_code) == (201, 429)
+
+
+@pytest.mark.django_db
+def test_it_refuses_when_a_proxy_holds_the_vote(as_user, voting_election, owners):
+    """An owner who gave a proxy cannot cast (403 not_allowed); the proxy can, and sees the voter."""
+    from elections.voting import proxy_authorise
+
+    user = owners[0][0]
+    voter = my_voter(voting_election, user)
+    Election.objects.filter(pk=voting_election.pk).update(stage=Stage.VOTING)
+    proxy = proxy_authorise(
+        election=voting_election, voter=voter, user=user, proxy_mobile="13912345678", proxy_name="王五"
+    )
+    refused = as_user(user).post(url(voting_election), {"choices": CHOICES}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_allowed"
+    assert "王五" in refused.json()["error"]["message"]
+    status = as_user(proxy.proxy_user).get(url(voting_election)).json()
+    assert [(v["voter"], v["relation"]) for v in status["voters"]] == [(voter.pk, "proxy")]
+    cast = as_user(proxy.proxy_user).post(
+        url(voting_election), {"voter": voter.pk, "choices": CHOICES}, format="json"
+    )
+    assert cast.status_code == 201
+    assert cast.json()["cast_as"] == "proxy"

@@ -1,0 +1,108 @@
+"""Settings come from the environment with safe development defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+    }
+    base.update(env)
+    base["DJANGO_SETTINGS_MODULE"] = "yezhu.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60
+    )
+
+
+SHOW = (
+    "import django; from django.conf import settings; django.setup(); "
+    "print(settings.DATABASES['default']['ENGINE']); print(settings.CELERY_TASK_ALWAYS_EAGER); "
+    "print(settings.CACHES['default']['BACKEND']); print(settings.LANGUAGE_CODE, settings.TIME_ZONE, settings.USE_TZ)"
+)
+
+
+def test_it_falls_back_to_sqlite_eager_celery_and_local_cache():
+    result = run_python(SHOW)
+    assert result.returncode == 0, result.stderr
+    engine, eager, cache, locale = result.stdout.split("\n")[:4]
+    assert engine == "django.db.backends.sqlite3"
+    assert eager == "True"
+    assert cache.endswith("LocMemCache")
+    assert locale == "zh-hans Asia/Shanghai True"
+
+
+def test_it_uses_postgres_and_redis_when_given_urls():
+    result = run_python(
+        SHOW, DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/3"
+    )
+    assert result.returncode == 0, result.stderr
+    engine, eager, cache, _ = result.stdout.split("\n")[:4]
+    assert engine == "django.db.backends.postgresql"
+    assert eager == "False"
+    assert cache.endswith("RedisCache")
+
+
+def test_it_refuses_production_without_a_secret_key():
+    result = run_python(SHOW, DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_reads_the_secret_key_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s" * 60)
+    result = run_python(
+        "import django; from django.conf import settings; django.setup(); print(settings.SECRET_KEY)",
+        DEBUG="0",
+        SECRET_KEY_FILE=str(secret),
+        ALLOWED_HOSTS="example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "s" * 60
+
+
+def test_it_passes_the_deploy_check_in_production_mode():
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never does.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
+        ALLOWED_HOSTS="yezhu.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_compose_file_names_the_five_services():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert set(compose["services"]) == {"postgres", "redis", "web", "worker", "beat"}
+    assert compose["services"]["postgres"]["image"].startswith("postgres:16")
+    assert compose["services"]["redis"]["image"].startswith("redis:7")
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in compose["services"][name], name
+    assert {"pgdata", "redisdata"} <= set(compose["volumes"])
+
+
+def test_it_refuses_mobile_numbers_in_other_scripts():
+    """Arabic-Indic digits match \\d in Python; a mobile number must be ASCII digits only."""
+    from yezhu.accounts.phone import is_mobile, normalize_mobile
+
+    assert normalize_mobile("+86 138-0013-8000") == "13800138000"
+    assert normalize_mobile("１３８００１３８０００") == "13800138000"
+    assert not is_mobile("1٣٨٠٠١٣٨٠٠٠")
+    assert not is_mobile("12800138000")

@@ -1,0 +1,100 @@
+"""Role changes (授权变更) go into the audit log whichever way they are made: the admin, a
+command, the shell or a service. Roles are the only source of what staff may see, so every grant,
+change and removal of a RoleAssignment leaves a row with the acting user when there is a request.
+
+A signal is the exception to "nothing hidden in save() or signals" (CONVENTIONS.md) on purpose:
+role rows are edited through Django's admin, which calls no service of ours.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from grids.models import RoleAssignment
+from yezhu.audit.log import record
+
+_request: ContextVar = ContextVar("audit_request", default=None)
+
+
+@contextmanager
+def acting(request):
+    """Within this block, role changes are recorded with the request's user and address."""
+    token = _request.set(request)
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+class AuditRequestMixin:
+    """For ModelAdmins that edit roles (directly or inline): the audit row names who did it, from where."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        with acting(request):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        with acting(request):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):  # the bulk "delete selected" action
+        with acting(request):
+            return super().changelist_view(request, *args, **kwargs)
+
+
+def _scope(ra: RoleAssignment) -> dict:
+    return {
+        name: getattr(ra, f"{name}_id")
+        for name in ("district", "street", "community", "compound", "grid")
+        if getattr(ra, f"{name}_id")
+    }
+
+
+def _compound_id(ra: RoleAssignment) -> int | None:
+    if ra.compound_id:
+        return ra.compound_id
+    if ra.grid_id:
+        from grids.models import Grid
+
+        return Grid.objects.filter(pk=ra.grid_id).values_list("compound_id", flat=True).first()
+    return None
+
+
+def _summary(verb: str, ra: RoleAssignment) -> str:
+    where = ", ".join(f"{k} #{v}" for k, v in _scope(ra).items())
+    return f"{verb} role {ra.role} for user #{ra.user_id} ({where})"
+
+
+@receiver(post_save, sender=RoleAssignment, dispatch_uid="audit_role_saved")
+def audit_role_saved(sender, instance: RoleAssignment, created: bool, raw: bool = False, **kwargs):
+    if raw:  # loading a fixture
+        return
+    record(
+        "role.granted" if created else "role.changed",
+        obj=instance,
+        request=_request.get(),
+        compound_id=_compound_id(instance),
+        summary=_summary("granted" if created else "changed", instance),
+        data={"user": instance.user_id, "role": instance.role, "post": instance.post, **_scope(instance)},
+    )
+
+
+@receiver(post_delete, sender=RoleAssignment, dispatch_uid="audit_role_deleted")
+def audit_role_deleted(sender, instance: RoleAssignment, **kwargs):
+    record(
+        "role.revoked",
+        obj=None,
+        request=_request.get(),
+        compound_id=_compound_id(instance),
+        summary=_summary("revoked", instance),
+        data={
+            "user": instance.user_id,
+            "role": instance.role,
+            "role_assignment": instance.pk,
+            **_scope(instance),
+        },
+    )
