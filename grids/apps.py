@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GridsConfig(AppConfig):
+    name = "grids"
+    verbose_name = _("Compounds, roll and grids")
+
+    def ready(self):
+        from grids import signals  # noqa: F401
