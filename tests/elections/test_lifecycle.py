@@ -1,0 +1,594 @@
+"""Stage transitions of an election (elections/lifecycle.py): preconditions, audit, race safety,
+failure and restart. Dates are fixed in 2026 against the seeded holiday table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from django.utils import timezone
+
+from elections import lifecycle as lc
+from elections.calendar import seed_holidays
+from elections.models import Ballot, Candidate, Committee, CommitteeMember, Election, Nomination, Stage, Voter
+from elections.services import ElectionError, ballot_record
+from tests.factories import OwnerFactory, owner_user, unit_with_owners
+from yezhu.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
+    return timezone.make_aware(datetime(y, m, d, hh, mm))
+
+
+@pytest.fixture
+def holidays(db):
+    seed_holidays(years=[2026])
+
+
+@pytest.fixture
+def owners(compound):
+    """Three voters of 100, 90 and 80 m², each a signed-up owner: (user, unit) pairs."""
+    rows = []
+    for code, area in (("1-1-101", "100.00"), ("1-1-102", "90.00"), ("1-1-103", "80.00")):
+        user, _owner, unit = owner_user(compound, code, area)
+        rows.append((user, unit))
+    return rows
+
+
+def ready_for_notice(
+    compound, actor=None, *, kind=Election.Kind.REELECTION, seats=5, alternates=1
+) -> Election:
+    election = lc.election_create(compound=compound, title="第二届业主委员会换届选举", kind=kind, actor=actor)
+    lc.working_group_form(election=election, actor=actor, on=date(2026, 2, 2))
+    lc.working_group_member_add(
+        election=election,
+        actor=actor,
+        name="李书记",
+        affiliation="community_party",
+        role="leader",
+        party_member=True,
+    )
+    lc.working_group_publish(election=election, actor=actor, on=date(2026, 2, 5))
+    if kind == Election.Kind.MATTERS_ONLY:
+        lc.matter_save(election=election, actor=actor, title="续聘物业服务企业", item=4)
+    else:
+        lc.race_save(
+            election=election, actor=actor, title="业主委员会委员", seats=seats, alternates=alternates
+        )
+    return election
+
+
+def add_candidates(election: Election, n: int = 6) -> None:
+    race = election.races.get()
+    for i in range(1, n + 1):
+        Candidate.objects.create(
+            race=race, key=f"C{i}", name=f"候选人{i}", position=i, party_member=i % 2 == 1
+        )
+
+
+def to_candidate_notice(election: Election, actor=None, *, notice=date(2026, 3, 2)) -> Election:
+    lc.notice_publish(election=election, actor=actor, on=notice)
+    lc.nominations_open(election=election, actor=actor)
+    lc.vetting_start(election=election, actor=actor)
+    add_candidates(election)
+    lc.candidate_notice_publish(election=election, actor=actor, start=date(2026, 3, 5), end=date(2026, 3, 12))
+    return election
+
+
+def vote(election: Election, owners, ticks: list[list[str]]) -> None:
+    for (user, unit), keys in zip(owners, ticks, strict=False):
+        voter = Voter.objects.get(election=election, units=unit)
+        ballot_record(
+            election=election,
+            voter=voter,
+            user=user,
+            cast_as=Ballot.CastAs.OWNER,
+            channel=Ballot.Channel.ONLINE,
+            choices={"races": {"R1": keys}} if election.races.exists() else {"matters": {"M1": "yes"}},
+            now=election.voting_opens_at,
+        )
+
+
+ALL_VOTE = [["C1", "C2", "C3", "C4", "C5"], ["C1", "C2", "C3", "C4", "C6"], ["C1", "C2", "C3", "C5", "C6"]]
+
+
+def test_it_walks_an_election_through_every_stage_to_done(compound, owners, holidays, street_staff):
+    """From start to filing: roll frozen, ballots counted, committee registered, previous one ended."""
+    previous = lc.committee_register(
+        compound=compound, actor=street_staff, term_start=date(2021, 4, 1), term_end=date(2026, 3, 31)
+    )
+    election = ready_for_notice(compound, street_staff)
+    assert election.stage == Stage.WORKING_GROUP
+    to_candidate_notice(election, street_staff)
+    assert election.stage == Stage.CANDIDATE_NOTICE
+    lc.voting_schedule(
+        election=election, actor=street_staff, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18)
+    )
+    lc.voting_open(election=election, actor=street_staff, now=at(2026, 3, 28))
+    assert election.stage == Stage.VOTING
+    assert election.roll_frozen_at is not None and election.total_heads == 3
+    vote(election, owners, ALL_VOTE)
+
+    lc.voting_close(election=election, actor=street_staff, now=at(2026, 4, 5, 18))
+    assert election.stage == Stage.RESULT_NOTICE
+    assert election.decided_on == date(2026, 4, 5)
+    assert election.result["participation"]["quorum_met"] is True
+    assert election.result["races"]["R1"]["elected"] == ["C1", "C2", "C3", "C4", "C5"]
+    assert lc.result_problems(election) == []
+
+    lc.result_publish(election=election, actor=street_staff, on=date(2026, 4, 6))
+    assert election.objection_window_end == date(2026, 4, 13)
+    committee = lc.committee_from_result(election=election, actor=street_staff)
+    roles = list(committee.members.order_by("position").values_list("name", "role"))
+    assert roles[:5] == [(f"候选人{i}", "member") for i in range(1, 6)]
+    assert roles[5] == ("候选人6", CommitteeMember.Role.ALTERNATE)
+    previous.refresh_from_db()
+    assert previous.ended_on is None  # stays in office until the new committee is filed
+
+    lc.result_finalise(election=election, actor=street_staff, on=date(2026, 4, 14))
+    assert election.stage == Stage.FILING and election.result_final
+    lc.election_file(election=election, actor=street_staff, on=date(2026, 4, 20))
+    assert election.stage == Stage.DONE and election.filed_on == date(2026, 4, 20)
+    previous.refresh_from_db()
+    committee.refresh_from_db()
+    assert previous.ended_on == date(2026, 4, 20)
+    assert committee.filed_on == date(2026, 4, 20) and committee.ended_on is None
+
+    moves = list(
+        AuditEntry.objects.filter(election_id=election.pk, action="election.stage")
+        .order_by("id")
+        .values_list("data__from", "data__to")
+    )
+    assert moves == [
+        ("started", "working_group"),
+        ("working_group", "notice"),
+        ("notice", "nomination"),
+        ("nomination", "vetting"),
+        ("vetting", "candidate_notice"),
+        ("candidate_notice", "voting"),
+        ("voting", "counting"),
+        ("counting", "result_notice"),
+        ("result_notice", "filing"),
+        ("filing", "done"),
+    ]
+    assert (
+        AuditEntry.objects.filter(
+            election_id=election.pk, action="election.stage", actor=street_staff
+        ).count()
+        == 10
+    )
+
+
+def test_it_gives_the_committee_a_term_of_the_profiles_longest_years(compound, owners, holidays):
+    """Term starts on the day of the count and ends five years later (national profile)."""
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    vote(election, owners, ALL_VOTE)
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    committee = lc.committee_from_result(election=election)
+    assert (committee.term_start, committee.term_end) == (date(2026, 4, 5), date(2031, 4, 5))
+    assert lc.committee_status(committee) == "elected"
+    with pytest.raises(ElectionError):
+        lc.committee_from_result(election=election)
+
+
+def test_it_posts_a_failed_vote_then_restarts_and_succeeds(compound, owners, holidays):
+    """Quorum not met: the result is posted, staff mark it failed, a restart at nomination votes again."""
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    vote(election, owners[:1], ALL_VOTE[:1])
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    assert election.stage == Stage.RESULT_NOTICE
+    assert election.result["participation"]["quorum_met"] is False
+    problems = lc.result_problems(election)
+    assert problems and "2/3" in problems[0]
+    assert any("2/3" in b for b in lc.blockers(election))
+    lc.result_publish(election=election, on=date(2026, 4, 6))
+    with pytest.raises(ElectionError):
+        lc.result_finalise(election=election, on=date(2026, 4, 20))
+
+    lc.election_fail(election=election, reason="参与表决人数未达三分之二")
+    assert election.stage == Stage.FAILED and election.failed_reason == "参与表决人数未达三分之二"
+    new = lc.election_restart(election=election, at="nomination")
+    assert new.pk != election.pk
+    assert new.title == "第二届业主委员会换届选举（第2次）"
+    assert new.restart_count == 1 and new.rule_overrides["_restart_of"] == election.pk
+    assert new.stage == Stage.NOMINATION and new.notice_published_on == date(2026, 3, 2)
+    assert Candidate.objects.filter(race__election=new).count() == 6
+    assert new.voters.count() == 0 and new.chain_head == ""
+    election.refresh_from_db()
+    assert election.rule_overrides["_restarted_as"] == new.pk
+    assert election.ballot_count == 1  # the failed round's ballots stay where they were
+    with pytest.raises(ElectionError, match="已经重新启动"):
+        lc.election_restart(election=election, at="nomination")
+
+    lc.vetting_start(election=new)
+    lc.candidate_notice_publish(election=new, start=date(2026, 4, 20), end=date(2026, 4, 27))
+    lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18))
+    lc.voting_open(election=new, now=at(2026, 5, 20))
+    vote(new, owners, ALL_VOTE)
+    lc.voting_close(election=new, now=at(2026, 5, 30, 18))
+    assert new.result["participation"]["quorum_met"] is True
+    assert lc.result_problems(new) == []
+    assert len(new.result["races"]["R1"]["elected"]) == 5
+
+
+def test_it_restarts_at_the_notice_with_editable_matters_and_no_candidates(compound, holidays):
+    """A restart at the notice needs a new notice: stage working_group, races copied, no candidates."""
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.election_fail(election=election, reason="街道办决定：候选人公示期间发现违规")
+    new = lc.election_restart(election=election, at="notice")
+    assert new.stage == Stage.WORKING_GROUP and new.notice_published_on is None
+    assert new.races.get().seats == 5 and not Candidate.objects.filter(race__election=new).exists()
+    assert new.working_group.count() == 1
+    lc.race_save(election=new, race=new.races.get(), title="业主委员会委员", seats=7)  # editable again
+
+
+def test_it_reports_a_committee_not_constituted(compound, owners, holidays):
+    """Three of five seats filled is not 'at least five': the result says the committee is not constituted."""
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    vote(election, owners, [["C1", "C2", "C3"]] * 3)
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    problems = lc.result_problems(election)
+    assert len(problems) == 1 and "3" in problems[0] and "5" in problems[0]
+    with pytest.raises(ElectionError):
+        lc.committee_from_result(election=election)
+
+
+# ---------------------------------------------------------------------------------------------
+# Refused transitions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_it_refuses_the_notice_without_a_published_working_group(compound):
+    """No members, no published list: the notice is refused with what to do."""
+    election = lc.election_create(compound=compound, title="换届选举")
+    lc.working_group_form(election=election, on=date(2026, 2, 2))
+    with pytest.raises(ElectionError, match="筹备组（换届小组）成员"):
+        lc.notice_publish(election=election, on=date(2026, 3, 2))
+    assert Election.objects.get(pk=election.pk).stage == Stage.WORKING_GROUP
+
+
+def test_it_refuses_a_notice_with_nothing_to_vote_on(compound):
+    """A re-election without seats cannot publish its notice."""
+    election = lc.election_create(compound=compound, title="换届选举")
+    lc.working_group_form(election=election, on=date(2026, 2, 2))
+    lc.working_group_member_add(election=election, name="张三", affiliation="owner")
+    lc.working_group_publish(election=election, on=date(2026, 2, 3))
+    with pytest.raises(ElectionError, match="选举职位"):
+        lc.notice_publish(election=election, on=date(2026, 3, 2))
+
+
+def test_it_refuses_a_transition_from_the_wrong_stage(compound):
+    """Opening nominations on a just-created election names the stage."""
+    election = lc.election_create(compound=compound, title="换届选举")
+    with pytest.raises(ElectionError, match="启动"):
+        lc.nominations_open(election=election)
+
+
+def test_it_refuses_nominations_for_a_vote_on_matters_only(compound):
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    with pytest.raises(ElectionError, match="仅表决事项"):
+        lc.nominations_open(election=election)
+
+
+def test_it_refuses_the_candidate_notice_for_a_race_without_candidates(compound):
+    """Every race needs at least one approved candidate."""
+    election = ready_for_notice(compound)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.nominations_open(election=election)
+    lc.vetting_start(election=election)
+    with pytest.raises(ElectionError, match="业主委员会委员.*候选人"):
+        lc.candidate_notice_publish(election=election, start=date(2026, 3, 5))
+
+
+def test_it_refuses_to_open_voting_twelve_days_after_the_notice(compound, owners, holidays):
+    """15 full days are required between the notice and the opening; 12 are refused with the rule."""
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25))
+    with pytest.raises(ElectionError, match="公告于投票开始前12日发出，少于规定的15日"):
+        lc.voting_open(election=election, now=at(2026, 3, 15))
+    assert Election.objects.get(pk=election.pk).roll_frozen_at is None
+
+
+def test_it_opens_voting_when_the_rules_of_procedure_shorten_the_notice(compound, owners, holidays):
+    """An override with its article (议事规则) is what lets a shorter notice through."""
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25))
+    lc.election_update_settings(election=election, overrides={"notice_days": (10, "议事规则第十二条")})
+    assert election.rule_overrides["notice_days"]["reason"] == "议事规则第十二条"
+    lc.voting_open(election=election, now=at(2026, 3, 15))
+    assert election.stage == Stage.VOTING
+
+
+def test_it_refuses_to_open_voting_before_its_day(compound, owners, holidays):
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5))
+    with pytest.raises(ElectionError, match="2026-03-28"):
+        lc.voting_open(election=election, now=at(2026, 3, 27, 23, 59))
+
+
+def test_it_refuses_an_early_close_without_a_decision(compound, owners, holidays):
+    """Before the scheduled close a reason is required; with one, the window ends now."""
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    with pytest.raises(ElectionError, match="18:00"):
+        lc.voting_close(election=election, now=at(2026, 4, 1))
+    assert Election.objects.get(pk=election.pk).stage == Stage.VOTING
+    lc.voting_close(election=election, now=at(2026, 4, 1), reason="法院裁定中止")
+    assert election.stage == Stage.RESULT_NOTICE and election.voting_closes_at == at(2026, 4, 1)
+    entry = AuditEntry.objects.get(election_id=election.pk, action="election.stage", data__to="counting")
+    assert entry.data["reason"] == "法院裁定中止" and entry.data["early"] is True
+
+
+def test_it_closes_safely_twice_and_late(compound, owners, holidays):
+    """The task may run twice or late: the second call changes nothing."""
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_close(election=election, now=at(2026, 4, 7))
+    first = (election.result, election.decided_on)
+    lc.voting_close(election=election, now=at(2026, 4, 8))
+    assert (election.result, election.decided_on) == first
+    assert AuditEntry.objects.filter(election_id=election.pk, data__to="result_notice").count() == 1
+
+
+def test_it_finishes_a_count_left_in_counting(compound, owners, holidays):
+    """A crash after voting → counting leaves the stage; the next call counts and posts."""
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    Election.objects.filter(pk=election.pk).update(stage=Stage.COUNTING)
+    lc.voting_close(election=election, now=at(2026, 4, 6))
+    assert election.stage == Stage.RESULT_NOTICE and election.result is not None
+
+
+def test_it_refuses_to_finalise_inside_the_objection_window(compound, owners, holidays):
+    """The window ends at 24:00 on its last day; finalising on that day is refused."""
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    vote(election, owners, [[]] * 3)
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.result_publish(election=election, on=date(2026, 4, 6))
+    with pytest.raises(ElectionError, match="2026-04-13"):
+        lc.result_finalise(election=election, on=date(2026, 4, 13))
+    lc.result_finalise(election=election, on=date(2026, 4, 14))
+    lc.election_file(election=election, on=date(2026, 4, 15))  # matters only: no committee needed
+    assert election.stage == Stage.DONE
+
+
+def test_it_refuses_filing_before_the_committee_is_registered(compound, owners, holidays):
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    vote(election, owners, ALL_VOTE)
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.result_publish(election=election, on=date(2026, 4, 6))
+    lc.result_finalise(election=election, on=date(2026, 4, 14))
+    with pytest.raises(ElectionError, match="名册"):
+        lc.election_file(election=election, on=date(2026, 4, 20))
+
+
+def test_it_refuses_to_fail_without_a_reason_and_a_restart_of_an_open_election(compound):
+    election = ready_for_notice(compound)
+    with pytest.raises(ElectionError, match="原因"):
+        lc.election_fail(election=election, reason="  ")
+    with pytest.raises(ElectionError):
+        lc.election_restart(election=election, at="notice")
+
+
+def test_it_refuses_a_restart_at_nomination_of_an_election_never_noticed(compound):
+    election = ready_for_notice(compound)
+    lc.election_fail(election=election, reason="筹备组解散")
+    with pytest.raises(ElectionError, match="公告"):
+        lc.election_restart(election=election, at="nomination")
+
+
+def test_it_removes_an_unfiled_committee_when_the_election_fails(compound, owners, holidays):
+    """A committee registered from a result later overturned leaves the register; the audit keeps it."""
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    vote(election, owners, ALL_VOTE)
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.committee_from_result(election=election)
+    lc.election_fail(election=election, reason="区法院判决撤销选举结果")
+    assert not Committee.objects.filter(compound=compound).exists()
+    entry = AuditEntry.objects.get(election_id=election.pk, data__to="failed")
+    assert len(entry.data["removed_committee"]["members"]) == 6
+
+
+# ---------------------------------------------------------------------------------------------
+# Voting window, settings, race safety, matters
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "ok"),
+    [
+        (at(2026, 3, 2), at(2026, 3, 6), False),  # 4 days
+        (at(2026, 3, 2), at(2026, 3, 7), True),  # 5 days
+        (at(2026, 3, 2), at(2026, 5, 1), True),  # 60 days
+        # 61 days, yet allowed: day 60 (5-01) is May Day, so the period runs to 5-06 (民法典 第203条)
+        (at(2026, 3, 2), at(2026, 5, 2), True),
+        (at(2026, 3, 2), at(2026, 5, 7), False),
+    ],
+)
+def test_it_keeps_the_voting_window_within_five_to_sixty_days(compound, holidays, opens, closes, ok):
+    """杭州 第20条 as the national default: 5 to 60 days, the starting day not counted."""
+    election = lc.election_create(compound=compound, title="换届选举")
+    if ok:
+        lc.voting_schedule(election=election, opens_at=opens, closes_at=closes)
+        assert election.voting_closes_at == closes
+    else:
+        with pytest.raises(ElectionError, match="投票期"):
+            lc.voting_schedule(election=election, opens_at=opens, closes_at=closes)
+
+
+def test_it_refuses_a_window_that_closes_before_it_opens(compound):
+    election = lc.election_create(compound=compound, title="换届选举")
+    with pytest.raises(ElectionError):
+        lc.voting_schedule(election=election, opens_at=at(2026, 3, 7), closes_at=at(2026, 3, 2))
+
+
+def test_it_lets_one_of_two_racing_transitions_win(compound, monkeypatch):
+    """Two requests that both passed their checks: the conditional UPDATE lets exactly one move."""
+    election = ready_for_notice(compound)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    first = Election.objects.get(pk=election.pk)
+    second = Election.objects.get(pk=election.pk)
+    lc.nominations_open(election=first)
+    # The second request read the stage before the first committed: let its check pass.
+    monkeypatch.setattr(lc, "_p_nominations", lambda e: [])
+    monkeypatch.setattr(lc, "_fresh", lambda e: second)
+    with pytest.raises(ElectionError, match="刚刚"):
+        lc.nominations_open(election=second)
+    assert AuditEntry.objects.filter(election_id=election.pk, data__to="nomination").count() == 1
+
+
+def test_it_refuses_a_second_transition_on_a_stale_page(compound):
+    """The same button pressed twice: the second gets the stage it is now at."""
+    election = ready_for_notice(compound)
+    stale = Election.objects.get(pk=election.pk)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    with pytest.raises(ElectionError):
+        lc.notice_publish(election=stale, on=date(2026, 3, 3))
+    assert Election.objects.get(pk=election.pk).notice_published_on == date(2026, 3, 2)
+
+
+def test_it_records_overrides_with_reason_by_and_at(compound, street_staff):
+    election = lc.election_create(compound=compound, title="换届选举", actor=street_staff)
+    lc.election_update_settings(
+        election=election,
+        actor=street_staff,
+        quorum="3/4",
+        overrides={"objection_window_days": ("15", "议事规则第二十条")},
+    )
+    entry = election.rule_overrides["objection_window_days"]
+    assert entry["value"] == 15 and entry["reason"] == "议事规则第二十条"
+    assert entry["by"] == str(street_staff) and entry["at"]
+    assert (election.quorum_numerator, election.quorum_denominator) == (3, 4)
+    assert lc.effective_profile(election).objection_window_days.source == "议事规则: 议事规则第二十条"
+    with pytest.raises(ElectionError, match="议事规则"):
+        lc.election_update_settings(election=election, overrides={"notice_days": (20, "")})
+    lc.election_update_settings(election=election, overrides={"objection_window_days": None})
+    assert "objection_window_days" not in Election.objects.get(pk=election.pk).rule_overrides
+
+
+def test_it_refuses_settings_once_voting_has_opened(compound, owners, holidays):
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    with pytest.raises(ElectionError, match="投票开始后"):
+        lc.election_update_settings(election=election, quorum="1/2")
+
+
+def test_it_takes_the_streets_profile_for_a_new_election(compound):
+    street = compound.community.street
+    street.profile = "beijing"
+    street.save()
+    election = lc.election_create(compound=compound, title="换届选举")
+    assert election.profile == "beijing" and election.stage == Stage.STARTED
+
+
+def test_it_marks_items_six_to_eight_special_and_refuses_changes_after_the_notice(compound):
+    """The threshold follows the statutory item; after the notice the list is fixed (北京 35, 杭州 19)."""
+    election = ready_for_notice(compound)
+    fund = lc.matter_save(election=election, title="筹集维修资金", item=6)
+    fee = lc.matter_save(election=election, title="调整物业费", item=9)
+    assert (fund.category, fee.category) == ("special", "ordinary")
+    assert (fund.key, fee.key) == ("M1", "M2")
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    with pytest.raises(ElectionError, match="公告发布后不得更改表决事项"):
+        lc.matter_save(election=election, title="又一事项", item=9)
+    with pytest.raises(ElectionError, match="公告发布后不得更改表决事项"):
+        lc.matter_delete(matter=fee)
+    with pytest.raises(ElectionError, match="公告发布后不得更改表决事项"):
+        lc.race_save(election=election, race=election.races.get(), title="委员", seats=7)
+
+
+@pytest.mark.parametrize(
+    ("seats", "ok"), [(3, False), (4, False), (5, True), (6, False), (11, True), (13, False)]
+)
+def test_it_keeps_a_committee_at_five_to_eleven_odd(compound, seats, ok):
+    election = lc.election_create(compound=compound, title="换届选举")
+    if ok:
+        assert lc.race_save(election=election, title="委员", seats=seats).seats == seats
+    else:
+        with pytest.raises(ElectionError, match="5"):
+            lc.race_save(election=election, title="委员", seats=seats)
+
+
+def test_it_lets_a_small_hangzhou_compound_elect_three(compound):
+    """杭州: at most 100 households may elect three members."""
+    street = compound.community.street
+    street.profile = "hangzhou"
+    street.save()
+    unit_with_owners(compound, "1-1-101", "80.00", [OwnerFactory()])
+    election = lc.election_create(compound=compound, title="换届选举")
+    assert lc.race_save(election=election, title="委员", seats=3).seats == 3
+
+
+def test_it_lets_the_rules_of_procedure_allow_an_even_committee(compound):
+    election = lc.election_create(compound=compound, title="换届选举")
+    lc.election_update_settings(election=election, overrides={"committee_size_odd": ("no", "议事规则第八条")})
+    assert lc.race_save(election=election, title="委员", seats=6).seats == 6
+
+
+def test_it_copies_nominations_on_a_restart_at_nomination(compound, holidays):
+    """'Withdraws nothing': nominations and their candidates carry over, linked anew."""
+    election = ready_for_notice(compound)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.nominations_open(election=election)
+    nominee = OwnerFactory(name="王五")
+    race = election.races.get()
+    nomination = Nomination.objects.create(
+        election=election, race=race, nominee=nominee, source="self", status="approved"
+    )
+    Candidate.objects.create(race=race, key="C1", name="王五", owner=nominee, nomination=nomination)
+    lc.election_fail(election=election, reason="街道办决定重新组织")
+    new = lc.election_restart(election=election, at="nomination")
+    copy = Nomination.objects.get(election=new)
+    assert copy.status == "approved" and copy.race.election_id == new.pk
+    assert Candidate.objects.get(race__election=new).nomination_id == copy.pk
+
+
+def test_it_refuses_a_transition_by_an_anonymous_user(compound):
+    """Only the system (actor None) acts without a person; an anonymous user is refused."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from elections import lifecycle
+    from elections.models import Election, Stage
+    from elections.services import ElectionError
+
+    election = Election.objects.create(compound=compound, title="换届选举", stage=Stage.STARTED)
+    with pytest.raises(ElectionError):
+        lifecycle.working_group_form(election=election, actor=AnonymousUser())
+    election.refresh_from_db()
+    assert election.stage == Stage.STARTED
+    lifecycle.working_group_form(election=election, actor=None)  # the system may
+    election.refresh_from_db()
+    assert election.stage == Stage.WORKING_GROUP
