@@ -1,0 +1,149 @@
+"""`make bench`: measure the ballot rush, the tally and recount, the street board and the import
+against PostgreSQL and Redis on this machine. Prints one summary line per benchmark and writes
+every figure to bench/out/results.json. Nothing here is asserted: see bench/README.md.
+
+Run a subset: `python bench/run.py tally recount` (names: rush, tally, recount, board, import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench import common  # noqa: E402
+
+OUT = HERE / "out" / "results.json"
+
+
+def machine() -> dict:
+    info = {"python": platform.python_version(), "cores": os.cpu_count(), "platform": platform.platform()}
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as f:
+            info["memory_gb"] = round(int(f.readline().split()[1]) / 1024 / 1024, 1)
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            info["cpu"] = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), ""
+            )
+    except OSError:
+        pass
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        info["postgres"] = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    return info
+
+
+def bench_tally_and_recount(sizes=(20000, 100000)) -> tuple[dict, dict]:
+    from elections.services import bundle_for, election_tally
+
+    tally_s, recount_s = {}, {}
+    for n in sizes:
+        compound, _ = common.build_compound(n, code=f"T{n}")
+        election = common.build_election(compound)
+        ballots = common.fill_ballots(election, 0.72)
+        seconds, result = common.timed(election_tally, election)
+        tally_s[str(n)] = round(seconds, 3)
+        print(
+            f"tally_s {n}: {seconds:.3f} s ({ballots} ballots, quorum_met={result['participation']['quorum_met']})"
+        )
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+            json.dump(bundle_for(election), f, ensure_ascii=False)
+            path = f.name
+
+        def recount_cli(path=path):
+            done = subprocess.run(
+                [sys.executable, "manage.py", "recount", path],
+                cwd=common.ROOT,
+                env={**common.bench_env(), "DATABASE_URL": "sqlite:////nonexistent/none.sqlite3"},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            return json.loads(done.stdout)
+
+        seconds, recounted = common.timed(recount_cli)
+        recount_s[str(n)] = round(seconds, 3)
+        same = recounted == result
+        print(
+            f"recount_s {n}: {seconds:.3f} s (manage.py recount, incl. start-up; equal to live tally: {same})"
+        )
+        os.unlink(path)
+    return tally_s, recount_s
+
+
+def bench_import(rows_wanted: int = 50000) -> dict:
+    from grids.roll_file import parse_roll
+    from grids.sample import roll_csv, roll_rows
+    from grids.services import compound_create, roll_import
+
+    # ~1.35 rows per unit (co-owners have a row each): size the roll to the wanted row count.
+    rows = roll_rows(int(rows_wanted / 1.36), seed=11)
+    rows = rows[:rows_wanted] if len(rows) >= rows_wanted else rows
+    data = roll_csv(rows)
+    compound = compound_create(
+        code="IMPORT", name="导入基准小区", street_name="基准街道", community_name="基准社区"
+    )
+    start = time.perf_counter()
+    parsed = parse_roll(data, "roll.csv")
+    parse_s = time.perf_counter() - start
+    diff = roll_import(compound=compound, parsed=parsed, filename="roll.csv")
+    total = time.perf_counter() - start
+    print(
+        f"import_s {len(rows)}: {total:.2f} s (parse {parse_s:.2f} s, write {total - parse_s:.2f} s, {diff.units} units)"
+    )
+    return {"50000": round(total, 2), "rows": len(rows), "parse_s": round(parse_s, 2)}
+
+
+def bench_board(n: int = 500) -> dict:
+    try:
+        from bench import board_bench
+    except ImportError:
+        print("board_ms: bench/board_bench.py missing")
+        return {}
+    ms = board_bench.run(n_compounds=n)
+    return {str(n): round(ms, 1)}
+
+
+def bench_rush() -> dict:
+    from bench import rush
+
+    return rush.run()
+
+
+def main(argv: list[str]) -> int:
+    wanted = set(argv) or {"rush", "tally", "recount", "board", "import"}
+    common.fresh_database()
+    common.setup_django()
+    results: dict = {"machine": machine()}
+    if OUT.exists():
+        previous = json.loads(OUT.read_text(encoding="utf-8"))
+        results = {**previous, **results}
+    if "rush" in wanted:
+        results["ballot_rush"] = bench_rush()
+    if wanted & {"tally", "recount"}:
+        results["tally_s"], results["recount_s"] = bench_tally_and_recount()
+    if "board" in wanted:
+        results["board_ms"] = bench_board()
+    if "import" in wanted:
+        results["import_s"] = bench_import()
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"wrote {OUT.relative_to(common.ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
