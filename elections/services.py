@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +33,10 @@ RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud
 
 class ElectionError(Exception):
     """A refused action; the message says why, in the user's language."""
+
+
+class OutsideWindow(ElectionError):
+    """The ballot came outside the voting window (before it opened, or after the close)."""
 
 
 class AlreadyVoted(ElectionError):
@@ -137,13 +142,9 @@ def voters_of_user(*, election: Election, user) -> list[Voter]:
 # ---------------------------------------------------------------------------------------------
 
 
-def canonical_choices(*, election: Election, choices: dict) -> dict:
-    """Check a ballot's choices against the election and return them in a canonical form.
-
-    Unknown matters, races, candidates or answers are refused. Ticking more candidates than a
-    race has seats is accepted here and made void for that race by the tally (RULES.md §3).
-    """
-    matters = set(Matter.objects.filter(election=election).values_list("key", flat=True))
+def _load_ballot_paper(election: Election) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """The keys of the election's matters, and each race's candidate keys in ballot order."""
+    matters = frozenset(Matter.objects.filter(election=election).values_list("key", flat=True))
     # One query for the races and their candidates (a race with none still appears, with None).
     races: dict[str, list[str]] = {}
     for race_key, candidate_key in (
@@ -154,6 +155,36 @@ def canonical_choices(*, election: Election, choices: dict) -> dict:
         races.setdefault(race_key, [])
         if candidate_key is not None:
             races[race_key].append(candidate_key)
+    return matters, races
+
+
+def ballot_paper(election: Election) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """`_load_ballot_paper`, kept in the cache while voting is open.
+
+    Matters and races are fixed once the assembly notice is out and candidates once the candidate
+    notice is: by the time voting opens the ballot paper cannot change (lifecycle refuses it), so
+    the thousands of casts of the last evening need not read it again. The key carries the instant
+    the roll was frozen, so a restarted or re-frozen election never meets an old entry.
+    """
+    frozen = election.roll_frozen_at.isoformat() if election.roll_frozen_at else "none"
+    key = f"yezhu:ballot-paper:{election.pk}:{frozen}"
+    paper = cache.get(key)
+    if paper is None:
+        paper = _load_ballot_paper(election)
+        cache.set(key, paper, timeout=6 * 3600)
+    return paper
+
+
+def canonical_choices(
+    *, election: Election, choices: dict, paper: tuple[frozenset[str], dict[str, list[str]]] | None = None
+) -> dict:
+    """Check a ballot's choices against the election and return them in a canonical form.
+
+    Unknown matters, races, candidates or answers are refused. Ticking more candidates than a
+    race has seats is accepted here and made void for that race by the tally (RULES.md §3).
+    `paper` is the election's `ballot_paper` when the caller has it; else it is read here.
+    """
+    matters, races = paper if paper is not None else _load_ballot_paper(election)
     raw_matters = choices.get("matters") or {}
     raw_races = choices.get("races") or {}
     if not isinstance(raw_matters, dict) or not isinstance(raw_races, dict):
@@ -219,20 +250,43 @@ def ballot_record(
     paper_serial: str = "",
     now: datetime | None = None,
     request=None,
+    window_at: datetime | None = None,
 ) -> Ballot:
     """Append one ballot to the election's chain. The caller has checked who may cast it.
 
     The election row is locked for the append (the chain needs the previous hash), and the
     partial unique constraint refuses a second valid ballot for the voter: the loser of a race
     between two co-owners, a proxy and the owner, or two browser tabs gets `AlreadyVoted`.
+
+    With `window_at` (an online ballot) the voting window is checked again under that lock: closing
+    the vote takes the same lock, so no online ballot joins the chain once the stage has moved on.
     """
     now = now or timezone.now()
-    clean = canonical_choices(election=election, choices=choices) if status == Ballot.Status.VALID else {}
+    if window_at is not None and election.voting_is_open(window_at):
+        # The ballot paper cannot change once voting is open: it may come from the cache.
+        clean = canonical_choices(election=election, choices=choices, paper=ballot_paper(election))
+    elif status == Ballot.Status.VALID:
+        clean = canonical_choices(election=election, choices=choices)
+    else:
+        clean = {}
     try:
         with transaction.atomic():
             head = (
-                Election.objects.select_for_update().values("chain_head", "ballot_count").get(pk=election.pk)
+                Election.objects.select_for_update()
+                .values("chain_head", "ballot_count", "stage", "voting_opens_at", "voting_closes_at")
+                .get(pk=election.pk)
             )
+            if window_at is not None:
+                stored = Election(
+                    pk=election.pk,
+                    stage=head["stage"],
+                    voting_opens_at=head["voting_opens_at"],
+                    voting_closes_at=head["voting_closes_at"],
+                )
+                if not stored.voting_is_open(window_at):
+                    from elections.voting import window_refusal
+
+                    raise OutsideWindow(window_refusal(stored, window_at))
             seq = head["ballot_count"] + 1
             prev = head["chain_head"] or GENESIS
             receipt = _receipt()

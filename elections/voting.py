@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from elections.selectors import can_manage, get_visible_election
 from elections.services import (
     AlreadyVoted,
     ElectionError,
+    OutsideWindow,
     already_voted_message,
     ballot_record,
     valid_ballot_of,
@@ -122,15 +124,30 @@ def owned_voter(*, election: Election, user, voter_id: int) -> Voter | None:
     One query over the frozen roll's units (the ballot path runs it on every cast)."""
     if not getattr(user, "is_authenticated", False):
         return None
+    return Voter.objects.filter(election=election, pk=voter_id).filter(Exists(_owned_by(user))).first()
+
+
+def _owned_by(user):
+    """Subquery: a unit of the outer voter is registered to one of this user's owners."""
+    return Voter.units.through.objects.filter(voter_id=OuterRef("pk"), unit__ownerships__owner__user=user)
+
+
+def cast_target(*, user, election_pk: int, voter_id: int) -> Voter | None:
+    """The voter with this id, with its election and compound, if the user owns one of its units or
+    holds its active proxy; else None. One query: the ballot path runs it on every cast.
+
+    A voter reached this way implies the election is visible to the user (they own a home in the
+    compound, or hold an active proxy in the election: `elections_for`), so the cast needs no
+    separate lookup of the election."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    proxied = Proxy.objects.filter(principal_id=OuterRef("pk"), proxy_user=user, status=Proxy.Status.ACTIVE)
     return (
-        Voter.objects.filter(election=election, pk=voter_id, units__ownerships__owner__user=user)
-        .distinct()
+        Voter.objects.filter(election_id=election_pk, pk=voter_id)
+        .filter(Exists(_owned_by(user)) | Exists(proxied))
+        .select_related("election__compound")
         .first()
     )
-
-
-def _owns(*, voter: Voter, user) -> bool:
-    return Voter.units.through.objects.filter(voter_id=voter.pk, unit__ownerships__owner__user=user).exists()
 
 
 def reachable_voter(*, election: Election, user, voter_id: int) -> Voter | None:
@@ -152,14 +169,36 @@ def cast_right(*, election: Election, voter: Voter, user) -> CastRight:
 
     Raises `AlreadyVoted` when the voter has a valid ballot (whoever cast it).
     """
-    is_owner = _owns(voter=voter, user=user)
-    proxy = active_proxy(voter)
+    return _right(_with_facts(Voter.objects, user).get(pk=voter.pk), user)
+
+
+def _with_facts(voters, user):
+    """Voters annotated with what decides the right to cast, so it takes one query: whether the
+    user owns one of its units, its active proxy (if any), and whether it has a valid ballot."""
+    return voters.annotate(
+        user_owns=Exists(_owned_by(user)),
+        active_proxy_id=Subquery(
+            Proxy.objects.filter(principal_id=OuterRef("pk"), status=Proxy.Status.ACTIVE).values("pk")[:1]
+        ),
+        has_valid_ballot=Exists(Ballot.objects.filter(voter_id=OuterRef("pk"), status=Ballot.Status.VALID)),
+    )
+
+
+def _right(voter: Voter, user) -> CastRight:
+    """`cast_right` over a voter annotated by `_with_facts` (rare cases fetch the proxy or ballot)."""
+    is_owner = voter.user_owns
+    proxy = (
+        Proxy.objects.select_related("proxy_user").get(pk=voter.active_proxy_id)
+        if voter.active_proxy_id
+        else None
+    )
     is_proxy = proxy is not None and proxy.proxy_user_id == user.pk
     if not is_owner and not is_proxy:
         raise CastRefused(_("You are not an owner of these units and hold no proxy for them."))
-    existing = valid_ballot_of(voter)
-    if existing is not None:
-        raise AlreadyVoted(already_voted_message(existing), existing)
+    if voter.has_valid_ballot:
+        existing = valid_ballot_of(voter)
+        if existing is not None:
+            raise AlreadyVoted(already_voted_message(existing), existing)
     if is_proxy:
         return CastRight(voter=voter, cast_as=Ballot.CastAs.PROXY, proxy=proxy)
     if proxy is not None:
@@ -216,18 +255,26 @@ def ballot_cast_online(
     for the voter, and for a voter who already voted (`AlreadyVoted`: when, channel, who).
     """
     now = now or timezone.now()
-    election = Election.objects.get(pk=election.pk)  # the window as stored now, not as the caller saw it
-    refusal = window_refusal(election, now)
-    if refusal:
-        raise ElectionError(refusal)
     if voter.election_id != election.pk:
         raise ElectionError(_("This voter is not on the roll of this election."))
     with transaction.atomic():
-        # Serialise with proxy changes for this voter (see the module docstring).
-        locked = Voter.objects.select_for_update(no_key=True).get(pk=voter.pk)
-        right = cast_right(election=election, voter=locked, user=user)
+        # Serialise with proxy changes for this voter (see the module docstring). The same query
+        # reads the election as stored now (not as the caller saw it) and the facts of the right
+        # to cast, so the common case costs one statement.
+        locked = (
+            _with_facts(Voter.objects, user)
+            .select_related("election")
+            .select_for_update(no_key=True, of=("self",))
+            .get(pk=voter.pk)
+        )
+        refusal = window_refusal(locked.election, now)
+        if refusal:
+            raise OutsideWindow(refusal)
+        right = _right(locked, user)
+        # ballot_record checks the window again under the election's lock, so no ballot joins
+        # the chain after voting_close has moved the election on.
         return ballot_record(
-            election=election,
+            election=locked.election,
             voter=locked,
             user=user,
             cast_as=right.cast_as,
@@ -236,6 +283,7 @@ def ballot_cast_online(
             proxy=right.proxy,
             now=now,
             request=request,
+            window_at=now,
         )
 
 

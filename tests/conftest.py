@@ -2,6 +2,13 @@ import os
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+# CI must give the same answer for the same commit: there the property tests draw the same
+# examples every run (a failure is reproducible and not a coin toss); locally they explore.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_report_header(config):

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from elections import voting
 from elections.models import Ballot, Voter
-from elections.services import AlreadyVoted, ElectionError, valid_ballot_of, voters_of_user
+from elections.services import AlreadyVoted, ElectionError, OutsideWindow, valid_ballot_of, voters_of_user
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
 from yezhu.api.throttles import BallotIPThrottle, BallotUserThrottle
@@ -203,25 +203,24 @@ class BallotView(ApiViewMixin, GenericAPIView):
         },
     )
     def post(self, request, election_pk=None):
-        election = self._election(election_pk)
         form = BallotCastSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         voter_id = form.validated_data.get("voter")
         if voter_id is None:
-            mine = self._voters(election)
+            mine = self._voters(self._election(election_pk))
             if len(mine) != 1:
                 raise exceptions.ValidationError(
                     {"voter": [_("Say which home's vote this is (the voter id).")]}
                 )
             voter_id = mine[0][0].pk
-        voter = voting.reachable_voter(election=election, user=request.user, voter_id=voter_id)
+        # One query finds the voter, its election and the user's standing (owner or active proxy);
+        # a voter the user cannot reach, or an election they cannot see, is the same 404.
+        voter = voting.cast_target(user=request.user, election_pk=int(election_pk), voter_id=voter_id)
         if voter is None:
             raise exceptions.NotFound()
-        now = timezone.now()
-        refusal = voting.window_refusal(election, now)
-        if refusal:
-            raise ApiError(refusal, code="outside_window", status_code=status.HTTP_403_FORBIDDEN)
-        # The right to cast is checked once, by the service, under the voter's lock.
+        election = voter.election
+        # The window, the right to cast and the earlier ballot are checked once, by the service,
+        # under the voter's lock, and the window once more under the election's.
         choices = form.validated_data["choices"]
         try:
             ballot = voting.ballot_cast_online(
@@ -236,14 +235,10 @@ class BallotView(ApiViewMixin, GenericAPIView):
             )
         except AlreadyVoted:
             raise
+        except OutsideWindow as error:
+            raise ApiError(str(error), code="outside_window", status_code=status.HTTP_403_FORBIDDEN) from None
         except voting.CastRefused as error:
             raise ApiError(str(error), code="not_allowed", status_code=status.HTTP_403_FORBIDDEN) from None
-        except ElectionError as error:
-            if voting.window_refusal(election, timezone.now()):  # the window closed meanwhile
-                raise ApiError(
-                    str(error), code="outside_window", status_code=status.HTTP_403_FORBIDDEN
-                ) from None
-            raise
         body = {
             "receipt": ballot.receipt,
             "voter": voter.pk,
