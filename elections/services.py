@@ -158,7 +158,7 @@ def _load_ballot_paper(election: Election) -> tuple[frozenset[str], dict[str, li
     return matters, races
 
 
-def ballot_paper(election: Election) -> tuple[frozenset[str], dict[str, list[str]]]:
+def ballot_paper_keys(election: Election) -> tuple[frozenset[str], dict[str, list[str]]]:
     """`_load_ballot_paper`, kept in the cache while voting is open.
 
     Matters and races are fixed once the assembly notice is out and candidates once the candidate
@@ -182,7 +182,7 @@ def canonical_choices(
 
     Unknown matters, races, candidates or answers are refused. Ticking more candidates than a
     race has seats is accepted here and made void for that race by the tally (RULES.md §3).
-    `paper` is the election's `ballot_paper` when the caller has it; else it is read here.
+    `paper` is the election's `ballot_paper_keys` when the caller has it; else it is read here.
     """
     matters, races = paper if paper is not None else _load_ballot_paper(election)
     raw_matters = choices.get("matters") or {}
@@ -264,7 +264,7 @@ def ballot_record(
     now = now or timezone.now()
     if window_at is not None and election.voting_is_open(window_at):
         # The ballot paper cannot change once voting is open: it may come from the cache.
-        clean = canonical_choices(election=election, choices=choices, paper=ballot_paper(election))
+        clean = canonical_choices(election=election, choices=choices, paper=ballot_paper_keys(election))
     elif status == Ballot.Status.VALID:
         clean = canonical_choices(election=election, choices=choices)
     else:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import BooleanField, Exists, IntegerField, OuterRef
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from elections.services import (
     ballot_record,
     valid_ballot_of,
 )
-from grids.models import Owner
+from grids.models import Owner, Ownership
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
 from yezhu.audit.log import record
@@ -132,20 +133,53 @@ def _owned_by(user):
     return Voter.units.through.objects.filter(voter_id=OuterRef("pk"), unit__ownerships__owner__user=user)
 
 
+# The ballot path's checks as plain SQL over the outer voter row ("elections_voter"): each cast runs
+# them, and building the same Exists() subqueries through the ORM cost more CPU than the rest of
+# the cast together (docs/performance.md). Table names come from the models.
+def _sql_user_owns() -> str:
+    through, ownership, owner = Voter.units.through._meta.db_table, Ownership._meta.db_table, Owner._meta.db_table
+    return (
+        f'EXISTS (SELECT 1 FROM "{through}" vu JOIN "{ownership}" os ON os.unit_id = vu.unit_id '  # noqa: S608
+        f'JOIN "{owner}" ow ON ow.id = os.owner_id '
+        f'WHERE vu.voter_id = "{Voter._meta.db_table}"."id" AND ow.user_id = %s)'
+    )
+
+
+def _sql_active_proxy(*, of_user: bool) -> str:
+    who = " AND px.proxy_user_id = %s" if of_user else ""
+    return (
+        f'SELECT px.id FROM "{Proxy._meta.db_table}" px '  # noqa: S608
+        f'WHERE px.principal_id = "{Voter._meta.db_table}"."id" '
+        f"AND px.status = '{Proxy.Status.ACTIVE}'{who}"
+    )
+
+
+def _sql_valid_ballot() -> str:
+    return (
+        f'EXISTS (SELECT 1 FROM "{Ballot._meta.db_table}" b '  # noqa: S608
+        f'WHERE b.voter_id = "{Voter._meta.db_table}"."id" '
+        f"AND b.status = '{Ballot.Status.VALID}')"
+    )
+
+
 def cast_target(*, user, election_pk: int, voter_id: int) -> Voter | None:
-    """The voter with this id, with its election and compound, if the user owns one of its units or
-    holds its active proxy; else None. One query: the ballot path runs it on every cast.
+    """The voter with this id if the user owns one of its units or holds its active proxy; else
+    None. One query: the ballot path runs it on every cast.
 
     A voter reached this way implies the election is visible to the user (they own a home in the
     compound, or hold an active proxy in the election: `elections_for`), so the cast needs no
     separate lookup of the election."""
     if not getattr(user, "is_authenticated", False):
         return None
-    proxied = Proxy.objects.filter(principal_id=OuterRef("pk"), proxy_user=user, status=Proxy.Status.ACTIVE)
     return (
         Voter.objects.filter(election_id=election_pk, pk=voter_id)
-        .filter(Exists(_owned_by(user)) | Exists(proxied))
-        .select_related("election__compound")
+        .filter(
+            RawSQL(  # noqa: S611 -- table names from the models; the user's id is a parameter
+                f"({_sql_user_owns()} OR EXISTS ({_sql_active_proxy(of_user=True)}))",
+                (user.pk, user.pk),
+                output_field=BooleanField(),
+            )
+        )
         .first()
     )
 
@@ -175,12 +209,13 @@ def cast_right(*, election: Election, voter: Voter, user) -> CastRight:
 def _with_facts(voters, user):
     """Voters annotated with what decides the right to cast, so it takes one query: whether the
     user owns one of its units, its active proxy (if any), and whether it has a valid ballot."""
+    # RawSQL: table names and status values come from the models; the user's id is a parameter.
     return voters.annotate(
-        user_owns=Exists(_owned_by(user)),
-        active_proxy_id=Subquery(
-            Proxy.objects.filter(principal_id=OuterRef("pk"), status=Proxy.Status.ACTIVE).values("pk")[:1]
+        user_owns=RawSQL(_sql_user_owns(), (user.pk,), output_field=BooleanField()),  # noqa: S611
+        active_proxy_id=RawSQL(  # noqa: S611
+            f"({_sql_active_proxy(of_user=False)} LIMIT 1)", (), output_field=IntegerField()
         ),
-        has_valid_ballot=Exists(Ballot.objects.filter(voter_id=OuterRef("pk"), status=Ballot.Status.VALID)),
+        has_valid_ballot=RawSQL(_sql_valid_ballot(), (), output_field=BooleanField()),  # noqa: S611
     )
 
 
@@ -240,6 +275,19 @@ def window_refusal(election: Election, now: datetime) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+#: What the cast reads of the voter and its election under the voter's lock (the election has
+#: many more columns, a dozen of them timestamps, which the cast does not need).
+_LOCK_FIELDS = (
+    "election_id",
+    "key",
+    "election__compound_id",
+    "election__stage",
+    "election__voting_opens_at",
+    "election__voting_closes_at",
+    "election__roll_frozen_at",
+)
+
+
 def ballot_cast_online(
     *,
     election: Election,
@@ -253,6 +301,7 @@ def ballot_cast_online(
 
     Refused outside the voting window whatever the stage says, for a user with no right to cast
     for the voter, and for a voter who already voted (`AlreadyVoted`: when, channel, who).
+    Only `election.pk` is read from the argument: the election is read again under the lock.
     """
     now = now or timezone.now()
     if voter.election_id != election.pk:
@@ -264,6 +313,7 @@ def ballot_cast_online(
         locked = (
             _with_facts(Voter.objects, user)
             .select_related("election")
+            .only(*_LOCK_FIELDS)
             .select_for_update(no_key=True, of=("self",))
             .get(pk=voter.pk)
         )

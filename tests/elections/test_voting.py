@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from elections import voting
 from elections.models import Ballot, Election, Stage, Voter
-from elections.services import AlreadyVoted, ElectionError, ballot_record, election_tally, roll_freeze
+from elections.services import (
+    AlreadyVoted,
+    ElectionError,
+    OutsideWindow,
+    ballot_record,
+    election_tally,
+    roll_freeze,
+)
 from tests.factories import (
     OwnerFactory,
     UserFactory,
@@ -253,3 +260,51 @@ def test_it_lets_a_valid_online_ballot_follow_a_rejected_paper_one(election, hom
     )
     ballot = voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=CHOICES)
     assert ballot.seq == 2 and ballot.status == "valid"
+
+
+def test_it_refuses_an_online_ballot_once_the_close_holds_the_election(election, homes):
+    """The voter's lock saw voting open, but by the time the ballot takes the election's lock the
+    close has moved the stage on: the window is checked again there and nothing joins the chain."""
+    voter = voter_of(election, homes["alone_unit"])
+    seen_open = Election.objects.get(pk=election.pk)  # what the cast read under the voter's lock
+    Election.objects.filter(pk=election.pk).update(stage=Stage.COUNTING)  # voting_close committed
+    with pytest.raises(OutsideWindow):
+        ballot_record(
+            election=seen_open,
+            voter=voter,
+            user=homes["alone"],
+            cast_as=Ballot.CastAs.OWNER,
+            channel=Ballot.Channel.ONLINE,
+            choices=CHOICES,
+            window_at=timezone.now(),
+        )
+    assert not Ballot.objects.exists()
+    election.refresh_from_db()
+    assert (election.ballot_count, election.chain_head) == (0, "")
+
+
+def test_it_reads_the_ballot_paper_once_while_voting_is_open(election, homes):
+    """The matters and candidates cannot change once voting is open: the second cast takes them
+    from the cache and still refuses an unknown candidate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    voting.ballot_cast_online(
+        election=election, voter=voter_of(election, homes["alone_unit"]), user=homes["alone"], choices=CHOICES
+    )
+    with CaptureQueriesContext(connection) as queries:
+        voting.ballot_cast_online(
+            election=election,
+            voter=voter_of(election, homes["shared_unit"]),
+            user=homes["co_a"],
+            choices=CHOICES,
+        )
+    assert not [q for q in queries if "elections_matter" in q["sql"] or "elections_race" in q["sql"]]
+    with pytest.raises(ElectionError, match="C9"):
+        voting.ballot_cast_online(
+            election=election,
+            voter=voter_of(election, homes["buyer_units"][0]),
+            user=homes["buyer"],
+            choices={"matters": {}, "races": {"R1": ["C9"]}},
+        )
+    assert Ballot.objects.count() == 2

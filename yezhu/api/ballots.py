@@ -20,7 +20,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from elections import voting
-from elections.models import Ballot, Voter
+from elections.models import Ballot, Election, Voter
 from elections.services import AlreadyVoted, ElectionError, OutsideWindow, valid_ballot_of, voters_of_user
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
@@ -218,7 +218,9 @@ class BallotView(ApiViewMixin, GenericAPIView):
         voter = voting.cast_target(user=request.user, election_pk=int(election_pk), voter_id=voter_id)
         if voter is None:
             raise exceptions.NotFound()
-        election = voter.election
+        # The service reads the election (its window, its ballot paper) under the voter's lock; it
+        # needs only the id from here.
+        election = Election(pk=voter.election_id)
         # The window, the right to cast and the earlier ballot are checked once, by the service,
         # under the voter's lock, and the window once more under the election's.
         choices = form.validated_data["choices"]
