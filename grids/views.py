@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
@@ -288,11 +289,21 @@ def roll_commit(request, pk: int, job_id: int):
             compound_id=compound.pk,
             created_by=request.user,
         )
-        if job.status != Job.Status.DONE or not job.input_file:
-            messages.error(request, _("This file has errors and cannot be imported."))
-            return redirect(preview_url)
         if job.params.get("committed"):
             messages.info(request, _("This file has already been imported."))
+            return redirect(preview_url)
+        if job.status != Job.Status.DONE:
+            messages.error(request, _("This file has errors and cannot be imported."))
+            return redirect(preview_url)
+        if not job.input_file:  # yezhu.jobs.tasks.purge_job_files deleted it
+            messages.error(
+                request,
+                _(
+                    "The uploaded file was deleted %(hours)s hours after it was checked: a roll holds "
+                    "owners' personal data and is not kept longer. Upload it again."
+                )
+                % {"hours": settings.JOB_INPUT_RETENTION_HOURS},
+            )
             return redirect(preview_url)
         filename = job.params.get("filename", "")
         if job.result.get("rows", 0) > ASYNC_ROWS:

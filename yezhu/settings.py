@@ -124,7 +124,13 @@ CELERY_BEAT_SCHEDULE = {
     # re-election alerts: elections.tasks.tick is safe to run twice and late.
     "elections-tick": {"task": "elections.tasks.tick", "schedule": 60.0},
     "elections-drain-deliveries": {"task": "elections.tasks.drain_deliveries", "schedule": 120.0},
+    # Uploaded rolls and ballot sheets hold personal data: deleted once their job is long finished.
+    "purge-job-files": {"task": "yezhu.jobs.tasks.purge_job_files", "schedule": 3600.0},
 }
+# How long a finished job keeps its uploaded file (a roll with names, mobiles and identity numbers;
+# a sheet of paper-ballot readings) and its export.
+JOB_INPUT_RETENTION_HOURS = env_int("JOB_INPUT_RETENTION_HOURS", 24)
+JOB_OUTPUT_RETENTION_DAYS = env_int("JOB_OUTPUT_RETENTION_DAYS", 7)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
