@@ -106,3 +106,20 @@ def test_it_refuses_mobile_numbers_in_other_scripts():
     assert normalize_mobile("１３８００１３８０００") == "13800138000"
     assert not is_mobile("1٣٨٠٠١٣٨٠٠٠")
     assert not is_mobile("12800138000")
+
+
+def test_the_compose_file_passes_every_setting_the_operations_guide_asks_for():
+    """docs/operations.md §1.1 lists the .env; every name there reaches web, worker and beat."""
+    import re
+
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = guide.split("### 1.1", 1)[1].split("```", 2)[1]
+    names = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", block, re.M))
+    assert {"SECRET_KEY", "ID_NUMBER_SALT", "POSTGRES_PASSWORD"} <= names
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    for service in ("web", "worker", "beat"):
+        environment = compose["services"][service]["environment"]
+        for name in names - {"POSTGRES_PASSWORD"}:
+            assert name in environment, (service, name)
+    assert "${POSTGRES_PASSWORD" in text
