@@ -125,3 +125,20 @@ def test_it_serves_the_docs_page_from_local_static_files(client):
         assert finders.find(path), path
     assert 'data-schema-url="/api/schema/"' in html
     assert client.post("/api/docs/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_it_answers_a_post_to_an_unknown_path_with_the_json_404(street_staff):
+    """A POST to a misspelt /api/v1/ path (with CSRF checks on, as a browser session has them) is
+    the JSON 404, not Django's HTML CSRF page; a cast with a form body from an outsider is 404 too."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(street_staff)
+    for path in ("/api/v1/elections/-1/ballot/", "/api/v1/nope/"):
+        response = client.post(path, {"x": "1"})
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found"
+    anonymous = Client()
+    response = anonymous.post("/api/v1/elections/999999/ballot/", {"voter": "1"})
+    assert response.status_code in (401, 403, 404) and response["Content-Type"].startswith("application/json")

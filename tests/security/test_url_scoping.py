@@ -261,6 +261,10 @@ RECIPES: dict[str, Recipe] = {
     "api:election-races": R("owner", e("e_vote"), legit="a_owner"),
     "api:election-results": R("owner", e("e_closed"), legit="a_owner"),
     "api:election-turnout": R("owner", e("e_vote"), legit="a_owner"),
+    "api:election-actions": R("manage", e("e_vote")),
+    "api:election-action": R("manage", kw(pk="e_vote", name=lambda w: "voting_close"), get_ok=False),
+    "api:election-objections": R("owner", e("e_closed"), legit="a_owner"),
+    "api:election-objection-answer": R("manage", kw(pk="e_closed", objection_pk="objection"), get_ok=False),
     "api:nomination-list": R("owner", kw(election_pk="e_nom"), legit="a_owner"),
     "api:nomination-detail": R(
         "self", kw(election_pk="e_nom", pk="nomination"), legit="a_owner", also=["a_voter"]
@@ -272,6 +276,9 @@ RECIPES: dict[str, Recipe] = {
         "self", kw(election_pk="e_nom", pk="nomination"), legit="a_owner", also=["a_voter"], get_ok=False
     ),
     "api:nomination-decide": R("manage", kw(election_pk="e_nom", pk="vetted"), get_ok=False),
+    "api:nomination-support": R(
+        "owner", kw(election_pk="e_nom", pk="nomination"), legit="a_owner", also=["a_voter"], get_ok=False
+    ),
     "api:ballot": R("owner", kw(election_pk="e_vote"), legit="a_owner"),
     "api:token": R("list", legit="a_owner", get_ok=False),  # POST makes your own token
 }

@@ -203,7 +203,12 @@ class BallotView(ApiViewMixin, GenericAPIView):
         },
     )
     def post(self, request, election_pk=None):
-        form = BallotCastSerializer(data=request.data)
+        try:
+            data = request.data
+        except (exceptions.UnsupportedMediaType, exceptions.ParseError):
+            self._election(election_pk)  # someone who cannot see the election gets its 404 first
+            raise
+        form = BallotCastSerializer(data=data)
         form.is_valid(raise_exception=True)
         voter_id = form.validated_data.get("voter")
         if voter_id is None:

@@ -9,12 +9,21 @@ draft list of candidates is shown to staff only until the candidate notice is pu
 Ballot secrecy (DESIGN.md): the result, the board and the bundle answer 403 with a sentence
 saying they are published after the close, and nothing else, until `Election.results_public()`.
 Turnout (who took part, never how) is shown from the opening of voting on.
+
+Objections (异议) are as on the pages: the staff who manage the election see and answer all of
+them (/manage/e/<pk>/objections/); anyone else sees only their own, and owners of the compound
+file them while the candidate notice or the result notice is up (/e/<pk>/objection/).
+
+Supporting an owners' nomination (联名推荐) is as the page's share link: an owner who cannot see
+the nomination yet (it is not theirs, and they have not supported it) sends the link's secret,
+`support_token`, which the nominator, the nominee and its supporters read on the nomination.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -34,10 +43,20 @@ from elections import board as election_board
 from elections import lifecycle, timeline, voting
 from elections import nominations as nomination_services
 from elections import turnout as turnout_services
-from elections.models import Ballot, Candidate, Committee, Election, Matter, Nomination, Race, Stage
+from elections.models import (
+    Ballot,
+    Candidate,
+    Committee,
+    Election,
+    Matter,
+    Nomination,
+    Objection,
+    Race,
+    Stage,
+)
 from elections.selectors import elections_for
 from elections.services import bundle_for
-from elections.views.nominations import candidate_notice_published
+from elections.views.nominations import candidate_notice_published, support_token
 from grids.models import Grid
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.filters import BoardFilter, CandidateFilter, ElectionFilter, NominationFilter
@@ -294,6 +313,75 @@ class BoardPagination(PageNumberPagination):
     page_size = 200
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class ObjectionCandidateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="candidate (during the candidate notice) or result.")
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    candidate = serializers.SerializerMethodField()
+    is_mine = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Objection
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "candidate",
+            "text",
+            "created_at",
+            "answer",
+            "answered_at",
+            "is_mine",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ObjectionCandidateSerializer(allow_null=True))
+    def get_candidate(self, objection) -> dict | None:
+        c = objection.candidate
+        return None if c is None else {"id": c.pk, "key": c.key, "name": c.name}
+
+    def get_is_mine(self, objection) -> bool:
+        """True when the signed-in user filed it."""
+        return objection.filed_by_id == self.context["request"].user.pk
+
+
+class ManagerObjectionSerializer(ObjectionSerializer):
+    """What the staff in charge see in addition, as on their page: who filed and who answered."""
+
+    filed_by = serializers.SerializerMethodField()
+    answered_by = serializers.SerializerMethodField()
+
+    class Meta(ObjectionSerializer.Meta):
+        fields = [*ObjectionSerializer.Meta.fields, "filed_by", "answered_by"]
+        read_only_fields = fields
+
+    def get_filed_by(self, objection) -> str:
+        """The owner's name, or their masked mobile number."""
+        return str(objection.filed_by)
+
+    def get_answered_by(self, objection) -> str:
+        return str(objection.answered_by) if objection.answered_by_id else ""
+
+
+class ObjectionFileSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000, help_text="The objection and the reason.")
+    candidate = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="During the candidate notice: the id of the candidate objected to (optional). "
+        "Ignored during the result notice.",
+    )
+
+
+class ObjectionAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=5000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,6 +673,88 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         response["Content-Disposition"] = f'inline; filename="election-{election.pk}-bundle.json"'
         return response
 
+    # -- objections (异议) ------------------------------------------------------------------------
+
+    def _objection_serializer(self, election: Election):
+        return ManagerObjectionSerializer if may_manage(self.request.user, election) else ObjectionSerializer
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Objections: the staff in charge see all, anyone else their own",
+        tags=["elections"],
+        responses=ObjectionSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="File an objection (owners, while the candidate notice or the result notice is up)",
+        tags=["elections"],
+        request=ObjectionFileSerializer,
+        responses={201: ObjectionSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def objections(self, request, pk=None):
+        election = self._election()
+        context = self.get_serializer_context()
+        if request.method == "POST":
+            form = ObjectionFileSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            candidate = None
+            candidate_id = form.validated_data.get("candidate")
+            window = nomination_services.objection_window(election, timezone.localdate())
+            # As the page's form: a candidate is chosen only during the candidate notice, from
+            # this election's candidates; during the result notice the field is not there.
+            if candidate_id is not None and window == Objection.Kind.CANDIDATE:
+                candidate = Candidate.objects.filter(race__election=election, pk=candidate_id).first()
+                if candidate is None:
+                    raise exceptions.ValidationError(
+                        {"candidate": [_("This candidate is not on this election.")]}
+                    )
+            objection = nomination_services.objection_file(
+                election=election,
+                actor=request.user,
+                text=form.validated_data["text"],
+                candidate=candidate,
+                request=request,
+            )
+            cls = self._objection_serializer(election)
+            return Response(cls(objection, context=context).data, status=status.HTTP_201_CREATED)
+        queryset = Objection.objects.filter(election=election)
+        if not may_manage(request.user, election):
+            queryset = queryset.filter(filed_by=request.user)
+        queryset = queryset.select_related("candidate", "filed_by", "answered_by").order_by(
+            "-created_at", "-pk"
+        )
+        page = self.paginate_queryset(queryset)
+        cls = self._objection_serializer(election)
+        return self.get_paginated_response(cls(page, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Answer an objection (the staff in charge); answering again replaces the answer",
+        tags=["elections"],
+        parameters=[OpenApiParameter("objection_pk", int, OpenApiParameter.PATH, description="objection id")],
+        request=ObjectionAnswerSerializer,
+        responses={200: ManagerObjectionSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filterset_class=None,
+        url_path=r"objections/(?P<objection_pk>\d+)/answer",
+        url_name="objection-answer",
+    )
+    def objection_answer(self, request, pk=None, objection_pk=None):
+        election = self._election()
+        self._require_manager(election)
+        objection = Objection.objects.filter(election=election, pk=objection_pk).first()
+        if objection is None:
+            raise exceptions.NotFound()
+        form = ObjectionAnswerSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        objection = nomination_services.objection_answer(
+            objection=objection, actor=request.user, answer=form.validated_data["answer"], request=request
+        )
+        return Response(ManagerObjectionSerializer(objection, context=self.get_serializer_context()).data)
+
 
 # ---------------------------------------------------------------------------------------------
 # Nominations
@@ -597,6 +767,7 @@ class NominationSerializer(serializers.ModelSerializer):
     source_display = serializers.CharField(source="get_source_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     supporters_needed = serializers.SerializerMethodField()
+    support_token = serializers.SerializerMethodField()
     is_mine = serializers.SerializerMethodField()
 
     class Meta:
@@ -611,6 +782,7 @@ class NominationSerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "supporters_needed",
+            "support_token",
             "statement",
             "bio",
             "party_member",
@@ -625,6 +797,16 @@ class NominationSerializer(serializers.ModelSerializer):
 
     def get_supporters_needed(self, nomination) -> int:
         return nomination_services.supporters_needed(nomination)
+
+    def get_support_token(self, nomination) -> str:
+        """The secret of the share link (as on "my nominations") that other owners send to
+        .../support/ to support it (联名推荐); empty when it collects no support."""
+        if (
+            nomination.source == Nomination.Source.OWNERS
+            and nomination.status == Nomination.Status.AWAITING_ACCEPTANCE
+        ):
+            return support_token(nomination)
+        return ""
 
     def get_is_mine(self, nomination) -> bool:
         """True when the nominee is the signed-in user: they answer it (accept or decline)."""
@@ -689,6 +871,16 @@ class NominationDecideSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class NominationSupportSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The nomination's support_token, from the nominator's share link; needed unless "
+        "you can already see the nomination.",
+    )
+
+
 @extend_schema_view(
     list=extend_schema(summary="Nominations: staff see all, owners their own", tags=["nominations"]),
     retrieve=extend_schema(summary="A nomination", tags=["nominations"]),
@@ -723,6 +915,8 @@ class NominationViewSet(ApiViewMixin, viewsets.GenericViewSet):
             return NominationDeclineSerializer
         if self.action == "decide":
             return NominationDecideSerializer
+        if self.action == "support":
+            return NominationSupportSerializer
         return NominationSerializer
 
     def _out(self, nomination, **kwargs) -> Response:
@@ -863,5 +1057,29 @@ class NominationViewSet(ApiViewMixin, viewsets.GenericViewSet):
             approve=form.validated_data["approve"],
             reason=form.validated_data.get("reason", ""),
             request=request,
+        )
+        return self._out(nomination)
+
+    @extend_schema(
+        summary="An owner of the compound supports an owners' nomination (联名推荐)",
+        tags=["nominations"],
+        request=NominationSupportSerializer,
+        responses=NominationSerializer,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def support(self, request, election_pk=None, pk=None):
+        election = self.get_election()
+        form = NominationSupportSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        nomination = self.get_queryset().filter(pk=pk).first()
+        if nomination is None:
+            # Not theirs to see yet: found, as by the page's share link, only with its secret.
+            shared = Nomination.objects.filter(election=election, pk=pk).select_related("election").first()
+            token = form.validated_data.get("token", "")
+            if shared is None or not token or not constant_time_compare(token, support_token(shared)):
+                raise exceptions.NotFound()
+            nomination = shared
+        nomination = nomination_services.nomination_support(
+            nomination=nomination, actor=request.user, request=request
         )
         return self._out(nomination)

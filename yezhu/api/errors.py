@@ -16,6 +16,7 @@ import math
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -146,6 +147,7 @@ def exception_handler(exc, context):
     return Response(error_body(code, message, fields), status=exc.status_code, headers=headers)
 
 
+@csrf_exempt  # a POST to an unknown path is a 404 in JSON, not Django's HTML CSRF page
 def not_found(request, *args, **kwargs):
     """Any other address under /api/v1/ (an id that is not a number, a misspelt path): the JSON 404."""
     return JsonResponse(error_body("not_found", _("Not found, or you may not see it.")), status=404)

@@ -8,6 +8,7 @@ from yezhu.api.ballots import BallotView
 from yezhu.api.compounds import BuildingViewSet, CompoundViewSet, UnitViewSet
 from yezhu.api.elections import ElectionViewSet, NominationViewSet
 from yezhu.api.errors import not_found
+from yezhu.api.lifecycle import ElectionActionsView, ElectionActionView
 from yezhu.api.tokens import TokenView
 
 app_name = "api"
@@ -29,6 +30,8 @@ nomination = NominationViewSet.as_view({"get": "retrieve"})
 
 v1 = [
     *router.urls,
+    path("elections/<int:pk>/actions/", ElectionActionsView.as_view(), name="election-actions"),
+    path("elections/<int:pk>/actions/<str:name>/", ElectionActionView.as_view(), name="election-action"),
     path("elections/<int:election_pk>/nominations/", nominations, name="nomination-list"),
     path("elections/<int:election_pk>/nominations/<int:pk>/", nomination, name="nomination-detail"),
     path(
@@ -45,6 +48,11 @@ v1 = [
         "elections/<int:election_pk>/nominations/<int:pk>/decide/",
         NominationViewSet.as_view({"post": "decide"}),
         name="nomination-decide",
+    ),
+    path(
+        "elections/<int:election_pk>/nominations/<int:pk>/support/",
+        NominationViewSet.as_view({"post": "support"}),
+        name="nomination-support",
     ),
     path("elections/<int:election_pk>/ballot/", BallotView.as_view(), name="ballot"),
     path("auth/token/", TokenView.as_view(), name="token"),
