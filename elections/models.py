@@ -499,6 +499,9 @@ class PaperEntry(models.Model):
         MISMATCH = "mismatch", _("entries differ, in review")
         REJECTED = "rejected", _("rejected ballot")
         RESOLVED = "resolved", _("resolved in review")
+        # Set aside by staff before it produced a ballot (keyed under the wrong serial, not a
+        # ballot of this election, received after the close); the row stays as history.
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="paper_entries")
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="paper_entries")
@@ -517,12 +520,22 @@ class PaperEntry(models.Model):
         Ballot, on_delete=models.PROTECT, null=True, blank=True, related_name="paper_entry"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("paper ballot entry")
         verbose_name_plural = _("paper ballot entries")
         constraints = [
-            models.UniqueConstraint(fields=["election", "serial"], name="paper_entry_unique_serial")
+            # One live entry per ballot serial; withdrawn entries stay as history beside it.
+            models.UniqueConstraint(
+                fields=["election", "serial"],
+                condition=~Q(status="withdrawn"),
+                name="paper_entry_unique_serial",
+            )
         ]
 
     def __str__(self):

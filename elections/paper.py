@@ -36,6 +36,18 @@ Double entry, and the choices made where the rules leave room:
   independently and each uploads theirs; the second upload confirms the first, and rows that
   differ go to review. A sheet is all or nothing: every problem is reported as "第 N 行：…" and
   nothing is written unless the whole sheet is clean.
+- Withdrawal (撤回): an entry that has not produced a ballot (waiting for its second entry, or in
+  review) can be withdrawn with a reason, for a first entry keyed under the wrong serial or a
+  paper that turns out not to be a ballot of this election or to have been received after the
+  close. Any staff member who manages the election may withdraw it, not only the one who keyed
+  it: the problem usually shows when the count is blocked after the close, and the clerk may be
+  a volunteer who has gone home; the audit row names who withdrew it and why, and the entry
+  stays on the review page. Withdrawal is possible while paper ballots can be keyed in (voting
+  or counting, before the tally has run), with no confirmation of receipt. A recorded ballot is
+  in the hash chain and is never withdrawn. The withdrawn entry keeps its row (status
+  withdrawn, by whom, when, why) and frees its serial: the right paper is then keyed in afresh,
+  twice, under that serial. The audit row holds the serial, voter, previous status and reason,
+  never the readings.
 """
 
 from __future__ import annotations
@@ -254,9 +266,14 @@ def entry_refusal(election: Election, *, received_before_close: bool, now: datet
     return ""
 
 
-def _check_staff(election: Election, user) -> None:
+def _check_staff(election: Election, user, message: str = "") -> None:
     if not can_manage(user, election):
-        raise ElectionError(_("Only staff who run this election may key in paper ballots."))
+        raise ElectionError(message or _("Only staff who run this election may key in paper ballots."))
+
+
+def live_entries(election: Election) -> QuerySet[PaperEntry]:
+    """The entries of an election that are not withdrawn: at most one per serial."""
+    return PaperEntry.objects.filter(election=election).exclude(status=PaperEntry.Status.WITHDRAWN)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,7 +333,7 @@ def _key_in(
     source: str,
 ) -> PaperEntry:
     """One keying of one ballot, inside the caller's transaction. Raises ElectionError."""
-    entry = PaperEntry.objects.select_for_update().filter(election=election, serial=serial).first()
+    entry = live_entries(election).select_for_update().filter(serial=serial).first()
     if entry is None:
         entry = PaperEntry.objects.create(
             election=election,
@@ -500,13 +517,83 @@ def paper_entry_resolve(
     return entry
 
 
+WITHDRAWABLE = (PaperEntry.Status.AWAITING_SECOND, PaperEntry.Status.MISMATCH)
+
+
+def paper_entry_withdraw(
+    *, entry: PaperEntry, user, reason: str, request=None, now: datetime | None = None
+) -> PaperEntry:
+    """Withdraw an entry that has not produced a ballot; its serial can then be keyed in afresh.
+
+    Any staff member who manages the election may do it (see the module docstring), with a
+    reason, while paper ballots can still be keyed in. The row stays, marked withdrawn.
+    """
+    now = now or timezone.now()
+    election = entry.election
+    _check_staff(election, user, _("Only staff who run this election may withdraw paper ballot entries."))
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ElectionError(
+            _("Write why this entry is withdrawn, for example “keyed in under the wrong serial”.")
+        )
+    with transaction.atomic():
+        # Same lock order as keying in (election, then entry): a withdrawal racing a second
+        # entry or a review waits for it, then sees the entry's new state.
+        Election.objects.select_for_update().filter(pk=election.pk).values("pk").get()
+        election.refresh_from_db(fields=["stage", "result", "roll_frozen_at"])
+        if entry_refusal(election, received_before_close=True, now=now):
+            raise ElectionError(
+                _(
+                    "Paper ballot entries can be withdrawn only while voting is open or being counted, "
+                    "before the tally has run."
+                )
+            )
+        locked = PaperEntry.objects.select_for_update().get(pk=entry.pk)
+        if locked.status == PaperEntry.Status.WITHDRAWN:
+            raise ElectionError(_("This entry has already been withdrawn."))
+        if locked.status not in WITHDRAWABLE:
+            raise ElectionError(
+                _(
+                    "Ballot %(serial)s has already been recorded: a recorded ballot stays in the count "
+                    "and cannot be withdrawn."
+                )
+                % {"serial": locked.serial}
+            )
+        previous = locked.status
+        locked.status = PaperEntry.Status.WITHDRAWN
+        locked.withdrawn_by = user
+        locked.withdrawn_at = now
+        locked.withdrawn_reason = reason[:300]
+        locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawn_reason"])
+        record(
+            "paper.withdrawn",
+            actor=user,
+            obj=locked,
+            request=request,
+            election_id=election.pk,
+            compound_id=election.compound_id,
+            summary=f"paper ballot {locked.serial}: entry withdrawn (was {previous})",
+            # Never the readings: staff read the audit log while voting is open.
+            data={
+                "serial": locked.serial,
+                "voter": locked.voter_id,
+                "previous_status": previous,
+                "reason": locked.withdrawn_reason,
+                "first_by": locked.first_by_id,
+                "second_by": locked.second_by_id,
+            },
+        )
+    entry.refresh_from_db()
+    return entry
+
+
 # ---------------------------------------------------------------------------------------------
 # Reads
 # ---------------------------------------------------------------------------------------------
 
 
 def paper_counts(election: Election) -> dict[str, int]:
-    """How many paper entries are in each state: one query."""
+    """How many paper entries are in each state (withdrawn ones under their own key): one query."""
     counts = {status: 0 for status in PaperEntry.Status.values}
     for row in PaperEntry.objects.filter(election=election).values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
@@ -514,7 +601,8 @@ def paper_counts(election: Election) -> dict[str, int]:
 
 
 def paper_pending_count(election: Election) -> int:
-    """Entries not yet settled (waiting for a second entry or in review): the tally should wait."""
+    """Entries not yet settled (waiting for a second entry or in review): the tally should wait.
+    Withdrawn entries are settled: they wait for nothing."""
     return PaperEntry.objects.filter(
         election=election, status__in=[PaperEntry.Status.AWAITING_SECOND, PaperEntry.Status.MISMATCH]
     ).count()
@@ -666,10 +754,7 @@ def parse_sheet(
         errors.append(_("Row %(row)s: %(message)s") % {"row": row, "message": message})
 
     voters = {v.pk: v for v in Voter.objects.filter(election=election)}
-    entries = {
-        e.serial: e
-        for e in PaperEntry.objects.filter(election=election).only("serial", "status", "first_by_id")
-    }
+    entries = {e.serial: e for e in live_entries(election).only("serial", "status", "first_by_id")}
     seen: dict[str, int] = {}
     parsed: list[ImportRow] = []
     total = len(rows) - 1

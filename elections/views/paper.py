@@ -2,7 +2,9 @@
 
 Printing (one ballot, or every ballot printed with a building), double entry (双人录入: scan or
 type the serial, then key in the ballot; the second entry is blind), the review queue of
-entries whose two readings differ, and the bulk import of a keyed-in sheet as a background job.
+entries whose two readings differ with the entries still waiting for their second keying,
+withdrawing an entry that should not count (撤回), and the bulk import of a keyed-in sheet as a
+background job.
 Every page reaches the election through `get_managed_election`: another scope's user gets 404.
 """
 
@@ -11,13 +13,16 @@ from __future__ import annotations
 import csv
 import io
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from elections import paper as svc
@@ -122,7 +127,7 @@ def paper_entry(request, pk: int):
             voter = None
     if voter is not None:
         serial = svc.serial_for(voter)
-        entry = PaperEntry.objects.filter(election=election, serial=serial).first()
+        entry = svc.live_entries(election).filter(serial=serial).first()
         form = PaperBallotForm(
             request.POST if request.method == "POST" else None,
             matters=matters,
@@ -180,16 +185,47 @@ def _entry_message(entry: PaperEntry) -> str:
     return _("Ballot %(serial)s: both entries agree; the ballot is recorded.") % {"serial": entry.serial}
 
 
+WAITING_SHOWN = 100
+WITHDRAWN_SHOWN = 50
+
+
 @login_required
 @require_GET
 def paper_review_list(request, pk: int):
+    """The review queue, the entries waiting for their second keying (with a search by serial or
+    home, since an imported sheet leaves thousands), and the latest withdrawn entries."""
     election = get_managed_election(request.user, pk)
     entries = (
         PaperEntry.objects.filter(election=election, status=PaperEntry.Status.MISMATCH)
         .select_related("voter", "first_by", "second_by")
         .order_by("created_at")
     )
-    return render(request, "elections/paper/review_list.html", {"election": election, "entries": entries})
+    q = request.GET.get("q", "").strip()[:60]
+    waiting = PaperEntry.objects.filter(election=election, status=PaperEntry.Status.AWAITING_SECOND)
+    if q:
+        waiting = waiting.filter(
+            Q(serial__icontains=svc.normalize_serial(q)) | Q(voter__unit_codes__icontains=q)
+        )
+    withdrawn = (
+        PaperEntry.objects.filter(election=election, status=PaperEntry.Status.WITHDRAWN)
+        .select_related("voter", "withdrawn_by")
+        .order_by("-withdrawn_at", "-pk")
+    )
+    return render(
+        request,
+        "elections/paper/review_list.html",
+        {
+            "election": election,
+            "entries": entries,
+            "q": q,
+            "waiting": waiting.select_related("voter", "first_by").order_by("created_at", "pk")[
+                :WAITING_SHOWN
+            ],
+            "waiting_total": waiting.count(),
+            "withdrawn": withdrawn[:WITHDRAWN_SHOWN],
+            "may_withdraw": not svc.entry_refusal(election, received_before_close=True, now=timezone.now()),
+        },
+    )
 
 
 @login_required
@@ -249,6 +285,60 @@ def paper_review(request, pk: int, entry_id: int):
             "pick_form": pick_form,
             "new_form": new_form,
             "mine": request.user.pk in (entry.first_by_id, entry.second_by_id),
+        },
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is this entry withdrawn?"),
+        max_length=300,
+        help_text=gettext_lazy(
+            "For example: keyed in under the wrong serial; not a ballot of this election; "
+            "received after the close."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_withdraw(request, pk: int, entry_id: int):
+    """Confirm withdrawing an entry that has not produced a ballot (撤回), with a reason."""
+    election = get_managed_election(request.user, pk)
+    entry = (
+        PaperEntry.objects.filter(election=election, pk=entry_id)
+        .select_related("voter", "first_by", "second_by", "withdrawn_by")
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = svc.paper_entry_withdraw(
+                entry=entry, user=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ElectionError as error:
+            form.add_error(None, str(error))
+        else:
+            message = _(
+                "Ballot %(serial)s: the entry is withdrawn. If the paper is a ballot of this election, "
+                "key it in afresh under this serial, twice."
+            ) % {"serial": done.serial}
+            if _after_close(election) and not svc.paper_pending_count(election):
+                message += " " + _("No paper ballot is waiting any more: the votes can now be counted.")
+            messages.success(request, message)
+            return redirect("manage:paper_review_list", pk=election.pk)
+    return render(
+        request,
+        "elections/paper/withdraw.html",
+        {
+            "election": election,
+            "entry": entry,
+            "form": form,
+            "withdrawable": entry.status in svc.WITHDRAWABLE,
+            "refusal": svc.entry_refusal(election, received_before_close=True, now=timezone.now()),
         },
     )
 
@@ -343,6 +433,7 @@ manage_urlpatterns = [
     path("e/<int:pk>/paper/entry/", paper_entry, name="paper_entry"),
     path("e/<int:pk>/paper/review/", paper_review_list, name="paper_review_list"),
     path("e/<int:pk>/paper/review/<int:entry_id>/", paper_review, name="paper_review"),
+    path("e/<int:pk>/paper/entries/<int:entry_id>/withdraw/", paper_withdraw, name="paper_withdraw"),
     path("e/<int:pk>/paper/import/", paper_import, name="paper_import"),
     path("e/<int:pk>/paper/import/template.csv", paper_import_template, name="paper_import_template"),
     path("e/<int:pk>/paper/import/<int:job_id>/", paper_import_job, name="paper_import_job"),

@@ -210,6 +210,7 @@ RECIPES: dict[str, Recipe] = {
     "manage:paper_entry": R("manage", e("e_vote")),
     "manage:paper_review_list": R("manage", e("e_vote")),
     "manage:paper_review": R("manage", e("e_vote", entry_id="entry")),
+    "manage:paper_withdraw": R("manage", e("e_vote", entry_id="entry")),
     "manage:paper_import": R("manage", e("e_vote")),
     "manage:paper_import_template": R("manage", e("e_vote")),
     "manage:paper_import_job": R("manage", e("e_vote", job_id="paper_job"), also=["a_wg"]),
