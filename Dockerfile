@@ -12,4 +12,4 @@ RUN DEBUG=0 SECRET_KEY=build-only-collectstatic python manage.py collectstatic -
     && useradd --create-home --uid 10001 yezhu && mkdir -p /data/media && chown -R yezhu /data /app
 USER yezhu
 EXPOSE 8000
-CMD ["gunicorn", "yezhu.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "yezhu.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "1"]

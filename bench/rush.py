@@ -56,8 +56,8 @@ SECONDS = float(os.environ.get("BENCH_RUSH_SECONDS", "30"))
 # 2 cores: 3 processes (one more than the cores, so one can run while another waits on
 # PostgreSQL) × 4 threads (a thread waiting on a database round trip or the chain lock gives the
 # GIL to the next). bench/README.md and docs/performance.md give the trial that chose it.
-WORKERS = int(os.environ.get("BENCH_RUSH_WORKERS", "3"))
-THREADS = int(os.environ.get("BENCH_RUSH_THREADS", "4"))
+WORKERS = int(os.environ.get("BENCH_RUSH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_RUSH_THREADS", "1"))
 SCALE_UNITS = [int(n) for n in os.environ.get("BENCH_RUSH_SCALE_UNITS", "2000").split(",") if n.strip()]
 HAMMER_VOTERS = 300
 CEILING_SECONDS = int(os.environ.get("BENCH_CEILING_SECONDS", "15"))

@@ -85,7 +85,15 @@ TEMPLATES = [
 
 # Database: DATABASE_URL (postgres://… or sqlite:///…); default an SQLite file in the checkout.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        # Seconds a web process keeps its connection (production: 60, docker-compose.yml). A new
+        # PostgreSQL connection per request costs more than the whole ballot cast.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_health_checks=True,  # a connection PostgreSQL dropped (restart, failover) is replaced
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (a Celery worker beside the dev server) wait instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
