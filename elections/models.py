@@ -86,6 +86,10 @@ class Election(models.Model):
 
     # The frozen roll and the result.
     roll_frozen_at = models.DateTimeField(_("roll frozen"), null=True, blank=True)
+    # The key of the paper ballots' serial checks (elections/paper.py), made when the roll is
+    # frozen: kept here rather than derived from SECRET_KEY, so rotating that key mid-vote leaves
+    # the printed ballots valid.
+    paper_key = models.CharField(max_length=64, blank=True, editable=False)
     total_area = models.DecimalField(_("total area"), max_digits=14, decimal_places=2, null=True, blank=True)
     total_heads = models.PositiveIntegerField(_("total heads"), null=True, blank=True)
     chain_head = models.CharField(_("ballot chain head"), max_length=64, blank=True)

@@ -1,9 +1,10 @@
 """Paper ballots (纸质选票): printing, double entry (双人录入), review, and the bulk import.
 
 A paper ballot carries a serial `"<election>-<voter>-<check>"` (and the same serial as a QR
-code). The check is four characters of an HMAC of the election and voter ids under
-`settings.SECRET_KEY`, so a mistyped serial (a wrong digit, two digits swapped) is refused
-instead of landing on another owner's ballot.
+code). The check is four characters of an HMAC of the election and voter ids under the
+election's own key (`Election.paper_key`, made when the roll is frozen), so a mistyped serial (a
+wrong digit, two digits swapped) is refused instead of landing on another owner's ballot, and
+rotating SECRET_KEY in the middle of a vote leaves the printed ballots valid.
 
 Double entry, and the choices made where the rules leave room:
 
@@ -65,6 +66,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone, translation
@@ -102,17 +104,31 @@ _DASHES = re.compile(r"[－—–―‐_]")
 # ---------------------------------------------------------------------------------------------
 
 
-def serial_check(election_id: int, voter_id: int) -> str:
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"yezhu-paper:{election_id}:{voter_id}".encode(), hashlib.sha256
-    ).digest()
+def paper_key(election_id: int) -> str:
+    """The key of the election's serial checks: its own `Election.paper_key`, made when the roll is
+    frozen and kept in the database, so rotating SECRET_KEY in the middle of a vote (a leaked key
+    must be rotated at once) leaves the printed ballots valid. An election frozen before the key
+    existed has none and keeps the old scheme, SECRET_KEY."""
+    cache_key = f"yezhu:paper-key:{election_id}"
+    key = cache.get(cache_key)
+    if key is None:
+        key = Election.objects.filter(pk=election_id).values_list("paper_key", flat=True).first() or ""
+        if key:  # never cache the fallback: the roll may be frozen (and the key made) a moment later
+            cache.set(cache_key, key, timeout=24 * 3600)
+    return key or settings.SECRET_KEY
+
+
+def serial_check(election_id: int, voter_id: int, key: str | None = None) -> str:
+    """The four check characters of a serial (`key`: the election's `paper_key`, looked up if None)."""
+    key = key if key is not None else paper_key(election_id)
+    digest = hmac.new(key.encode(), f"yezhu-paper:{election_id}:{voter_id}".encode(), hashlib.sha256).digest()
     bits = int.from_bytes(digest[:4], "big")
     return "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(CHECK_LENGTH))
 
 
-def serial_for(voter: Voter) -> str:
+def serial_for(voter: Voter, key: str | None = None) -> str:
     """The serial printed on this voter's paper ballot."""
-    return f"{voter.election_id}-{voter.pk}-{serial_check(voter.election_id, voter.pk)}"
+    return f"{voter.election_id}-{voter.pk}-{serial_check(voter.election_id, voter.pk, key)}"
 
 
 def normalize_serial(raw: str) -> str:
@@ -175,8 +191,11 @@ def qr_svg(serial: str) -> str:
 
 def printed_ballots(voters: Sequence[Voter]) -> list[PrintedBallot]:
     result = []
+    keys: dict[int, str] = {}
     for voter in voters:
-        serial = serial_for(voter)
+        if voter.election_id not in keys:
+            keys[voter.election_id] = paper_key(voter.election_id)
+        serial = serial_for(voter, keys[voter.election_id])
         result.append(PrintedBallot(voter=voter, serial=serial, qr_svg=qr_svg(serial)))
     return result
 
@@ -754,6 +773,7 @@ def parse_sheet(
         errors.append(_("Row %(row)s: %(message)s") % {"row": row, "message": message})
 
     voters = {v.pk: v for v in Voter.objects.filter(election=election)}
+    serial_key = paper_key(election.pk)
     entries = {e.serial: e for e in live_entries(election).only("serial", "status", "first_by_id")}
     seen: dict[str, int] = {}
     parsed: list[ImportRow] = []
@@ -770,7 +790,10 @@ def parse_sheet(
         if not serial_text:
             error(number, _("the serial is empty."))
             continue
-        if not match or not hmac.compare_digest(match[3], serial_check(int(match[1]), int(match[2]))):
+        if not match or not hmac.compare_digest(
+            match[3],
+            serial_check(int(match[1]), int(match[2]), serial_key if int(match[1]) == election.pk else None),
+        ):
             error(
                 number, _("the serial “%(serial)s” does not check out (mistyped?).") % {"serial": serial_text}
             )
@@ -782,7 +805,7 @@ def parse_sheet(
             )
             continue
         voter = voters[int(match[2])]
-        serial = serial_for(voter)
+        serial = serial_for(voter, serial_key)
         if serial in seen:
             error(
                 number,

@@ -113,7 +113,8 @@ def roll_freeze(*, election: Election, actor=None) -> int:
         locked.roll_frozen_at = timezone.now()
         locked.total_area = sum((v.area for v in voters), Decimal("0.00"))
         locked.total_heads = len(voters)
-        locked.save(update_fields=["roll_frozen_at", "total_area", "total_heads"])
+        locked.paper_key = locked.paper_key or secrets.token_hex(32)
+        locked.save(update_fields=["roll_frozen_at", "total_area", "total_heads", "paper_key"])
         record(
             "election.roll_frozen",
             actor=actor,
