@@ -228,17 +228,23 @@ def paper_review_list(request, pk: int):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def paper_review(request, pk: int, entry_id: int):
-    election = get_managed_election(request.user, pk)
+def _entry_or_404(election, entry_id: int, *related: str) -> PaperEntry:
+    """An entry of this (already scoped) election, with its voter and keyers; 404 otherwise."""
     entry = (
         PaperEntry.objects.filter(election=election, pk=entry_id)
-        .select_related("voter", "first_by", "second_by", "ballot")
+        .select_related("voter", "first_by", "second_by", *related)
         .first()
     )
     if entry is None:
         raise Http404
+    return entry
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_review(request, pk: int, entry_id: int):
+    election = get_managed_election(request.user, pk)
+    entry = _entry_or_404(election, entry_id, "ballot")
     matters, races = svc.ballot_paper(election)
     posted = request.method == "POST"
     pick_form = ResolveForm(request.POST if posted else None)
@@ -306,13 +312,7 @@ class WithdrawForm(forms.Form):
 def paper_withdraw(request, pk: int, entry_id: int):
     """Confirm withdrawing an entry that has not produced a ballot (撤回), with a reason."""
     election = get_managed_election(request.user, pk)
-    entry = (
-        PaperEntry.objects.filter(election=election, pk=entry_id)
-        .select_related("voter", "first_by", "second_by", "withdrawn_by")
-        .first()
-    )
-    if entry is None:
-        raise Http404
+    entry = _entry_or_404(election, entry_id, "withdrawn_by")
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

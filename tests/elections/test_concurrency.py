@@ -3,37 +3,17 @@ loser is told when, through which channel and by whom the vote was cast (Postgre
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from elections.models import Ballot, Voter
 from tests.conftest import requires_postgres
 from tests.elections.test_voting import CHOICES, open_election
 from tests.factories import OwnerFactory, UserFactory, unit_with_owners
+from tests.race import race
 
-TIMEOUT = 60
-ROOT = Path(settings.BASE_DIR)
-
-# Each contender is a fresh interpreter: Django set up on the test database, then it waits for
-# the parent's "go" file (a barrier across processes) and casts; the outcome is one JSON line.
+# Each contender is a fresh interpreter (tests/race.py sets Django up on the test database and
+# provides the barrier, wait_for_go): it casts and prints its outcome as one JSON line.
 CHILD = r"""
-import json, os, sys, time
-from pathlib import Path
-os.environ["DJANGO_SETTINGS_MODULE"] = "yezhu.settings"
-import django
-from django.conf import settings
-django.setup()
-args = json.loads(sys.argv[1])
-settings.DATABASES["default"].update(args["db"])  # before the first query opens the connection
-from django.db import connection
 from elections import voting
 from elections.models import Ballot, Election, Voter
 from elections.services import AlreadyVoted, ballot_record
@@ -41,12 +21,7 @@ from yezhu.accounts.models import User
 election = Election.objects.get(pk=args["election"])
 voter = Voter.objects.get(pk=args["voter"])
 user = User.objects.get(pk=args["user"])
-Path(args["ready"]).touch()
-deadline = time.monotonic() + 60
-while not Path(args["go"]).exists():
-    if time.monotonic() > deadline:
-        raise SystemExit("no go signal")
-    time.sleep(0.001)
+wait_for_go()
 try:
     if args["mode"] == "online":
         ballot = voting.ballot_cast_online(election=election, voter=voter, user=user, choices=args["choices"])
@@ -62,46 +37,11 @@ finally:
 """
 
 
-def race(election, voter, contenders: list[tuple[str, int]], tmp_path: Path) -> list[dict]:
-    """Start one process per contender, release them together, and collect their outcomes."""
-    db = {k: connection.settings_dict[k] for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
-    go = tmp_path / "go"
-    processes, ready = [], []
-    for i, (mode, user_id) in enumerate(contenders):
-        flag = tmp_path / f"ready-{i}"
-        ready.append(flag)
-        args = {
-            "db": db,
-            "mode": mode,
-            "election": election.pk,
-            "voter": voter.pk,
-            "user": user_id,
-            "choices": CHOICES,
-            "ready": str(flag),
-            "go": str(go),
-        }
-        processes.append(
-            subprocess.Popen(  # noqa: S603 - our own interpreter and script
-                [sys.executable, "-c", CHILD, json.dumps(args)],
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
-    deadline = time.monotonic() + TIMEOUT
-    while not all(flag.exists() for flag in ready):
-        assert time.monotonic() < deadline, "the contenders did not get ready"
-        assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
-        time.sleep(0.01)
-    go.touch()
-    outcomes = []
-    for process in processes:
-        out, err = process.communicate(timeout=TIMEOUT)
-        assert process.returncode == 0, err
-        outcomes.append(json.loads(out.strip().splitlines()[-1]))
-    return outcomes
+def contenders(election, voter, who: list[tuple[str, int]]) -> list[dict]:
+    return [
+        {"mode": mode, "election": election.pk, "voter": voter.pk, "user": user_id, "choices": CHOICES}
+        for mode, user_id in who
+    ]
 
 
 @pytest.fixture
@@ -122,7 +62,7 @@ def shared(compound):
 def test_it_lets_only_one_of_two_co_owners_casting_at_once_win(shared, tmp_path):
     """Both co-owners press 投票 at the same moment in two processes: one ballot, one AlreadyVoted."""
     election, voter, first, second, _clerk = shared
-    outcomes = race(election, voter, [("online", first.pk), ("online", second.pk)], tmp_path)
+    outcomes = race(CHILD, contenders(election, voter, [("online", first.pk), ("online", second.pk)]), tmp_path)
     assert sorted(o["outcome"] for o in outcomes) == ["already", "cast"], outcomes
     winner = Ballot.objects.get(election=election, voter=voter, status="valid")
     loser = next(o for o in outcomes if o["outcome"] == "already")
@@ -139,7 +79,7 @@ def test_it_lets_the_database_decide_between_an_online_and_a_paper_ballot(shared
     """An online cast and a paper entry for the same voter at once: the unique constraint keeps
     one, and the loser's message names the winner's channel."""
     election, voter, first, _second, clerk = shared
-    outcomes = race(election, voter, [("online", first.pk), ("paper", clerk.pk)], tmp_path)
+    outcomes = race(CHILD, contenders(election, voter, [("online", first.pk), ("paper", clerk.pk)]), tmp_path)
     assert sorted(o["outcome"] for o in outcomes) == ["already", "cast"], outcomes
     winner = Ballot.objects.get(election=election, voter=voter, status="valid")
     loser = next(o for o in outcomes if o["outcome"] == "already")

@@ -12,8 +12,7 @@ from django.utils import timezone
 from elections import paper
 from elections.models import Ballot, PaperEntry, Stage
 from elections.services import AlreadyVoted, ElectionError, ballot_record, roll_freeze
-from grids.models import RoleAssignment
-from tests.factories import UserFactory, election_with_ballot_paper, grant, owner_user
+from tests.factories import election_with_ballot_paper
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -21,28 +20,10 @@ pytestmark = pytest.mark.django_db
 CHOICES = {"matters": {"M1": "yes", "M2": "no"}, "races": {"R1": ["C1", "C3"]}}
 
 
-@pytest.fixture
-def owners(compound):
-    """Three owners, each with one home of 100 ㎡, in buildings 1 and 2."""
-    return [
-        owner_user(compound, "1-1-101", "100.00", name="张一"),
-        owner_user(compound, "1-1-102", "100.00", name="王二"),
-        owner_user(compound, "2-1-101", "100.00", name="李三"),
-    ]
 
 
-@pytest.fixture
-def election(compound, owners):
-    election = election_with_ballot_paper(compound, stage=Stage.VOTING, matters=2, seats=2, candidates=3)
-    roll_freeze(election=election)
-    return election
 
 
-@pytest.fixture
-def third_staff(compound):
-    user = UserFactory(name="社区干部")
-    grant(user, RoleAssignment.Role.COMMUNITY_STAFF, compound.community)
-    return user
 
 
 def voter_of(election, code):

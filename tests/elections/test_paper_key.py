@@ -15,18 +15,12 @@ from django.core.cache import cache
 from elections import paper
 from elections.models import Election, Stage
 from elections.services import ElectionError, roll_freeze
-from tests.elections.test_paper import CHOICES, key_in, owners, voter_of  # noqa: F401 (fixture)
+from tests.elections.test_paper import key_in, voter_of
 from tests.factories import election_with_ballot_paper
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def election(compound, owners):  # noqa: F811
-    election = election_with_ballot_paper(compound, stage=Stage.VOTING, matters=2, seats=2, candidates=3)
-    roll_freeze(election=election)
-    election.refresh_from_db()
-    return election
 
 
 def test_it_makes_a_key_for_each_election_when_the_roll_is_frozen(compound, election):

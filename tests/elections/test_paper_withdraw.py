@@ -3,17 +3,9 @@ unblocks, the refusals, the page, and a withdrawal racing a second entry (Postgr
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,10 +13,10 @@ from elections import lifecycle as lc
 from elections import paper
 from elections.models import Ballot, Election, PaperEntry, Stage
 from elections.services import ElectionError, roll_freeze
-from grids.models import RoleAssignment
 from tests.conftest import requires_postgres
 from tests.elections.test_paper import CHOICES, key_in, voter_of
-from tests.factories import UserFactory, election_with_ballot_paper, grant, owner_user
+from tests.factories import election_with_ballot_paper
+from tests.race import race
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -32,29 +24,10 @@ pytestmark = pytest.mark.django_db
 REASON = "序列号扫错了，应为另一张选票"
 
 
-# The same world as tests/elections/test_paper.py (fixtures are not imported across modules).
-@pytest.fixture
-def owners(compound):
-    """Three owners, each with one home of 100 ㎡, in buildings 1 and 2."""
-    return [
-        owner_user(compound, "1-1-101", "100.00", name="张一"),
-        owner_user(compound, "1-1-102", "100.00", name="王二"),
-        owner_user(compound, "2-1-101", "100.00", name="李三"),
-    ]
 
 
-@pytest.fixture
-def election(compound, owners):
-    election = election_with_ballot_paper(compound, stage=Stage.VOTING, matters=2, seats=2, candidates=3)
-    roll_freeze(election=election)
-    return election
 
 
-@pytest.fixture
-def third_staff(compound):
-    user = UserFactory(name="社区干部")
-    grant(user, RoleAssignment.Role.COMMUNITY_STAFF, compound.community)
-    return user
 
 
 def withdraw_url(election, entry):
@@ -335,17 +308,7 @@ def test_it_finds_no_entry_of_another_election(client, election, working_group, 
 
 # ---------------------------------------------------------------------------------------------- race
 
-TIMEOUT = 60
 CHILD = r"""
-import json, os, sys, time
-from pathlib import Path
-os.environ["DJANGO_SETTINGS_MODULE"] = "yezhu.settings"
-import django
-from django.conf import settings
-django.setup()
-args = json.loads(sys.argv[1])
-settings.DATABASES["default"].update(args["db"])
-from django.db import connection
 from elections import paper
 from elections.models import Election, PaperEntry
 from elections.services import ElectionError
@@ -353,12 +316,7 @@ from yezhu.accounts.models import User
 election = Election.objects.get(pk=args["election"])
 entry = PaperEntry.objects.get(pk=args["entry"])
 user = User.objects.get(pk=args["user"])
-Path(args["ready"]).touch()
-deadline = time.monotonic() + 60
-while not Path(args["go"]).exists():
-    if time.monotonic() > deadline:
-        raise SystemExit("no go signal")
-    time.sleep(0.001)
+wait_for_go()
 try:
     if args["mode"] == "withdraw":
         done = paper.paper_entry_withdraw(entry=entry, user=user, reason="race")
@@ -373,46 +331,11 @@ finally:
 """
 
 
-def race(election, entry, contenders, tmp_path: Path) -> list[dict]:
-    """One process per (mode, user id), released together; their JSON outcomes."""
-    db = {k: connection.settings_dict[k] for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
-    go = tmp_path / "go"
-    processes, ready = [], []
-    for i, (mode, user_id) in enumerate(contenders):
-        flag = tmp_path / f"ready-{i}"
-        ready.append(flag)
-        args = {
-            "db": db,
-            "mode": mode,
-            "election": election.pk,
-            "entry": entry.pk,
-            "user": user_id,
-            "choices": CHOICES,
-            "ready": str(flag),
-            "go": str(go),
-        }
-        processes.append(
-            subprocess.Popen(  # noqa: S603 - our own interpreter and script
-                [sys.executable, "-c", CHILD, json.dumps(args)],
-                cwd=settings.BASE_DIR,
-                env={**os.environ, "PYTHONPATH": str(settings.BASE_DIR)},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
-    deadline = time.monotonic() + TIMEOUT
-    while not all(flag.exists() for flag in ready):
-        assert time.monotonic() < deadline, "the contenders did not get ready"
-        assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
-        time.sleep(0.01)
-    go.touch()
-    outcomes = []
-    for process in processes:
-        out, err = process.communicate(timeout=TIMEOUT)
-        assert process.returncode == 0, err
-        outcomes.append(json.loads(out.strip().splitlines()[-1]))
-    return outcomes
+def contenders(election, entry, who: list[tuple[str, int]]) -> list[dict]:
+    return [
+        {"mode": mode, "election": election.pk, "entry": entry.pk, "user": user_id, "choices": CHOICES}
+        for mode, user_id in who
+    ]
 
 
 @requires_postgres
@@ -423,7 +346,9 @@ def test_it_never_both_withdraws_and_completes_an_entry(
     """A withdrawal and the second entry at the same moment: either the entry is withdrawn and the
     second keying starts afresh, or the ballot is recorded and the withdrawal refused."""
     entry = key_in(election, voter_of(election, "1-1-101"), working_group)
-    outcomes = race(election, entry, [("withdraw", third_staff.pk), ("second", street_staff.pk)], tmp_path)
+    outcomes = race(
+        CHILD, contenders(election, entry, [("withdraw", third_staff.pk), ("second", street_staff.pk)]), tmp_path
+    )
     by_mode = {o["mode"]: o for o in outcomes}
     entry.refresh_from_db()
     if entry.status == PaperEntry.Status.WITHDRAWN:
