@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from django.conf import settings
+from django.conf import settings  # lazy: nothing is read until the first attribute
 from hypothesis import settings as hypothesis_settings
 
 # CI must give the same answer for the same commit: there the property tests draw the same

@@ -5,6 +5,8 @@ SMS to the console and the outbox page. Production (DEBUG=0): SECRET_KEY is requ
 `manage.py check --deploy` is clean.
 """
 
+import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -101,6 +103,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: absent → Celery eager and local-memory cache; present → broker, results and cache.
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and re.fullmatch(r"gw\d+", os.environ.get("PYTEST_XDIST_WORKER", "")):
+    # A parallel test run (pytest-xdist sets the variable) gives each worker its own Redis database:
+    # the tests flush the cache, and workers sharing one would wipe each other's throttle counts,
+    # cached ballot papers and Celery queues mid-test. Databases 10–12; never in production.
+    REDIS_URL = re.sub(r"(/\d+)?$", f"/{10 + int(os.environ['PYTEST_XDIST_WORKER'][2:]) % 3}", REDIS_URL, count=1)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

@@ -30,7 +30,11 @@ from tests.factories import election_with_ballot_paper, owner_user
 from yezhu.audit.models import AuditEntry
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_REDIS = os.environ.get("YEZHU_TEST_REDIS", "redis://127.0.0.1:6379/9")
+# Its own Redis database, flushed around each test (13–15 for the workers of a parallel run).
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
+SHARED_REDIS = os.environ.get(
+    "YEZHU_TEST_REDIS", f"redis://127.0.0.1:6379/{13 + int(_XDIST[2:]) % 3 if _XDIST.startswith('gw') else 9}"
+)
 
 
 def worker_database_url() -> str:
@@ -68,7 +72,8 @@ def celery_worker(redis_url: str, tmp_path: Path, *, sms_backend: str = "yezhu.s
     sms_file.touch()
     log_path = tmp_path / "worker.log"
     env = {
-        **os.environ,
+        # Not PYTEST_XDIST_WORKER: the worker must use the Redis database given here as it is.
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
         "DATABASE_URL": worker_database_url(),
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
