@@ -182,6 +182,13 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
+# How many reverse proxies of ours (nginx) stand in front of the site. Their count decides which
+# X-Forwarded-For entry is the client's address, for the sign-in limits (allauth), the casting
+# limit (DRF) and the audit log; 0 (the default: runserver, no proxy) ignores the header, which a
+# client can forge. Behind nginx, without it every owner would share nginx's address and the
+# whole site would get five sign-in codes a minute.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     # Per phone number and per client IP: an SMS costs money and a code can be guessed.
     "request_login_code": "5/m/ip,5/m/key,20/h/key",
@@ -246,6 +253,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "yezhu.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"ballot_user": "10/min", "ballot_ip": "60/min", "api_token": "10/hour"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # None would trust the whole header, forged entries included
 }
 SPECTACULAR_SETTINGS = {**SCHEMA_SETTINGS, "SERVE_INCLUDE_SCHEMA": False}
 

@@ -94,3 +94,67 @@ def test_it_throttles_casting_through_the_api(world, settings):
     ]
     assert codes[-1] == 429
     assert "ballot_user" in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+
+
+# ---------------------------------------------------------------------------------------------- behind nginx
+
+NGINX = "172.18.0.5"  # the reverse proxy's address: every request reaches the app from it
+
+
+def test_it_tells_owners_apart_behind_our_proxy(db, settings, django_capture_on_commit_callbacks):
+    """With one trusted proxy, six owners on six addresses each get their code; one address asking
+    for six numbers is still held to five (the limit is per owner's address, not per nginx)."""
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for i in range(6):
+        client = Client(REMOTE_ADDR=NGINX, HTTP_X_FORWARDED_FOR=f"36.110.1.{i + 1}")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("account_request_login_code"), {"phone": f"1370013720{i}"})
+    assert SmsMessage.objects.filter(phone__startswith="137001372").count() == 6
+    for i in range(6):
+        client = Client(REMOTE_ADDR=NGINX, HTTP_X_FORWARDED_FOR="36.110.9.9")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("account_request_login_code"), {"phone": f"1370013730{i}"})
+    assert SmsMessage.objects.filter(phone__startswith="137001373").count() == 5
+
+
+def test_it_ignores_a_forged_forwarded_header_without_a_trusted_proxy(db, settings, django_capture_on_commit_callbacks):
+    """No proxy configured: a client inventing X-Forwarded-For entries is still one address."""
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    for i in range(6):
+        client = Client(REMOTE_ADDR="10.9.0.3", HTTP_X_FORWARDED_FOR=f"8.8.8.{i}")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("account_request_login_code"), {"phone": f"1370013740{i}"})
+    assert SmsMessage.objects.filter(phone__startswith="137001374").count() == 5
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "8.8.8.8", "10.0.0.9"),  # no proxy: the header is the client's own invention
+        (1, "8.8.8.8, 36.110.1.1", "36.110.1.1"),  # our nginx appended the real address last
+        (2, "8.8.8.8, 36.110.1.1, 10.1.1.1", "36.110.1.1"),  # a load balancer, then nginx
+        (1, "not-an-address", None),  # garbage never reaches the audit log's IP column
+    ],
+)
+def test_it_takes_the_address_our_proxies_saw_for_audit_and_throttles(settings, count, forwarded, expected):
+    """The audit log and the API's per-address casting limit read the same X-Forwarded-For entry."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from yezhu.api.throttles import BallotIPThrottle
+    from yezhu.audit.log import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = count
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": count}
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+    if expected:
+        assert BallotIPThrottle().get_ident(Request(request)) == expected
+
+
+def test_it_configures_every_limit_with_the_same_proxy_count(settings):
+    """allauth, DRF and the audit log are driven by the one TRUSTED_PROXY_COUNT setting."""
+    from yezhu import settings as project
+
+    assert project.ALLAUTH_TRUSTED_PROXY_COUNT == project.TRUSTED_PROXY_COUNT
+    assert project.REST_FRAMEWORK["NUM_PROXIES"] == project.TRUSTED_PROXY_COUNT

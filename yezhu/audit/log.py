@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from yezhu.audit.models import AuditEntry
 
 
 def client_ip(request) -> str | None:
+    """The client's address: the X-Forwarded-For entry our own proxies added
+    (`settings.TRUSTED_PROXY_COUNT` of them, the same rule as the rate limits), else REMOTE_ADDR.
+    Entries a client put in the header themselves are never taken."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    candidate = None
+    if count > 0 and forwarded:
+        entries = [part.strip() for part in forwarded.split(",")]
+        if len(entries) >= count:
+            candidate = entries[-count]
+    candidate = candidate or request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
 
 
 def record(
