@@ -20,6 +20,18 @@ What is accepted, and why:
   catches a mainland number with a digit missing or an O typed for a 0: it is refused instead of
   slipping through as "another document". First-generation 15-digit cards stopped being valid
   on 2013-01-01 and are refused.
+- A unified social credit code (统一社会信用代码, GB 32100-2015) identifies a company or other
+  organisation that owns units (shops, offices, a developer's subsidiary): 18 characters from
+  "0123456789ABCDEFGHJKLMNPQRTUWXY", a registration-authority code (1, 5, 9, Y and the others of
+  the standard), a six-digit region code in places 3-8, and a check character (weights 3^i mod 31,
+  ISO 7064 MOD 31-3 as the standard gives them). It is accepted with kind "uscc" when its check
+  character is right. A valid mainland number always wins. A value that fails as a mainland
+  number is taken for a credit code only if it starts with 9 or a letter, or has a letter before
+  its last place, and the credit code's check holds: a mistyped citizen number (all digits,
+  starting with its province's digit) is still refused. The price: the rare all-digit codes of
+  government bodies and social organisations (starting with 1 or 5) are refused; enter them as
+  another document. An 18-character value of the credit code's alphabet with a wrong check
+  character is refused, not taken for another document.
 - Anything else of 6 to 20 letters and digits, with at least one digit, is another identity
   document (Hong Kong/Macau identity card, Taiwan ID, 回乡证, 台胞证, passport) and is accepted
   with kind "other". Those formats cannot be checked for a check digit here, so they are only
@@ -42,6 +54,7 @@ from dataclasses import dataclass
 __all__ = [
     "MAINLAND",
     "OTHER",
+    "USCC",
     "IdNumber",
     "InvalidIdNumber",
     "check_digit",
@@ -50,9 +63,11 @@ __all__ = [
     "is_valid_id_number",
     "normalize_id_number",
     "parse_id_number",
+    "uscc_check_character",
 ]
 
 MAINLAND = "mainland"  # 居民身份证 (and the residence permits that follow GB 11643)
+USCC = "uscc"  # 统一社会信用代码 of a company or organisation (GB 32100-2015)
 OTHER = "other"  # 其他证件: 港澳台证件、护照
 
 # Reasons an identity number is refused: `InvalidIdNumber.code`.
@@ -79,6 +94,9 @@ CHINA_TIME = datetime.timezone(datetime.timedelta(hours=8))  # no daylight savin
 FULL_WIDTH_TO_ASCII = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 STRIP_CHARACTERS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff"
 _MAINLAND = re.compile(r"[0-9]{17}[0-9X]")
+USCC_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
 _OTHER = re.compile(r"[A-Z0-9]{6,20}")
 _DIGIT = re.compile(r"[0-9]")
 _NOT_DIGIT = re.compile(r"[^0-9]")
@@ -105,6 +123,24 @@ def check_digit(first17: str) -> str:
         raise ValueError("17 ASCII digits expected")
     total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARACTERS[total % 11]
+
+
+def uscc_check_character(first17: str) -> str:
+    """The GB 32100 check character of the first 17 characters of a unified social credit code."""
+    total = sum(USCC_CHARACTERS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARACTERS[(31 - total % 31) % 31]
+
+
+def _is_uscc(value: str) -> bool:
+    return bool(_USCC.fullmatch(value)) and uscc_check_character(value[:17]) == value[17]
+
+
+def _may_be_uscc(value: str) -> bool:
+    """Whether a value that failed as a citizen number may be a credit code instead: it starts with
+    9 or a letter (registered companies start with 9), or has a letter before its last place. A
+    citizen number starts with its province's first digit (1-6) and has only digits there, so a
+    mistyped one is still refused rather than taken for a company."""
+    return value[0] not in "12345678" or any(c.isalpha() for c in value[:17])
 
 
 def _clean(raw: object) -> str:
@@ -148,8 +184,17 @@ def parse_id_number(raw: object, *, today: datetime.date | None = None) -> IdNum
     if not value.isascii():
         raise InvalidIdNumber(FORMAT)
     if _MAINLAND.fullmatch(value) or _looks_mainland(value):
-        _check_mainland(value, today or datetime.datetime.now(CHINA_TIME).date())
+        try:
+            _check_mainland(value, today or datetime.datetime.now(CHINA_TIME).date())
+        except InvalidIdNumber:
+            if _may_be_uscc(value) and _is_uscc(value):
+                return IdNumber(value, USCC)
+            raise
         return IdNumber(value, MAINLAND)
+    if _USCC.fullmatch(value):  # 18 characters of a credit code's alphabet: its check must hold
+        if not _is_uscc(value):
+            raise InvalidIdNumber(CHECK_DIGIT)
+        return IdNumber(value, USCC)
     other = value.replace("(", "").replace(")", "")
     if _OTHER.fullmatch(other) and _DIGIT.search(other):
         return IdNumber(other, OTHER)

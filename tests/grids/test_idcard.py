@@ -220,3 +220,34 @@ def test_it_refuses_to_compute_a_check_digit_of_anything_but_17_digits():
     ]:
         with pytest.raises(ValueError):
             check_digit(bad)
+
+
+# ---------------------------------------------------------------------------------------------- companies
+
+USCC_EXAMPLES = ["91330100716105852F", "91350100M000100Y43"]  # check characters per GB 32100-2015
+
+
+@pytest.mark.parametrize("code", USCC_EXAMPLES)
+def test_it_accepts_a_companys_unified_social_credit_code(code):
+    """A shop or office owned by a company: its 统一社会信用代码 is accepted with kind "uscc",
+    in lower case and full width too."""
+    assert idcard.parse_id_number(code) == idcard.IdNumber(code, idcard.USCC)
+    assert idcard.parse_id_number(code.lower()).number == code
+    assert idcard.uscc_check_character(code[:17]) == code[17]
+
+
+@pytest.mark.parametrize("code", USCC_EXAMPLES)
+def test_it_refuses_a_credit_code_with_a_wrong_check_character(code):
+    """Every other check character is refused: a mistyped credit code does not slip through."""
+    for wrong in sorted(set(idcard.USCC_CHARACTERS) - {code[17]}):
+        assert not idcard.is_valid_id_number(code[:17] + wrong), wrong
+
+
+def test_it_never_takes_a_mistyped_citizen_number_for_a_company():
+    """Citizen numbers start with a province digit and are all digits: with a wrong check digit they
+    are refused, whatever the credit code's check would say."""
+    for seq in range(300):
+        body = f"11010519491231{seq:03d}"
+        right = idcard.check_digit(body)
+        for wrong in sorted(set("0123456789X") - {right}):
+            assert not idcard.is_valid_id_number(body + wrong), body + wrong

@@ -270,3 +270,21 @@ def test_it_gives_the_roll_the_pure_tally_would_give(compound):
     totals = tally.roll_totals(voters)
     roll = compute_roll(compound)
     assert (roll.area, roll.heads, roll.units) == (totals.area, totals.heads, len(rows))
+
+
+@pytest.mark.django_db
+def test_it_imports_a_shop_owned_by_a_company(compound):
+    """A unit owned by a company is identified by its 统一社会信用代码: imported, one head, the
+    code stored only as its hash and last four characters, like a citizen's number."""
+    company = ("杭州某某商贸有限公司", "91330100716105852F", "")
+    roll_import(
+        compound=compound,
+        parsed=parse_roll(roll_csv([*FIRST, ("S-101", "45.00", [company], "delivered", "commercial")]), "roll.csv"),
+    )
+    owner = Owner.objects.get(name="杭州某某商贸有限公司")
+    assert owner.id_last4 == "852F"
+    assert owner.id_hash == hash_id_number("91330100716105852F", settings.ID_NUMBER_SALT)
+    assert "91330100716105852F" not in str(Owner.objects.filter(pk=owner.pk).values().first())
+    roll = compute_roll(compound)
+    assert roll.heads == 4  # developer, 张三+李四, 王五, the company
+    assert Decimal("45.00") in [v.area for v in roll.voters]
