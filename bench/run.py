@@ -89,9 +89,14 @@ def bench_import(rows_wanted: int = 50000) -> dict:
     from grids.sample import roll_csv, roll_rows
     from grids.services import compound_create, roll_import
 
-    # ~1.35 rows per unit (co-owners have a row each): size the roll to the wanted row count.
-    rows = roll_rows(int(rows_wanted / 1.36), seed=11)
-    rows = rows[:rows_wanted] if len(rows) >= rows_wanted else rows
+    # ~1.35 rows per unit (co-owners have a row each): build a little more than wanted, then cut
+    # to exactly the wanted row count (a cut through a co-owned unit keeps a valid roll).
+    units = int(rows_wanted / 1.30)
+    rows = roll_rows(units, seed=11)
+    while len(rows) < rows_wanted:
+        units = int(units * 1.1)
+        rows = roll_rows(units, seed=11)
+    rows = rows[:rows_wanted]
     data = roll_csv(rows)
     compound = compound_create(
         code="IMPORT", name="导入基准小区", street_name="基准街道", community_name="基准社区"
