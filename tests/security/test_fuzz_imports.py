@@ -210,6 +210,62 @@ def test_it_refuses_malformed_roll_files_and_changes_nothing(world, case):
     assert counts() == before
 
 
+AREA_DEFECTS = {  # an area cell → the words its refusal must contain
+    "1e400": "不是有效的数字",
+    "NaN": "不是有效的数字",
+    "inf": "不是有效的数字",
+    "①": "不是有效的数字",
+    "9" * 40: "过大",
+    "-5": "必须为正数",
+    "0": "必须为正数",
+    "12.345": "至多两位小数",
+}
+
+
+@FUZZ
+@given(
+    defect=st.sampled_from(sorted(AREA_DEFECTS)),
+    kind=st.sampled_from(["csv-gbk", "csv-utf8", "csv-bom", "xlsx"]),
+    row=st.integers(min_value=0, max_value=5),
+)
+def test_it_names_the_one_bad_area_in_an_otherwise_valid_roll(world, defect, kind, row):
+    """Valid rows (real identity numbers, Chinese names) in GBK, UTF-8, UTF-8 with BOM or XLSX, with one
+    bad area: the refusal names that row's area and nothing else, so the encoding and number paths
+    are what the test proves, and the database is unchanged."""
+    from grids.sample import roll_rows
+
+    rows = [list(r) for r in roll_rows(6, seed=3, floors=2, per_floor=3, entrances=1)]
+    area_column = COLUMNS.index("专有部分面积")
+    rows[row][area_column] = defect
+    table = [list(COLUMNS), *rows]
+    if kind == "xlsx":
+        data, filename = _xlsx(table), "roll.xlsx"
+    else:
+        data, filename = _csv(table, "gbk" if kind == "csv-gbk" else "utf-8", bom=kind == "csv-bom"), "roll.csv"
+    before = counts()
+    with pytest.raises(RollFileError) as caught:
+        parse_roll(data, filename)
+    errors = caught.value.errors
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"第 {row + 2} 行：专有部分面积") and AREA_DEFECTS[defect] in errors[0], errors
+    assert counts() == before
+
+
+@FUZZ
+@given(kind=st.sampled_from(["csv-gbk", "csv-utf8", "csv-bom", "xlsx"]))
+def test_it_reads_the_same_valid_roll_in_every_encoding(kind):
+    """The positive side: the same valid roll parses to the same units and owners whatever the encoding."""
+    from grids.sample import roll_rows
+
+    table = [list(COLUMNS), *[list(r) for r in roll_rows(6, seed=3, floors=2, per_floor=3, entrances=1)]]
+    reference = parse_roll(_csv(table, "utf-8"), "roll.csv")
+    if kind == "xlsx":
+        parsed = parse_roll(_xlsx(table), "roll.xlsx")
+    else:
+        parsed = parse_roll(_csv(table, "gbk" if kind == "csv-gbk" else "utf-8", bom=kind == "csv-bom"), "roll.csv")
+    assert parsed == reference
+
+
 @FUZZ
 @given(data=st.binary(max_size=600), filename=st.sampled_from(["roll.csv", "roll.xlsx"]))
 def test_it_refuses_random_bytes_on_the_roll_upload_page(world, data, filename):
