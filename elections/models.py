@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -403,6 +404,11 @@ class Voter(models.Model):
     units = models.ManyToManyField(Unit, related_name="election_voters")
     unit_codes = models.CharField(_("units"), max_length=500)  # "3-1-201, 3-1-202" for display
     label = models.CharField(_("voter"), max_length=200)  # the owners' names, or 建设单位
+    # The voter's units as they stood at the freeze, for the bundle (RULES.md §4): a list of
+    # {"pk", "code", "area" ("89.50"), "status", "owners": [owner pks]}. A roll re-import or an
+    # admin edit after the freeze changes the grids tables, never this, so the exported bundle
+    # recounts to the published result forever. Empty for voters frozen before it existed.
+    units_snapshot = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("voter")
@@ -596,6 +602,10 @@ class CaseStep(models.Model):  # 六步法 case file of a stalled election
         return self.get_step_display()
 
 
+#: The longest term of an owners' committee (DESIGN.md §6: at most five years).
+MAX_TERM_YEARS = 5
+
+
 class Committee(models.Model):  # 业主委员会 (one term)
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="committees")
     election = models.OneToOneField(
@@ -622,9 +632,53 @@ class Committee(models.Model):  # 业主委员会 (one term)
     def __str__(self):
         return f"{self.compound} {self.term_start:%Y}–{self.term_end:%Y}"
 
+    def clean(self):
+        super().clean()
+        problems = self.term_problems()
+        if problems:
+            raise ValidationError(problems)
+
     @property
     def in_office(self) -> bool:
         return self.ended_on is None
+
+    @property
+    def awaiting_filing(self) -> bool:
+        """Elected here and not yet filed: it sits beside the committee it replaces until the filing."""
+        return self.election_id is not None and self.filed_on is None
+
+    def term_problems(self) -> list[str]:
+        """What is wrong with the term: longer than five years, or a second committee in office.
+
+        The admin (through `clean`), the register's services and the XLSX import share these rules.
+        A committee elected here and not yet filed does not count as a second one: the filing ends
+        the previous committee (`lifecycle.election_file`).
+        """
+        from elections.timeline import add_years
+
+        problems = []
+        if self.term_start and self.term_end and self.term_end > add_years(self.term_start, MAX_TERM_YEARS):
+            problems.append(
+                _("A term lasts at most %(years)d years: this one must end by %(date)s. Check the years.")
+                % {"years": MAX_TERM_YEARS, "date": add_years(self.term_start, MAX_TERM_YEARS).isoformat()}
+            )
+        if self.compound_id is not None and self.ended_on is None and not self.awaiting_filing:
+            other = (
+                Committee.objects.filter(compound_id=self.compound_id, ended_on__isnull=True)
+                .exclude(pk=self.pk)
+                .exclude(Q(election__isnull=False) & Q(filed_on__isnull=True))
+                .order_by("-term_start")
+                .first()
+            )
+            if other is not None:
+                problems.append(
+                    _(
+                        "The compound already has a committee in office (term %(start)s to %(end)s). "
+                        "Record the day it left office on its page in the committee register first."
+                    )
+                    % {"start": other.term_start.isoformat(), "end": other.term_end.isoformat()}
+                )
+        return problems
 
 
 class CommitteeMember(models.Model):

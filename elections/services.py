@@ -7,6 +7,7 @@ Stage transitions live in `elections/lifecycle.py`; paper ballots and proxies in
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -23,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from elections import tally as pure
 from elections.models import Ballot, Election, Matter, Race, Stage, Voter
-from grids.models import Unit
+from grids.models import Compound, Unit
 from grids.roll import counted_units
+from grids.selectors import STAFF_ROLES, staff_compounds
 from yezhu.audit.log import record
 
 GENESIS = "0" * 64
@@ -70,14 +72,17 @@ def roll_freeze(*, election: Election, actor=None) -> int:
         if not units:
             raise ElectionError(_("The compound has no units on its roll: import the housing roll first."))
         names: dict[str, list[str]] = {}
+        owner_ids: dict[str, set[int]] = {}
         owner_rows = (
             Unit.objects.filter(compound=locked.compound, status=Unit.Status.DELIVERED)
-            .values_list("voter_key", "ownerships__owner__name")
+            .values_list("voter_key", "ownerships__owner", "ownerships__owner__name")
             .order_by("voter_key", "ownerships__owner__name")
         )
-        for key, name in owner_rows:
+        for key, owner_id, name in owner_rows:
             if name and name not in names.setdefault(key, []):
                 names[key].append(name)
+            if owner_id is not None:
+                owner_ids.setdefault(key, set()).add(owner_id)
         grouped: dict[str, list[tuple[int, str, Decimal, str]]] = {}
         for pk, code, area, status, key in units:
             if not key:
@@ -97,6 +102,7 @@ def roll_freeze(*, election: Election, actor=None) -> int:
                     area=sum((area for _, _, area, _ in members), Decimal("0.00")),
                     unit_codes=codes[:500],
                     label=label or key,
+                    units_snapshot=_units_snapshot(key, members, owner_ids.get(key, ())),
                 )
             )
         Voter.objects.bulk_create(voters, batch_size=2000)
@@ -126,6 +132,31 @@ def roll_freeze(*, election: Election, actor=None) -> int:
         )
     election.refresh_from_db()
     return len(voters)
+
+
+def _units_snapshot(key: str, members: list[tuple[int, str, Decimal, str]], owner_ids) -> list[dict]:
+    """A voter's units at the freeze, as the bundle writes them (`Voter.units_snapshot`).
+
+    The owners of a buyer are the owner ids its key was made of (`grids.roll.voter_key_for`), so
+    the bundle groups units into exactly the voters the live tally counted; a hashed key (a very
+    long list of co-owners) takes the owners registered at the freeze. Developer's units carry no
+    owners (RULES §4 ignores them), and a developer's unit marked delivered since counts as unsold,
+    as it did at the freeze.
+    """
+    owners: list[int] = []
+    if key != Unit.DEVELOPER_KEY:
+        parts = key[1:].split("-") if key.startswith("o") else []
+        owners = [int(i) for i in parts] if parts and all(i.isdigit() for i in parts) else sorted(owner_ids)
+    snapshot = []
+    for pk, code, area, status in members:
+        if key == Unit.DEVELOPER_KEY:
+            unit_status = status if status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
+        else:
+            unit_status = Unit.Status.DELIVERED
+        snapshot.append(
+            {"pk": pk, "code": code, "area": f"{area:.2f}", "status": str(unit_status), "owners": owners}
+        )
+    return snapshot
 
 
 def voters_of_user(*, election: Election, user) -> list[Voter]:
@@ -237,6 +268,14 @@ def chain_hash(*, prev_hash: str, seq: int, receipt: str, status: str, choices: 
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _loaded_street(election: Election) -> int | None:
+    """The election's street if the caller loaded it with the election (the online cast does, in
+    its voter-lock query); else None and the audit log looks it up."""
+    if Election.compound.is_cached(election) and Compound.community.is_cached(election.compound):
+        return election.compound.community.street_id
+    return None
+
+
 def ballot_record(
     *,
     election: Election,
@@ -318,6 +357,7 @@ def ballot_record(
                 request=request,
                 election_id=election.pk,
                 compound_id=election.compound_id,
+                street_id=_loaded_street(election),
                 summary=f"{channel} ballot {status} for voter #{voter.pk} as {cast_as}",
                 # Never the choices: the audit log is read by staff while voting is open.
                 data={"voter": voter.pk, "channel": channel, "cast_as": cast_as, "reason": reject_reason},
@@ -403,44 +443,111 @@ def election_tally(election: Election) -> dict:
     return pure.result_to_dict(pure.tally(tally_input(election)))
 
 
+def _owner_pseudonym(election: Election, ident: object) -> str:
+    secret = settings.SECRET_KEY.encode()
+    return "P" + hmac.new(secret, f"{election.pk}:{ident}".encode(), hashlib.sha256).hexdigest()[:10].upper()
+
+
 def _owner_pseudonyms(key: str, election: Election) -> list[str]:
     """Owner ids in the bundle: stable pseudonyms, never names or identity numbers."""
     ids = key[1:].split("-") if key.startswith("o") else [key]
-    secret = settings.SECRET_KEY.encode()
-    return [
-        "P" + hmac.new(secret, f"{election.pk}:{i}".encode(), hashlib.sha256).hexdigest()[:10].upper()
-        for i in ids
-    ]
+    return [_owner_pseudonym(election, i) for i in ids]
 
 
-def bundle_for(election: Election) -> dict:
-    """The `yezhu-bundle/1` export of an election: anyone can recount it with `manage.py recount`."""
+def _unit_pseudonyms(election: Election, unit_pks: list[int]) -> dict[int, str]:
+    """Unit ids of the public bundle: "U" and ten base32 characters of an HMAC of (election, unit)
+    under the election's own key, stable from one download to the next. Nobody without the key
+    can tell which home a pseudonym stands for; on the (unlikely) collision of two units the
+    ids are made longer rather than merged."""
+    secret = (election.paper_key or settings.SECRET_KEY).encode()
+    digests = {
+        pk: base64.b32encode(
+            hmac.new(secret, f"bundle-unit:{election.pk}:{pk}".encode(), hashlib.sha256).digest()
+        ).decode()
+        for pk in unit_pks
+    }
+    for length in (10, 16):
+        ids = {pk: "U" + digest[:length] for pk, digest in digests.items()}
+        if len(set(ids.values())) == len(ids):
+            return ids
+    return {pk: "U" + digest.rstrip("=") for pk, digest in digests.items()}
+
+
+def _frozen_units(election: Election, voters: list[tuple[int, str, list]]) -> list[tuple]:
+    """(voter pk, unit pk, code, area, status, owner ids) of every unit on the frozen roll.
+
+    From each voter's `units_snapshot`, never from the grids tables: a roll changed after the
+    freeze must not change the bundle. Voters frozen before the snapshot existed fall back to
+    their units as they are now (one more query, only then).
+    """
+    rows = []
+    legacy: dict[int, str] = {}
+    owner_cache: dict[int, str] = {}
+
+    def owner_ids(ids: list[int], key: str) -> list[str]:
+        if not ids:
+            return _owner_pseudonyms(key, election)
+        for i in ids:
+            if i not in owner_cache:
+                owner_cache[i] = _owner_pseudonym(election, i)
+        return [owner_cache[i] for i in ids]
+
+    for voter_id, key, snapshot in voters:
+        if not snapshot:
+            legacy[voter_id] = key
+            continue
+        for unit in snapshot:
+            status = unit["status"]
+            owners = owner_ids(unit["owners"], key) if status == Unit.Status.DELIVERED else None
+            rows.append((voter_id, unit["pk"], unit["code"], unit["area"], status, owners))
+    if legacy:
+        live = (
+            Voter.units.through.objects.filter(voter__election=election)
+            .order_by("unit__code")
+            .values_list("voter_id", "unit_id", "unit__code", "unit__area", "unit__status")
+        )
+        for voter_id, unit_pk, code, area, status in live:
+            key = legacy.get(voter_id)
+            if key is None:
+                continue  # a voter with a snapshot: already listed
+            if key == Unit.DEVELOPER_KEY:
+                status = status if status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
+                rows.append((voter_id, unit_pk, code, f"{area:.2f}", status, None))
+            else:
+                rows.append(
+                    (voter_id, unit_pk, code, f"{area:.2f}", "delivered", _owner_pseudonyms(key, election))
+                )
+    return rows
+
+
+def bundle_for(election: Election, *, named: bool = True) -> dict:
+    """The `yezhu-bundle/1` export of an election: anyone can recount it with `manage.py recount`.
+
+    `named`: units are identified by their real codes ("1-1-101"), for the staff who run or audit
+    the election and `manage.py export_bundle`. Otherwise by pseudonyms (`_unit_pseudonyms`),
+    listed in the pseudonyms' order, so that a neighbour who downloads it cannot read how each
+    home voted; both recount to the same result. Pages and the API go through `bundle_export`,
+    which picks the variant for the user.
+    """
     if election.roll_frozen_at is None:
         raise ElectionError(_("The roll of this election has not been frozen; there is nothing to export."))
-    voters = list(Voter.objects.filter(election=election).order_by("pk").values_list("pk", "key"))
-    voter_key = dict(voters)
-    unit_rows = (
-        Voter.units.through.objects.filter(voter__election=election)
-        .order_by("unit__code")
-        .values_list("voter_id", "unit__code", "unit__area", "unit__status")
+    voters = list(
+        Voter.objects.filter(election=election).order_by("pk").values_list("pk", "key", "units_snapshot")
     )
+    rows = _frozen_units(election, voters)
+    pseudonyms = {} if named else _unit_pseudonyms(election, [row[1] for row in rows])
+    entries = []
+    for voter_id, unit_pk, code, area, status, owners in rows:
+        unit_id = code if named else pseudonyms[unit_pk]
+        entry = {"id": unit_id, "area": area, "status": status}
+        if owners is not None:
+            entry["owners"] = owners
+        entries.append((unit_id, voter_id, entry))
+    entries.sort(key=lambda item: item[0])
     first_unit: dict[int, str] = {}
-    units = []
-    for voter_id, code, area, status in unit_rows:
-        key = voter_key[voter_id]
-        first_unit.setdefault(voter_id, code)
-        if key == Unit.DEVELOPER_KEY:
-            unit_status = status if status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
-            units.append({"id": code, "area": f"{area:.2f}", "status": unit_status})
-        else:
-            units.append(
-                {
-                    "id": code,
-                    "area": f"{area:.2f}",
-                    "status": "delivered",
-                    "owners": _owner_pseudonyms(key, election),
-                }
-            )
+    for unit_id, voter_id, _entry in entries:
+        first_unit.setdefault(voter_id, unit_id)
+    units = [entry for _unit_id, _voter_id, entry in entries]
     matters = [
         {"key": key, "title": title, "category": category}
         for key, title, category in Matter.objects.filter(election=election).values_list(
@@ -480,3 +587,36 @@ def bundle_for(election: Election) -> dict:
         "races": races,
         "ballots": ballots,
     }
+
+
+BUNDLE_NAMED = "named"
+BUNDLE_PUBLIC = "public"
+
+
+def bundle_variant(*, election: Election, user) -> str:
+    """Which bundle a user may download: the named one (real unit codes) for the staff who run or
+    audit the compound's elections, who answer objections from it (street, community and
+    district staff, the working group, auditors); the public one for owners, proxies, grid
+    leaders and anyone else, so that nobody reads from it how a neighbour voted."""
+    if staff_compounds(user, STAFF_ROLES).filter(pk=election.compound_id).exists():
+        return BUNDLE_NAMED
+    return BUNDLE_PUBLIC
+
+
+def bundle_export(*, election: Election, user, request=None) -> tuple[dict, str]:
+    """The bundle this user may download, and its variant ("named" or "public"); writes the
+    `bundle.exported` audit row. The caller has checked that the election is visible to the user
+    and that its result is public."""
+    variant = bundle_variant(election=election, user=user)
+    data = bundle_for(election, named=variant == BUNDLE_NAMED)
+    record(
+        "bundle.exported",
+        actor=user,
+        obj=election,
+        request=request,
+        election_id=election.pk,
+        compound_id=election.compound_id,
+        summary=f"bundle downloaded ({variant})",
+        data={"variant": variant, "ballots": election.ballot_count},
+    )
+    return data, variant

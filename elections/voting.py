@@ -285,6 +285,7 @@ _LOCK_FIELDS = (
     "election__voting_opens_at",
     "election__voting_closes_at",
     "election__roll_frozen_at",
+    "election__compound__community__street_id",  # the audit row's street, without another query
 )
 
 
@@ -312,7 +313,7 @@ def ballot_cast_online(
         # to cast, so the common case costs one statement.
         locked = (
             _with_facts(Voter.objects, user)
-            .select_related("election")
+            .select_related("election__compound__community")
             .only(*_LOCK_FIELDS)
             .select_for_update(no_key=True, of=("self",))
             .get(pk=voter.pk)

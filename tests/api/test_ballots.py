@@ -204,3 +204,8 @@ def test_it_casts_in_a_fixed_number_of_queries(as_user, voting_election, owners,
     with django_assert_max_num_queries(11):
         response = client.post(url(voting_election), {"voter": voter.pk, "choices": CHOICES}, format="json")
     assert response.status_code == 201
+    from yezhu.audit.models import AuditEntry
+
+    # The audit row still carries its street (read with the voter's lock, not by another query).
+    entry = AuditEntry.objects.filter(action="ballot.cast").latest("id")
+    assert entry.street_id == voting_election.compound.community.street_id is not None

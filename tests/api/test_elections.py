@@ -209,6 +209,7 @@ def test_it_lets_staff_add_matters_and_races_before_the_notice(as_user, compound
     )
     assert race.status_code == 201, race.content
     assert race.json()["seats"] == 5
+    assert race.json()["alternates"] == 5  # left out: as many as the seats (RULES.md §5)
     denied = as_user(owners[0][0]).post(
         f"/api/v1/elections/{election.pk}/matters/", {"title": "x", "item": 9}, format="json"
     )

@@ -55,7 +55,7 @@ from elections.models import (
     Stage,
 )
 from elections.selectors import elections_for
-from elections.services import bundle_for
+from elections.services import bundle_export
 from elections.views.nominations import candidate_notice_published, support_token
 from grids.models import Grid
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
@@ -221,7 +221,14 @@ class MatterWriteSerializer(serializers.Serializer):
 class RaceWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     seats = serializers.IntegerField(min_value=1, max_value=99)
-    alternates = serializers.IntegerField(required=False, default=0, min_value=0, max_value=99)
+    alternates = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=99,
+        help_text="Left out: as many as the seats (RULES.md §5).",
+    )
 
 
 class CandidateSerializer(serializers.ModelSerializer):
@@ -661,6 +668,10 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="The yezhu-bundle/1 export (after the close only)",
+        description=(
+            "Staff who run or audit the compound get the real unit codes; everyone else gets "
+            "pseudonymous unit ids (U + 10 characters). Both recount to the published result."
+        ),
         tags=["results"],
         responses={200: OpenApiTypes.OBJECT, 403: NOT_PUBLIC},
     )
@@ -669,7 +680,9 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         election = self._election()
         if not voting.board_public(election):
             raise not_public_error()
-        response = Response(bundle_for(election))
+        # As the page: owners get unit pseudonyms, the compound's staff and auditors the real codes.
+        data, _variant = bundle_export(election=election, user=request.user, request=request)
+        response = Response(data)
         response["Content-Disposition"] = f'inline; filename="election-{election.pk}-bundle.json"'
         return response
 
