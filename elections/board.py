@@ -22,8 +22,15 @@ Definitions where the issue leaves room (docs/guide-street.md repeats them for t
   (any stage but done or failed). When none is under way the row shows the last election, done
   or failed, so that a failed election stays visible.
 - *Under way* counts elections (of any kind) in any stage but done or failed.
-- *Due to start*: the term is in its alert window and no election that elects a committee
-  (anything but a matters-only vote) is under way.
+- *Due to start this year*: the committee in office must start its re-election (`start_by`, the
+  term's end minus the profile's months) on a day of the current calendar year, and no election
+  for that term is under way (anything but a matters-only vote) or done (a re-election or first
+  assembly, other than the committee's own, decided on or after the term started). The figure
+  follows the year, not the alert window: in January it already counts a term that ends in
+  October. A term whose `start_by` fell in an earlier year and that was never re-elected is not
+  in it: it shows in *alert* (in the alert window now) or *overdue*.
+- *Alert*: compounds whose term is in its alert window today (from `start_by` through the term's
+  last day), whatever is under way.
 - *Re-elections done this year*: elections of kind re-election that reached done with a filing
   date in the current year.
 """
@@ -245,6 +252,7 @@ class BoardRow:
     reelections_done_this_year: int = 0
     open_elections: int = 0  # elections of any kind under way
     committee_election_under_way: bool = False  # an election under way that elects a committee
+    term_reelection_done: bool = False  # an election for this term is done (defensive: see figures)
 
     @property
     def has_committee(self) -> bool:
@@ -289,6 +297,18 @@ class BoardRow:
     def term_end(self) -> date | None:
         return self.committee.term_end if self.committee else None
 
+    @property
+    def due_this_year(self) -> bool:
+        """The re-election must start in the current calendar year and nothing for this term has."""
+        return (
+            self.committee is not None
+            and self.start_by is not None
+            and self.today is not None
+            and self.start_by.year == self.today.year
+            and not self.committee_election_under_way
+            and not self.term_reelection_done
+        )
+
 
 def _annotated(compounds: QuerySet[Compound]) -> QuerySet[Compound]:
     branch = PartyOrg.objects.filter(compound=OuterRef("pk"), level=PartyOrg.Level.COMPOUND)
@@ -330,6 +350,19 @@ def _turnouts(voting: Sequence[Election]) -> dict[int, Turnout]:
             area_total=Decimal(area_total or 0),
         )
     return found
+
+
+_TERM_KINDS = (Election.Kind.FIRST_ASSEMBLY, Election.Kind.REELECTION)
+
+
+def _replaces(election: Election, committee: Committee) -> bool:
+    """A done election that elected the successor of ``committee`` (not the committee's own)."""
+    if election.pk == committee.election_id:
+        return False
+    if election.stage != Stage.DONE or election.kind not in _TERM_KINDS:
+        return False
+    day = election.decided_on or election.filed_on
+    return day is not None and day >= committee.term_start
 
 
 def board_rows(
@@ -418,6 +451,8 @@ def board_rows(
                 committee_election_under_way=any(
                     e.stage not in CLOSED_STAGES and e.kind != Election.Kind.MATTERS_ONLY for e in history
                 ),
+                term_reelection_done=committee is not None
+                and any(_replaces(e, committee) for e in history),
             )
         )
     return rows
@@ -454,9 +489,9 @@ class Figures:
     with_committee: int
     reelections_done: int  # this year
     under_way: int
-    due_to_start: int
+    due_to_start: int  # this calendar year (see the module docstring)
     overdue: int
-    alert: int
+    alert: int  # in the alert window today
     late: int  # elections under way with a late milestone
     voting: int
     party_branch: Coverage
@@ -473,6 +508,8 @@ class Figures:
             ("under_way", self.under_way),
             ("due_to_start", self.due_to_start),
             ("overdue", self.overdue),
+            ("alert", self.alert),
+            ("late", self.late),
         ]
 
     def as_coverage(self) -> list[tuple[str, Coverage]]:
@@ -492,9 +529,7 @@ def figures(rows: Iterable[BoardRow]) -> Figures:
         with_committee=sum(r.has_committee for r in rows),
         reelections_done=sum(r.reelections_done_this_year for r in rows),
         under_way=sum(r.open_elections for r in rows),
-        due_to_start=sum(
-            r.term_status == TermStatus.ALERT and not r.committee_election_under_way for r in rows
-        ),
+        due_to_start=sum(r.due_this_year for r in rows),
         overdue=sum(r.term_status == TermStatus.OVERDUE for r in rows),
         alert=sum(r.term_status == TermStatus.ALERT for r in rows),
         late=sum(r.late for r in rows),

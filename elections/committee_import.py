@@ -306,7 +306,8 @@ def committees_import(*, user, file, filename: str = "", request=None) -> list[C
             if current is not None:
                 errors.append(
                     f"第 {p.first_row} 行：小区“{p.compound.code}”已登记在任的业主委员会（任期"
-                    f"{_cn(current.term_start)}至{_cn(current.term_end)}），请先在管理后台办理离任后再导入"
+                    f"{_cn(current.term_start)}至{_cn(current.term_end)}）。如原业委会已离任，请在看板上点该小区的"
+                    f"“业委会名册”，打开这一届，在“首次会议、主任副主任、离任”中填写离任日期并保存，再重新导入"
                 )
         if errors:
             raise CommitteeImportError(errors)

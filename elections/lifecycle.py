@@ -35,8 +35,13 @@ titled "…（第N次）" (N = the attempt), carries ``restart_count`` + 1 and
 ``rule_overrides["_restart_of"]`` = the failed election's id (no model field exists for it; keys
 starting with ``_`` are bookkeeping, never a timeline rule), and the failed one gets
 ``rule_overrides["_restarted_as"]``. A restart at ``notice`` copies matters and races (editable
-again, the notice must be published anew); a restart at ``nomination`` keeps the published notice,
-matters, races, nominations and candidates ("withdraws nothing") and reopens nominations.
+again, the notice must be published anew); a restart at ``nomination`` keeps the published
+matters, races, nominations and candidates ("withdraws nothing") and reopens nominations. Either way
+the new election starts without an assembly notice: the failed election's notice announced the
+failed election's voting window, and a new vote is a new meeting that owners must be told of at
+least 15 days ahead (物业管理条例 第14条). After a restart at ``nomination`` staff publish the new
+notice while the election is at nomination, vetting or the candidate notice (the stage stays);
+:func:`voting_open` refuses until it is out, and the timeline measures the notice period from it.
 
 Also here: the election's setup (settings and rule overrides, working group, matters and races), the
 committee register (:class:`~elections.models.Committee`) and the six-step case file
@@ -54,6 +59,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from elections import timeline as tl
 from elections.calendar import db_calendar
@@ -398,8 +404,21 @@ def _done(election: Election) -> Election:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Stages in which a restarted election's new assembly notice may be published without moving on.
+RENOTICE_STAGES = (Stage.NOMINATION, Stage.VETTING, Stage.CANDIDATE_NOTICE)
+
+
+def _renotice(election: Election) -> bool:
+    """A restart at nomination whose new assembly notice is still to be published."""
+    return (
+        election.stage in RENOTICE_STAGES
+        and election.notice_published_on is None
+        and bool((election.rule_overrides or {}).get("_restart_of"))
+    )
+
+
 def _p_notice(election: Election) -> list[str]:
-    problems = _stage_problem(election, Stage.WORKING_GROUP)
+    problems = [] if _renotice(election) else _stage_problem(election, Stage.WORKING_GROUP)
     if election.notice_published_on:
         problems.append(_("The assembly notice is already published."))
     if not election.working_group.exists():
@@ -504,6 +523,17 @@ def _p_open(election: Election, now: datetime) -> list[str]:
         problems.append(_("The scheduled close has passed: schedule a new voting window."))
     if election.roll_frozen_at is not None:
         problems.append(_("The roll of this election is already frozen."))
+    waiting = Objection.objects.filter(
+        election=election, kind=Objection.Kind.CANDIDATE, answered_at__isnull=True
+    ).count()
+    if waiting:
+        problems.append(
+            _(
+                "%(n)s objection(s) to candidates filed during the candidate notice have not been answered "
+                "yet: answer them on the objections page before voting opens."
+            )
+            % {"n": waiting}
+        )
     view = election_timeline(election)
     for v in view.violations:
         if v.key in _OPENING_RULES:
@@ -567,7 +597,19 @@ def _p_finalise(election: Election, on: date) -> list[str]:
 
 
 def _p_committee(election: Election) -> list[str]:
-    problems = _stage_problem(election, Stage.RESULT_NOTICE, Stage.FILING)
+    # The register takes only a final result (stage ``filing``): during the objection window
+    # (``result_notice``) an objection or a court may still overturn the result.
+    if election.stage == Stage.RESULT_NOTICE or (
+        election.stage == Stage.FILING and not election.result_final
+    ):
+        problems = [
+            _(
+                "The result is not final yet: put the committee on the register after the objection "
+                "window has ended and the result is made final."
+            )
+        ]
+    else:
+        problems = _stage_problem(election, Stage.FILING)
     if election.kind == Kind.MATTERS_ONLY:
         problems.append(_("A vote on matters only elects no committee."))
         return problems
@@ -778,6 +820,13 @@ def _clean_override_value(name: str, value):
     return number
 
 
+#: Why ``silent_majority`` cannot be turned on yet (the settings form shows it next to the box).
+SILENT_MAJORITY_UNSUPPORTED = gettext_lazy(
+    "Not supported yet: counting the owners who did not vote with the majority needs proof that "
+    "each household's ballot was delivered. Keep the default setting (not counted)."
+)
+
+
 def election_update_settings(
     *,
     election: Election,
@@ -817,6 +866,11 @@ def election_update_settings(
                 if getattr(fresh, name) != int(value):
                     changes[name] = int(value)
                     setattr(fresh, name, int(value))
+        if silent_majority and not fresh.silent_majority:
+            # RULES §5: counting silent owners needs, per household, proof that the ballot and the
+            # warning of the consequence were delivered, and the result shown with and without
+            # them. The tally does neither yet, so the setting cannot be turned on.
+            raise ElectionError(str(SILENT_MAJORITY_UNSUPPORTED))
         for name, value in (("temporary_meeting", temporary_meeting), ("silent_majority", silent_majority)):
             if value is not None and getattr(fresh, name) != bool(value):
                 changes[name] = bool(value)
@@ -938,12 +992,47 @@ def working_group_publish(
 
 
 def notice_publish(*, election: Election, actor=None, on: date | None = None, request=None) -> Election:
-    """The assembly notice (会议公告) with every matter and the seats is out: → notice."""
+    """The assembly notice (会议公告) with every matter and the seats is out: → notice.
+
+    The new notice of an election restarted at nomination is published at nomination, vetting or
+    the candidate notice and leaves the stage as it is. A restarted election's notice must be
+    dated after the notice of the election it restarts.
+    """
     on = on or timezone.localdate()
     with transaction.atomic():
         fresh = _fresh(election)
         _check_may_manage(actor, fresh.compound_id)
         _require(_p_notice(fresh))
+        restart_of = (fresh.rule_overrides or {}).get("_restart_of")
+        previous = (
+            Election.objects.filter(pk=restart_of).values_list("notice_published_on", flat=True).first()
+            if restart_of
+            else None
+        )
+        if previous is not None and on <= previous:
+            raise ElectionError(
+                _(
+                    "The new assembly notice must be dated after the notice of the failed election "
+                    "(%(day)s): enter the day the new notice is posted."
+                )
+                % {"day": previous.isoformat()}
+            )
+        if _renotice(fresh):
+            _update_if(
+                fresh,
+                stage=fresh.stage,
+                fields={"notice_published_on": on},
+                notice_published_on__isnull=True,
+            )
+            _audit(
+                "election.notice_published",
+                fresh,
+                actor=actor,
+                request=request,
+                summary=f"new assembly notice of the restarted election published on {on}",
+                data={"on": on.isoformat(), "stage": fresh.stage, "restart_of": restart_of},
+            )
+            return _done(election)
         _move(
             fresh,
             to=Stage.NOTICE,
@@ -1374,8 +1463,10 @@ def election_restart(*, election: Election, actor=None, at: str = "notice", requ
     """Run a failed election again as a new election (see the module docstring for why new).
 
     ``at="notice"``: a new notice is needed (stage ``working_group``, matters and races copied and
-    editable). ``at="nomination"``: the notice stands and nominations reopen with every nomination
-    and candidate kept (stage ``nomination``). Returns the new election.
+    editable). ``at="nomination"``: the published matters and races stand and nominations reopen
+    with every nomination and candidate kept (stage ``nomination``); the new voting window still
+    needs a new assembly notice (:func:`notice_publish`) before voting opens. Returns the new
+    election.
     """
     with transaction.atomic():
         old = Election.objects.select_for_update().get(pk=election.pk)
@@ -1398,7 +1489,8 @@ def election_restart(*, election: Election, actor=None, at: str = "notice", requ
             temporary_meeting=old.temporary_meeting,
             working_group_formed_on=old.working_group_formed_on,
             working_group_published_on=old.working_group_published_on,
-            notice_published_on=old.notice_published_on if at == "nomination" else None,
+            # The old notice announced the old voting window; the new one is announced anew.
+            notice_published_on=None,
             restart_count=old.restart_count + 1,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
@@ -1669,10 +1761,14 @@ def race_save(
     race: Race | None = None,
     title: str,
     seats: int,
-    alternates: int = 0,
+    alternates: int | None = None,
     request=None,
 ) -> Race:
-    """Add or change a race. A committee has the profile's size (5–11, odd, unless overridden)."""
+    """Add or change a race. A committee has the profile's size (5–11, odd, unless overridden).
+
+    ``alternates`` (候补委员) not given: as many as the seats, the default of RULES §5 (qualified
+    candidates not elected, in rank order, up to the number of seats).
+    """
     with transaction.atomic():
         fresh = _fresh(election)
         _check_may_manage(actor, fresh.compound_id)
@@ -1681,7 +1777,8 @@ def race_save(
             raise ElectionError(_("A vote on matters only elects nobody: change the kind of election first."))
         if race is not None and race.election_id != fresh.pk:
             raise ElectionError(_("This race belongs to another election."))
-        seats, alternates = int(seats), int(alternates)
+        seats = int(seats)
+        alternates = seats if alternates is None else int(alternates)
         if seats < 1:
             raise ElectionError(_("A race needs at least one seat."))
         if fresh.kind in COMMITTEE_KINDS:
@@ -1754,9 +1851,14 @@ def committee_register(
     officers_published_on: date | None = None,
     request=None,
 ) -> Committee:
-    """Register a committee already sitting (elected before Yezhu was used) by hand."""
+    """Register a committee already sitting (elected before Yezhu was used) by hand.
+
+    Refused while another committee of the compound is in office, or for a term over five years.
+    """
     _check_may_manage(actor, compound.pk)
     with transaction.atomic():
+        # One registration at a time per compound, so two clerks cannot both add a committee.
+        Compound.objects.select_for_update().filter(pk=compound.pk).values_list("pk").first()
         committee = Committee(
             compound=compound,
             term_start=term_start,
@@ -1767,6 +1869,7 @@ def committee_register(
         )
         if term_end <= term_start:
             raise ElectionError(_("The term must end after it starts."))
+        _require(committee.term_problems())
         committee.full_clean()
         committee.save()
         _committee_audit(
@@ -1818,6 +1921,10 @@ def committee_update(*, committee: Committee, actor=None, request=None, **dates:
             raise ElectionError(_("The term must end after it starts."))
         if not changed:
             return fresh
+        if "ended_on" in changed and fresh.ended_on is None:
+            # Back in office: one at a time per compound (the lock as in committee_register).
+            Compound.objects.select_for_update().filter(pk=fresh.compound_id).values_list("pk").first()
+        _require(fresh.term_problems())
         fresh.full_clean()
         fresh.save()
         _committee_audit(

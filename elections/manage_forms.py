@@ -50,7 +50,17 @@ class SettingsForm(forms.Form):
         label=_("Owners needed to recommend a candidate"), min_value=1, max_value=999
     )
     temporary_meeting = forms.BooleanField(label=_("Temporary meeting"), required=False)
-    silent_majority = forms.BooleanField(label=_("Silent owners counted with the majority"), required=False)
+    # Not implemented by the tally yet (RULES §5 needs proof of delivery per household): shown
+    # disabled with the reason, so a posted value is ignored and the default (off) is kept.
+    silent_majority = forms.BooleanField(
+        label=_("Silent owners counted with the majority"), required=False, disabled=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from elections.lifecycle import SILENT_MAJORITY_UNSUPPORTED
+
+        self.fields["silent_majority"].help_text = SILENT_MAJORITY_UNSUPPORTED
 
     def clean(self):
         data = super().clean()
@@ -113,7 +123,10 @@ class RestartForm(forms.Form):
         label=_("Start again from"),
         choices=[
             ("notice", _("a new assembly notice (matters and seats can be changed)")),
-            ("nomination", _("the nominations (the notice stands, candidates are kept)")),
+            (
+                "nomination",
+                _("the nominations (matters and candidates are kept; publish a new assembly notice)"),
+            ),
         ],
         widget=forms.RadioSelect,
         initial="notice",
@@ -136,9 +149,27 @@ class MatterForm(forms.Form):
 
 
 class RaceForm(forms.Form):
+    """A race's seats and alternates. A new race's alternates default to its seats (RULES §5)."""
+
     title = forms.CharField(label=_("Title"), max_length=200, initial=_("Owners' committee members"))
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=99, initial=7)
-    alternates = forms.IntegerField(label=_("Alternate members"), min_value=0, max_value=99, initial=0)
+    alternates = forms.IntegerField(
+        label=_("Alternate members"),
+        min_value=0,
+        max_value=99,
+        required=False,
+        initial=7,  # the seats' initial: as many alternates as seats
+        help_text=_("Empty: as many as the seats."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        # A new race whose alternates were left at the initial value (or emptied) takes the seats
+        # it was given; the service applies the same default when none is given.
+        untouched = "alternates" not in self.initial and "alternates" not in self.changed_data
+        if data.get("alternates") is None or untouched:
+            data["alternates"] = None
+        return data
 
 
 class WorkingGroupMemberForm(forms.Form):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from urllib.parse import urlencode
 
 from django import forms
@@ -119,9 +121,15 @@ def count_labels() -> dict[str, str]:
         "with_committee": _("With a committee"),
         "reelections_done": _("Re-elections done this year"),
         "under_way": _("Elections under way"),
-        "due_to_start": _("Re-elections due to start"),
+        "due_to_start": _("Re-elections due to start this year"),
         "overdue": _("Overdue re-elections"),
+        "alert": _("Terms in the alert window now"),
+        "late": _("Elections under way with a late deadline"),
     }
+
+
+#: Headline counts drawn as a warning or an alarm when they are not zero.
+COUNT_CSS = {"due_to_start": "warn", "alert": "warn", "overdue": "bad", "late": "bad"}
 
 
 def coverage_labels() -> dict[str, str]:
@@ -210,10 +218,50 @@ def _row_view(row: selectors.BoardRow, street: Street, managed: set[int], labels
         if election
         else "",
         "last_url": _election_url(row.last_election, may_manage) if row.last_election else "",
+        "committees_url": _url("manage:committees", row.compound.pk) if may_manage else "",
     }
 
 
 SORT_COLUMNS = ("code", "name", "term_end", "status", "stage", "deadline", "turnout")
+#: The board's GET parameters that choose and order the rows (the exports take the same ones).
+BOARD_PARAMS = ("q", "status", "stage", "late", "sort", "dir")
+
+
+def _board_params(request) -> dict:
+    """The board's search, filters and sort from the query string; anything unknown is ignored."""
+    get = request.GET
+    return {
+        "q": get.get("q", "").strip()[:100],
+        "status": get.get("status", "") if get.get("status") in selectors.TermStatus.ALL else "",
+        "stage": get.get("stage", "") if get.get("stage") in ("none", "any", *Stage.values) else "",
+        "late": get.get("late") == "1",
+        "sort": get.get("sort") if get.get("sort") in SORT_COLUMNS else "code",
+        "dir": "desc" if get.get("dir") == "desc" else "asc",
+    }
+
+
+def _filtered(rows, params: dict) -> list[selectors.BoardRow]:
+    return selectors.filter_rows(
+        rows,
+        q=params["q"],
+        status=params["status"],
+        stage=params["stage"],
+        late=params["late"],
+        sort=params["sort"],
+        descending=params["dir"] == "desc",
+    )
+
+
+def _filters_in_use(params: dict) -> dict:
+    """The parameters that differ from the defaults, as they go into a link (late as "1")."""
+    used = {k: params[k] for k in ("q", "status", "stage") if params[k]}
+    if params["late"]:
+        used["late"] = "1"
+    if params["sort"] != "code":
+        used["sort"] = params["sort"]
+    if params["dir"] == "desc":
+        used["dir"] = "desc"
+    return used
 
 
 @require_GET
@@ -226,27 +274,8 @@ def board(request):
     today = timezone.localdate()
     rows = selectors.board_rows(_compounds(request.user, [street]), today=today)
     figures = selectors.figures(rows)
-    params = {
-        "q": request.GET.get("q", "").strip()[:100],
-        "status": request.GET.get("status", "")
-        if request.GET.get("status") in selectors.TermStatus.ALL
-        else "",
-        "stage": request.GET.get("stage", "")
-        if request.GET.get("stage") in ("none", "any", *Stage.values)
-        else "",
-        "late": request.GET.get("late") == "1",
-        "sort": request.GET.get("sort") if request.GET.get("sort") in SORT_COLUMNS else "code",
-        "dir": "desc" if request.GET.get("dir") == "desc" else "asc",
-    }
-    shown = selectors.filter_rows(
-        rows,
-        q=params["q"],
-        status=params["status"],
-        stage=params["stage"],
-        late=params["late"],
-        sort=params["sort"],
-        descending=params["dir"] == "desc",
-    )
+    params = _board_params(request)
+    shown = _filtered(rows, params)
     base = reverse("street:board")
     keep = {
         "street": street.pk if len(streets) > 1 else "",
@@ -262,7 +291,7 @@ def board(request):
         )
         for key in SORT_COLUMNS
     }
-    scope = {"street": street.pk}
+    scope = {"street": street.pk, **_filters_in_use(params)}
     managed = set(
         managed_compounds(request.user).filter(community__street=street).values_list("pk", flat=True)
     )
@@ -271,9 +300,12 @@ def board(request):
         "streets": streets,
         "today": today,
         "rows": [_row_view(r, street, managed, term_status_labels(), _row_texts()) for r in shown],
+        "filtered": bool(_filters_in_use(params).keys() - {"sort", "dir"}),
         "total_rows": len(rows),
         "figures": figures,
-        "count_items": [(count_labels()[k], v) for k, v in figures.as_counts()],
+        "count_items": [
+            (count_labels()[k], v, COUNT_CSS.get(k, "") if v else "") for k, v in figures.as_counts()
+        ],
         "coverage_items": [(coverage_labels()[k], c) for k, c in figures.as_coverage()],
         "params": params,
         "sort_links": sort_links,
@@ -316,6 +348,7 @@ def compound(request, pk: int):
         "committees": committees,
         "elections": [(e, _election_url(e, may_manage)) for e in elections],
         "board_url": _with_query(reverse("street:board"), street=found.community.street_id),
+        "committees_url": _url("manage:committees", found.pk) if may_manage else "",
     }
     return render(request, "elections/street/compound.html", context)
 
@@ -518,47 +551,83 @@ def _yes(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
+PERCENT = "0.0%"
+
+
+def _ratio(part, whole) -> Decimal | None:
+    """``part / whole`` as an exact-as-Excel-keeps-it number for a cell with a percent format."""
+    if not whole:
+        return None
+    return Decimal(part) / Decimal(whole)
+
+
+def _share(value: Fraction | None) -> Decimal | None:
+    return _ratio(value.numerator, value.denominator) if value is not None else None
+
+
+def _format_columns(sheet, percent_columns: set[int]) -> None:
+    """Dates as yyyy-mm-dd and ratios as percentages with one decimal (the numbers stay numbers)."""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+            elif cell.column in percent_columns and isinstance(cell.value, (int, float, Decimal)):
+                cell.number_format = PERCENT
+
+
+def _export_scope(request):
+    """(streets, params, rows) of an export: the user's streets, and the board's filters applied."""
+    streets = _scope_streets(request)
+    params = _board_params(request)
+    today = timezone.localdate()
+    rows = selectors.board_rows(_compounds(request.user, streets), today=today)
+    return streets, params, rows, today
+
+
 @require_GET
 @login_required
 def export_board(request):
-    """The board's rows as an XLSX sheet (one street, or every street the user may see)."""
+    """The board's rows as an XLSX sheet (one street, or every street the user may see), with the
+    board's search, filters and sort of the query string."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
-    streets = _scope_streets(request)
-    today = timezone.localdate()
-    rows = selectors.board_rows(_compounds(request.user, streets), today=today)
-    rows.sort(key=lambda r: (r.street.name, r.compound.code))
+    streets, params, rows, today = _export_scope(request)
+    rows = _filtered(rows, params)
+    if "sort" not in request.GET:  # the report's order: street by street, by code
+        rows.sort(key=lambda r: (r.street.name, r.compound.code))
     labels = term_status_labels()
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = _("Board")
-    _header(
-        sheet,
-        [
-            _("Street"),
-            _("Community"),
-            _("Compound code"),
-            _("Compound name"),
-            _("Committee term starts"),
-            _("Committee term ends"),
-            _("Term status"),
-            _("Re-election should start by"),
-            _("Current election"),
-            _("Stage"),
-            _("Next deadline"),
-            _("Due"),
-            _("Late"),
-            _("Late milestones"),
-            _("Turnout (owners)"),
-            _("Turnout (area)"),
-            _("Party branch"),
-            _("Owners' committee"),
-            _("Property manager"),
-            _("All three"),
-        ],
-    )
+    columns = [
+        _("Street"),
+        _("Community"),
+        _("Compound code"),
+        _("Compound name"),
+        _("Committee term starts"),
+        _("Committee term ends"),
+        _("Term status"),
+        _("Re-election should start by"),
+        _("Current election"),
+        _("Stage"),
+        _("Next deadline"),
+        _("Due"),
+        _("Late"),
+        _("Late milestones"),
+        _("Owners voted"),
+        _("Owners on the roll"),
+        _("Turnout (owners)"),
+        _("Turnout (area)"),
+        _("Party branch"),
+        _("Owners' committee"),
+        _("Property manager"),
+        _("All three"),
+    ]
+    _header(sheet, columns)
     for r in rows:
         nxt = r.next_deadline
+        t = r.turnout
         sheet.append(
             [
                 r.street.name,
@@ -575,72 +644,88 @@ def export_board(request):
                 r.next_deadline_date,
                 _yes(r.late) if r.election else "",
                 "、".join(m.title for m in r.late_milestones),
-                r.turnout.heads_percent if r.turnout else "",
-                r.turnout.area_percent if r.turnout else "",
+                t.heads if t else None,
+                t.heads_total if t else None,
+                _share(t.heads_share) if t else None,
+                _share(t.area_share) if t else None,
                 _yes(r.has_branch),
                 _yes(r.has_committee),
                 r.compound.property_manager or _yes(False),
                 _yes(r.all_three),
             ]
         )
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    for letter, width in zip(
-        "ABCDEFGHIJKLMNOPQRST",
-        (12, 12, 12, 18, 12, 12, 16, 12, 28, 10, 24, 12, 6, 30, 10, 10, 8, 8, 16, 8),
-        strict=True,
-    ):
-        sheet.column_dimensions[letter].width = width
+    _format_columns(sheet, {17, 18})
+    widths = (12, 12, 12, 18, 12, 12, 16, 12, 28, 10, 24, 12, 6, 30, 8, 8, 10, 10, 8, 8, 16, 8)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     record(
         "street.export_board",
         actor=request.user,
         request=request,
         summary=f"board exported: {len(rows)} compounds of {len(streets)} street(s)",
-        data={"streets": [s.pk for s in streets], "rows": len(rows)},
+        data={"streets": [s.pk for s in streets], "rows": len(rows), "filters": _filters_in_use(params)},
+        streets=[s.pk for s in streets],
     )
     name = streets[0].name if len(streets) == 1 else _("streets")
     return _xlsx_response(book, f"{name}-{_('board')}-{today.isoformat()}.xlsx")
 
 
+def coverage_count_labels() -> dict[str, str]:
+    return {
+        "party_branch": _("Compounds with a party branch"),
+        "committee": _("Compounds with a committee"),
+        "property_manager": _("Compounds with a property manager"),
+        "all_three": _("Compounds with all three"),
+    }
+
+
 @require_GET
 @login_required
 def export_figures(request):
-    """The headline figures per street (and the total) as an XLSX sheet."""
+    """The headline figures per street (and the total) as an XLSX sheet: counts as numbers, each
+    coverage as a count and a ratio with a percent format; over the rows the board's filters keep."""
     import openpyxl
 
-    streets = _scope_streets(request)
-    today = timezone.localdate()
-    rows = selectors.board_rows(_compounds(request.user, streets), today=today)
+    streets, params, rows, today = _export_scope(request)
+    rows = _filtered(rows, params)
     by_street = dict((s.pk, f) for s, f in selectors.figures_by_street(rows))
-    counts, cover = count_labels(), coverage_labels()
+    counts, cover, cover_counts = count_labels(), coverage_labels(), coverage_count_labels()
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = _("Figures")
-    count_keys = [k for k, _v in selectors.figures([]).as_counts()]
-    cover_keys = [k for k, _v in selectors.figures([]).as_coverage()]
-    _header(
-        sheet,
-        [_("Street"), *[counts[k] for k in count_keys], *[cover[k] for k in cover_keys]],
-    )
+    empty = selectors.figures([])
+    count_keys = [k for k, _v in empty.as_counts()]
+    cover_keys = [k for k, _v in empty.as_coverage()]
+    header = [_("Street"), *[counts[k] for k in count_keys]]
+    for k in cover_keys:
+        header += [cover_counts[k], cover[k]]
+    _header(sheet, header)
+    first_ratio = 1 + len(count_keys) + 2
+    ratio_columns = {first_ratio + 2 * i for i in range(len(cover_keys))}
 
     def line(label, f: selectors.Figures):
-        return [label, *[v for _k, v in f.as_counts()], *[c.percent for _k, c in f.as_coverage()]]
+        values = [label, *[v for _k, v in f.as_counts()]]
+        for _k, c in f.as_coverage():
+            values += [c.count, _ratio(c.count, c.total)]
+        return values
 
     for street in streets:
-        sheet.append(line(street.name, by_street.get(street.pk) or selectors.figures([])))
+        sheet.append(line(street.name, by_street.get(street.pk) or empty))
     if len(streets) > 1:
         sheet.append(line(_("Total"), selectors.figures(rows)))
+    _format_columns(sheet, ratio_columns)
     sheet.append([])
     sheet.append([_("As of %(date)s") % {"date": today.isoformat()}])
+    if _filters_in_use(params).keys() - {"sort", "dir"}:
+        sheet.append([_("Only the compounds that match the board's search and filters are counted.")])
     sheet.column_dimensions["A"].width = 16
     record(
         "street.export_figures",
         actor=request.user,
         request=request,
         summary=f"figures exported for {len(streets)} street(s)",
-        data={"streets": [s.pk for s in streets], "compounds": len(rows)},
+        data={"streets": [s.pk for s in streets], "compounds": len(rows), "filters": _filters_in_use(params)},
+        streets=[s.pk for s in streets],
     )
     name = streets[0].name if len(streets) == 1 else _("streets")
     return _xlsx_response(book, f"{name}-{_('figures')}-{today.isoformat()}.xlsx")

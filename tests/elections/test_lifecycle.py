@@ -120,6 +120,8 @@ def test_it_walks_an_election_through_every_stage_to_done(compound, owners, holi
 
     lc.result_publish(election=election, actor=street_staff, on=date(2026, 4, 6))
     assert election.objection_window_end == date(2026, 4, 13)
+    lc.result_finalise(election=election, actor=street_staff, on=date(2026, 4, 14))
+    assert election.stage == Stage.FILING and election.result_final
     committee = lc.committee_from_result(election=election, actor=street_staff)
     roles = list(committee.members.order_by("position").values_list("name", "role"))
     assert roles[:5] == [(f"候选人{i}", "member") for i in range(1, 6)]
@@ -127,8 +129,6 @@ def test_it_walks_an_election_through_every_stage_to_done(compound, owners, holi
     previous.refresh_from_db()
     assert previous.ended_on is None  # stays in office until the new committee is filed
 
-    lc.result_finalise(election=election, actor=street_staff, on=date(2026, 4, 14))
-    assert election.stage == Stage.FILING and election.result_final
     lc.election_file(election=election, actor=street_staff, on=date(2026, 4, 20))
     assert election.stage == Stage.DONE and election.filed_on == date(2026, 4, 20)
     previous.refresh_from_db()
@@ -169,6 +169,8 @@ def test_it_gives_the_committee_a_term_of_the_profiles_longest_years(compound, o
     lc.voting_open(election=election, now=at(2026, 3, 28))
     vote(election, owners, ALL_VOTE)
     lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.result_publish(election=election, on=date(2026, 4, 6))
+    lc.result_finalise(election=election, on=date(2026, 4, 14))
     committee = lc.committee_from_result(election=election)
     assert (committee.term_start, committee.term_end) == (date(2026, 4, 5), date(2031, 4, 5))
     assert lc.committee_status(committee) == "elected"
@@ -199,7 +201,8 @@ def test_it_posts_a_failed_vote_then_restarts_and_succeeds(compound, owners, hol
     assert new.pk != election.pk
     assert new.title == "第二届业主委员会换届选举（第2次）"
     assert new.restart_count == 1 and new.rule_overrides["_restart_of"] == election.pk
-    assert new.stage == Stage.NOMINATION and new.notice_published_on == date(2026, 3, 2)
+    # The old notice announced the old window: the new vote needs a notice of its own.
+    assert new.stage == Stage.NOMINATION and new.notice_published_on is None
     assert Candidate.objects.filter(race__election=new).count() == 6
     assert new.voters.count() == 0 and new.chain_head == ""
     election.refresh_from_db()
@@ -211,6 +214,11 @@ def test_it_posts_a_failed_vote_then_restarts_and_succeeds(compound, owners, hol
     lc.vetting_start(election=new)
     lc.candidate_notice_publish(election=new, start=date(2026, 4, 20), end=date(2026, 4, 27))
     lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18))
+    with pytest.raises(ElectionError, match="请先发布业主大会会议公告"):
+        lc.voting_open(election=new, now=at(2026, 5, 20))
+    assert "notice_publish" in lc.allowed_actions(new, now=at(2026, 5, 4))
+    lc.notice_publish(election=new, on=date(2026, 5, 4))  # 15 full days before 5-20
+    assert new.stage == Stage.CANDIDATE_NOTICE and new.notice_published_on == date(2026, 5, 4)
     lc.voting_open(election=new, now=at(2026, 5, 20))
     vote(new, owners, ALL_VOTE)
     lc.voting_close(election=new, now=at(2026, 5, 30, 18))
@@ -413,6 +421,8 @@ def test_it_removes_an_unfiled_committee_when_the_election_fails(compound, owner
     lc.voting_open(election=election, now=at(2026, 3, 28))
     vote(election, owners, ALL_VOTE)
     lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.result_publish(election=election, on=date(2026, 4, 6))
+    lc.result_finalise(election=election, on=date(2026, 4, 14))
     lc.committee_from_result(election=election)
     lc.election_fail(election=election, reason="区法院判决撤销选举结果")
     assert not Committee.objects.filter(compound=compound).exists()
@@ -592,3 +602,159 @@ def test_it_refuses_a_transition_by_an_anonymous_user(compound):
     lifecycle.working_group_form(election=election, actor=None)  # the system may
     election.refresh_from_db()
     assert election.stage == Stage.WORKING_GROUP
+
+
+# ---------------------------------------------------------------------------------------------
+# The committee register takes a final result; a restart needs a new notice; RULES §5 defaults
+# ---------------------------------------------------------------------------------------------
+
+
+def counted_and_published(compound, owners, actor=None) -> Election:
+    """A re-election counted on 4-05 with five elected, its result published on 4-06."""
+    election = ready_for_notice(compound, actor)
+    to_candidate_notice(election, actor)
+    lc.voting_schedule(election=election, actor=actor, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, actor=actor, now=at(2026, 3, 28))
+    vote(election, owners, ALL_VOTE)
+    lc.voting_close(election=election, actor=actor, now=at(2026, 4, 5, 18))
+    lc.result_publish(election=election, actor=actor, on=date(2026, 4, 6))
+    return election
+
+
+def test_it_refuses_the_committee_register_during_the_objection_window(
+    compound, owners, holidays, street_staff
+):
+    """While the result may still be objected to, no committee is registered and nothing is written."""
+    election = counted_and_published(compound, owners, street_staff)
+    assert "committee_from_result" not in lc.allowed_actions(election, now=at(2026, 4, 8))
+    with pytest.raises(ElectionError, match="询异公示期满"):
+        lc.committee_from_result(election=election, actor=street_staff)
+    assert not Committee.objects.filter(compound=compound).exists()
+    assert not AuditEntry.objects.filter(
+        election_id=election.pk, action="election.committee_registered"
+    ).exists()
+    assert Election.objects.get(pk=election.pk).stage == Stage.RESULT_NOTICE
+    lc.result_finalise(election=election, actor=street_staff, on=date(2026, 4, 14))
+    assert "committee_from_result" in lc.allowed_actions(election, now=at(2026, 4, 14))
+    assert lc.committee_from_result(election=election, actor=street_staff).members.count() == 6
+
+
+def test_it_refuses_the_committee_register_at_filing_without_a_final_result(compound, owners, holidays):
+    """A filing-stage row whose result is not marked final (data repaired by hand) is refused too."""
+    election = counted_and_published(compound, owners)
+    Election.objects.filter(pk=election.pk).update(stage=Stage.FILING, result_final=False)
+    with pytest.raises(ElectionError, match="询异公示期满"):
+        lc.committee_from_result(election=Election.objects.get(pk=election.pk))
+    assert not Committee.objects.filter(compound=compound).exists()
+
+
+def failed_after_the_vote(compound, owners) -> Election:
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_open(election=election, now=at(2026, 3, 28))
+    vote(election, owners[:1], ALL_VOTE[:1])
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.election_fail(election=election, reason="参与表决人数未达三分之二")
+    return election
+
+
+def test_it_measures_a_restarted_elections_notice_period_from_its_new_notice(compound, owners, holidays):
+    """After a restart at nomination, a new notice 11 days before the new vote is refused (15 needed)."""
+    old = failed_after_the_vote(compound, owners)
+    new = lc.election_restart(election=old, at="nomination")
+    lc.vetting_start(election=new)
+    lc.candidate_notice_publish(election=new, start=date(2026, 4, 20), end=date(2026, 4, 27))
+    lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18))
+    lc.notice_publish(election=new, on=date(2026, 5, 8))
+    entry = AuditEntry.objects.get(election_id=new.pk, action="election.notice_published")
+    assert entry.data["on"] == "2026-05-08" and entry.data["stage"] == Stage.CANDIDATE_NOTICE
+    assert not AuditEntry.objects.filter(
+        election_id=new.pk, action="election.stage", data__to="notice"
+    ).exists()
+    with pytest.raises(ElectionError, match="少于规定的15日"):
+        lc.voting_open(election=new, now=at(2026, 5, 20))
+    new.refresh_from_db()
+    assert new.stage == Stage.CANDIDATE_NOTICE and new.roll_frozen_at is None
+
+
+def test_it_refuses_a_restarted_elections_notice_dated_on_the_old_one(compound, owners, holidays):
+    """Re-entering the failed election's notice date is refused; nothing is recorded."""
+    old = failed_after_the_vote(compound, owners)
+    new = lc.election_restart(election=old, at="nomination")
+    with pytest.raises(ElectionError, match="2026-03-02"):
+        lc.notice_publish(election=new, on=date(2026, 3, 2))
+    new.refresh_from_db()
+    assert new.notice_published_on is None and new.stage == Stage.NOMINATION
+    assert not AuditEntry.objects.filter(election_id=new.pk, action="election.notice_published").exists()
+
+
+def test_it_refuses_a_second_notice_at_nomination_for_an_election_not_restarted(compound):
+    """Only a restarted election publishes its notice after the notice stage."""
+    election = ready_for_notice(compound)
+    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.nominations_open(election=election)
+    with pytest.raises(ElectionError):
+        lc.notice_publish(election=election, on=date(2026, 3, 10))
+    assert Election.objects.get(pk=election.pk).notice_published_on == date(2026, 3, 2)
+
+
+def test_it_gives_a_race_as_many_alternates_as_seats_by_default(compound):
+    """RULES §5: alternates up to the number of seats unless the race says otherwise."""
+    election = lc.election_create(compound=compound, title="换届选举")
+    assert lc.race_save(election=election, title="委员", seats=7).alternates == 7
+    explicit = lc.race_save(election=election, title="委员（二）", seats=5, alternates=0)
+    assert explicit.alternates == 0
+    changed = lc.race_save(election=election, race=explicit, title="委员（二）", seats=9)
+    assert changed.alternates == 9
+
+
+def test_it_defaults_the_race_forms_alternates_to_the_seats(compound):
+    """A new race's alternates left at the initial value or empty follow the seats; an edit keeps its value."""
+    from elections.manage_forms import RaceForm
+
+    assert RaceForm().fields["alternates"].initial == RaceForm().fields["seats"].initial
+    untouched = RaceForm({"title": "委员", "seats": 5, "alternates": 7})
+    assert untouched.is_valid() and untouched.cleaned_data["alternates"] is None
+    empty = RaceForm({"title": "委员", "seats": 5, "alternates": ""})
+    assert empty.is_valid() and empty.cleaned_data["alternates"] is None
+    chosen = RaceForm({"title": "委员", "seats": 5, "alternates": 2})
+    assert chosen.is_valid() and chosen.cleaned_data["alternates"] == 2
+    edit = RaceForm({"title": "委员", "seats": 5, "alternates": 1}, initial={"alternates": 1, "seats": 5})
+    assert edit.is_valid() and edit.cleaned_data["alternates"] == 1
+    election = lc.election_create(compound=compound, title="换届选举")
+    race = lc.race_save(election=election, **untouched.cleaned_data)
+    assert (race.seats, race.alternates) == (5, 5)
+
+
+def test_it_refuses_to_count_silent_owners_with_the_majority(compound, street_staff):
+    """Turning silent_majority on is refused with the reason; the setting and the log stay as they were."""
+    election = lc.election_create(compound=compound, title="换届选举", actor=street_staff)
+    with pytest.raises(ElectionError, match="暂不支持.*需要每户的选票送达证明，请按默认设置（不计入）"):
+        lc.election_update_settings(election=election, actor=street_staff, silent_majority=True, quorum="3/4")
+    fresh = Election.objects.get(pk=election.pk)
+    assert fresh.silent_majority is False and (fresh.quorum_numerator, fresh.quorum_denominator) == (2, 3)
+    assert not AuditEntry.objects.filter(election_id=election.pk, action="election.settings").exists()
+    lc.election_update_settings(election=election, actor=street_staff, silent_majority=False, quorum="3/4")
+    assert Election.objects.get(pk=election.pk).quorum_numerator == 3
+
+
+def test_it_shows_silent_majority_disabled_with_the_reason_on_the_settings_form():
+    """The settings form offers the box disabled: a posted 'on' is ignored, the note says why."""
+    from django.utils import translation
+
+    from elections.manage_forms import SettingsForm
+
+    data = {
+        "quorum_numerator": 2,
+        "quorum_denominator": 3,
+        "proxy_limit": 3,
+        "nominations_required": 10,
+        "silent_majority": "on",
+    }
+    form = SettingsForm(data)
+    assert form.fields["silent_majority"].disabled
+    assert form.is_valid() and form.cleaned_data["silent_majority"] is False
+    assert "disabled" in str(form["silent_majority"])
+    with translation.override("zh-hans"):
+        assert "选票送达证明" in str(form.fields["silent_majority"].help_text)

@@ -301,7 +301,7 @@ def test_it_counts_the_headline_figures_like_the_wall_chart(street, compound):
     make_branch(compound)
     # B: no committee, no manager.
     make("B", pm="")
-    # C: term in the alert window, nothing started: due to start.
+    # C: term in the alert window (start by 2026-10-31), nothing started: due to start this year.
     c = make("C")
     make_committee(c, term_end=date(2027, 1, 31))
     make_branch(c)
@@ -309,7 +309,8 @@ def test_it_counts_the_headline_figures_like_the_wall_chart(street, compound):
     d = make("D")
     make_committee(d, term_end=date(2027, 1, 31))
     make_election(d, stage=Stage.NOMINATION)
-    # E: term over: overdue; a matters-only vote under way does not start the re-election.
+    # E: term over: overdue; a matters-only vote under way does not start the re-election, and its
+    # re-election had to start this year (2026-07-31): due to start this year as well.
     e = make("E")
     make_committee(e, term_end=date(2026, 10, 31))
     make_election(e, stage=Stage.VOTING, kind=Election.Kind.MATTERS_ONLY)
@@ -328,7 +329,7 @@ def test_it_counts_the_headline_figures_like_the_wall_chart(street, compound):
     assert fig.with_committee == 5
     assert fig.reelections_done == 1
     assert fig.under_way == 2
-    assert fig.due_to_start == 1
+    assert fig.due_to_start == 2  # C and E
     assert fig.alert == 2
     assert fig.overdue == 1
     assert (fig.party_branch.count, fig.party_branch.percent) == (2, "28.6%")

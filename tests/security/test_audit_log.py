@@ -252,8 +252,8 @@ def test_it_records_every_transition_of_the_lifecycle(compound, street_staff):
     vote(election, owners, ALL_VOTE)
     lc.voting_close(election=election, actor=street_staff, now=at(2026, 4, 5, 18))
     lc.result_publish(election=election, actor=street_staff, on=date(2026, 4, 6))
-    lc.committee_from_result(election=election, actor=street_staff)
     lc.result_finalise(election=election, actor=street_staff, on=date(2026, 4, 14))
+    lc.committee_from_result(election=election, actor=street_staff)  # only from a final result
     lc.election_file(election=election, actor=street_staff, on=date(2026, 4, 20))
     moves = AuditEntry.objects.filter(election_id=election.pk, action="election.stage")
     assert [m.data["to"] for m in moves.order_by("id")] == [
