@@ -18,6 +18,7 @@ from elections.models import (
     Race,
     WorkingGroupMember,
 )
+from yezhu.audit.log import record
 
 
 @admin.register(Election)
@@ -87,6 +88,53 @@ class CommitteeAdmin(admin.ModelAdmin):
     search_fields = ("compound__name", "compound__code")
     raw_id_fields = ("compound", "election")
     inlines = [CommitteeMemberInline]
+
+    # A committee (its term, filing and members) feeds the street board and the re-election
+    # deadlines; an edit here calls no service, so it writes its audit row itself.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        committee = form.instance
+        members = {"added": [], "changed": [], "removed": []}
+        for formset in formsets:
+            members["added"] += [str(m) for m in getattr(formset, "new_objects", [])]
+            members["changed"] += [str(m) for m, _fields in getattr(formset, "changed_objects", [])]
+            members["removed"] += [str(m) for m in getattr(formset, "deleted_objects", [])]
+        members = {k: v for k, v in members.items() if v}
+        if change and not form.changed_data and not members:
+            return
+        record(
+            "committee.changed" if change else "committee.created",
+            obj=committee,
+            request=request,
+            compound_id=committee.compound_id,
+            summary=f"committee #{committee.pk} {'changed' if change else 'created'} in the admin"
+            + (f": {', '.join(form.changed_data)}" if change and form.changed_data else ""),
+            data={
+                "fields": list(form.changed_data),
+                "values": {f: str(form.cleaned_data.get(f)) for f in form.changed_data},
+                "members": members,
+            },
+        )
+
+    def delete_model(self, request, obj):
+        pk, compound_id = obj.pk, obj.compound_id
+        super().delete_model(request, obj)
+        self._audit_deleted(request, pk, compound_id)
+
+    def delete_queryset(self, request, queryset):
+        gone = list(queryset.values_list("pk", "compound_id"))
+        super().delete_queryset(request, queryset)
+        for pk, compound_id in gone:
+            self._audit_deleted(request, pk, compound_id)
+
+    def _audit_deleted(self, request, pk: int, compound_id: int) -> None:
+        record(
+            "committee.changed",
+            request=request,
+            compound_id=compound_id,
+            summary=f"committee #{pk} deleted in the admin",
+            data={"committee": pk, "deleted": True},
+        )
 
 
 @admin.register(CaseStep)

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from yezhu.api.base import ApiViewMixin
 from yezhu.api.throttles import TokenThrottle
-from yezhu.audit.log import record
+from yezhu.audit.log import record, streets_of_user
 
 
 class TokenSerializer(serializers.Serializer):
@@ -38,6 +38,7 @@ def token_rotate(*, user, request=None) -> Token:
             request=request,
             summary="API token rotated" if replaced else "API token created",
             data={"replaced": replaced},
+            streets=streets_of_user(user),
         )
     return token
 
@@ -46,7 +47,13 @@ def token_revoke(*, user, request=None) -> bool:
     with transaction.atomic():
         deleted = Token.objects.filter(user=user).delete()[0] > 0
         if deleted:
-            record("api.token_revoked", actor=user, request=request, summary="API token revoked")
+            record(
+                "api.token_revoked",
+                actor=user,
+                request=request,
+                summary="API token revoked",
+                streets=streets_of_user(user),
+            )
     return deleted
 
 

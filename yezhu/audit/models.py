@@ -31,6 +31,9 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
     compound_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The street the row belongs to (the compound's street, or the street of an event that has no
+    # compound: a sign-in, a street-level role, a board export). See yezhu.audit.log.
+    street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     election_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)

@@ -1,17 +1,20 @@
 """Who may read which audit entries (审计日志的查看范围).
 
 Superusers read everything. A user with the auditor role reads the entries of the compounds in
-that role's scope (street, community, compound or district). Nobody else reads the log here.
+that role's scope (street, community, compound or district) and, when the role is over a street
+or a district, also the rows that belong to one of those streets without a compound: sign-ins,
+token events, street-level role changes, board and audit exports (yezhu.audit.log says how a row
+gets its street). A row of another street is never shown. Nobody else reads the log here.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from grids.models import RoleAssignment
+from grids.models import RoleAssignment, Street
 from grids.selectors import roles_of, staff_compounds
 from yezhu.audit.models import AuditEntry
 
@@ -29,7 +32,21 @@ def audit_entries_for(user) -> QuerySet[AuditEntry]:
     if user.is_superuser:
         return AuditEntry.objects.all()
     compounds = staff_compounds(user, {RoleAssignment.Role.AUDITOR}).values("pk")
-    return AuditEntry.objects.filter(compound_id__in=compounds)
+    scope = Q(compound_id__in=compounds)
+    streets = audit_streets(user)
+    if streets:
+        scope |= Q(compound_id__isnull=True, street_id__in=streets)
+    return AuditEntry.objects.filter(scope)
+
+
+def audit_streets(user) -> list[int]:
+    """The streets whose street-level rows the user's auditor roles cover (street or district roles)."""
+    auditing = [ra for ra in roles_of(user) if ra.role == RoleAssignment.Role.AUDITOR]
+    streets = {ra.street_id for ra in auditing if ra.street_id}
+    districts = {ra.district_id for ra in auditing if ra.district_id}
+    if districts:
+        streets.update(Street.objects.filter(district_id__in=districts).values_list("pk", flat=True))
+    return sorted(streets)
 
 
 def _day_start(day: date) -> datetime:

@@ -64,6 +64,21 @@ def _compound_id(ra: RoleAssignment) -> int | None:
     return None
 
 
+def _street(ra: RoleAssignment) -> dict:
+    """The street(s) of a role without a compound (a compound or grid role gets the compound's)."""
+    from grids.models import Community, Street
+
+    if ra.street_id:
+        return {"street_id": ra.street_id}
+    if ra.community_id:
+        community = Community.objects.filter(pk=ra.community_id)
+        return {"street_id": community.values_list("street_id", flat=True).first()}
+    if ra.district_id:
+        streets = Street.objects.filter(district_id=ra.district_id)
+        return {"streets": list(streets.values_list("pk", flat=True))}
+    return {}
+
+
 def _summary(verb: str, ra: RoleAssignment) -> str:
     where = ", ".join(f"{k} #{v}" for k, v in _scope(ra).items())
     return f"{verb} role {ra.role} for user #{ra.user_id} ({where})"
@@ -78,6 +93,7 @@ def audit_role_saved(sender, instance: RoleAssignment, created: bool, raw: bool 
         obj=instance,
         request=_request.get(),
         compound_id=_compound_id(instance),
+        **_street(instance),
         summary=_summary("granted" if created else "changed", instance),
         data={"user": instance.user_id, "role": instance.role, "post": instance.post, **_scope(instance)},
     )
@@ -90,6 +106,7 @@ def audit_role_deleted(sender, instance: RoleAssignment, **kwargs):
         obj=None,
         request=_request.get(),
         compound_id=_compound_id(instance),
+        **_street(instance),
         summary=_summary("revoked", instance),
         data={
             "user": instance.user_id,

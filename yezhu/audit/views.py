@@ -1,7 +1,9 @@
 """The audit log for auditors (审计员) and superusers: read, filter and export (/audit/).
 
 Everyone else gets 404, as for any page outside one's scope. Reading is scoped by
-`yezhu.audit.selectors.audit_entries_for`; exporting is itself written to the log.
+`yezhu.audit.selectors.audit_entries_for`; exporting is itself written to the log, in the streets
+the exporting auditor audits. An export holds at most EXPORT_LIMIT rows: the page warns before a
+larger selection is downloaded, and a cut file ends with a row that says so.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from yezhu.audit.log import record
+from grids.models import RoleAssignment
+from yezhu.audit.log import record, streets_of_user
 from yezhu.audit.selectors import actions_in, audit_entries_for, filter_entries, may_read_audit
 
 PAGE_SIZE = 100
@@ -73,6 +76,8 @@ def index(request):
             "actions": actions,
             "query": query.urlencode(),
             "filtered": bool(filters and any(filters.values())),
+            "export_limit": EXPORT_LIMIT,
+            "export_cut": page.paginator.count > EXPORT_LIMIT,
         },
     )
 
@@ -90,7 +95,8 @@ def export(request):
 
     entries, _form, filters = _scoped(request)
     chosen = filter_entries(entries, **filters) if filters else entries
-    rows = chosen.order_by("-at", "-id")[:EXPORT_LIMIT]
+    limit = EXPORT_LIMIT
+    rows = chosen.order_by("-at", "-id")[: limit + 1]  # one more tells whether the file is cut
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Audit log"))
     sheet.append(
@@ -107,7 +113,11 @@ def export(request):
         ]
     )
     count = 0
+    cut = False
     for entry in rows.iterator(chunk_size=2000):
+        if count == limit:
+            cut = True
+            break
         sheet.append(
             [
                 timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -122,14 +132,18 @@ def export(request):
             ]
         )
         count += 1
+    if cut:
+        note = _("Only the first %(limit)s entries were exported; narrow the date range.")
+        sheet.append([note % {"limit": limit}])
     out = io.BytesIO()
     book.save(out)
     record(
         "audit.exported",
         actor=request.user,
         request=request,
-        summary=f"audit log exported: {count} entries",
-        data={k: str(v) for k, v in filters.items() if v} | {"rows": count},
+        summary=f"audit log exported: {count} entries" + (" (cut at the limit)" if cut else ""),
+        data={k: str(v) for k, v in filters.items() if v} | {"rows": count, "cut": cut},
+        streets=streets_of_user(request.user, roles={RoleAssignment.Role.AUDITOR}, homes=False),
     )
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     stamp = timezone.localdate().strftime("%Y%m%d")
