@@ -235,6 +235,7 @@ def roll_import(
 def link_owners_by_mobile(*, compound: Compound | None = None, user=None) -> int:
     """Link owner records to the accounts whose verified mobile number the roll lists."""
     from yezhu.accounts.models import User
+    from yezhu.accounts.services import user_fill_name
 
     owners = Owner.objects.filter(user__isnull=True).exclude(mobile="")
     if compound is not None:
@@ -245,11 +246,14 @@ def link_owners_by_mobile(*, compound: Compound | None = None, user=None) -> int
     else:
         users = dict(User.objects.filter(phone__in=owners.values("mobile")).values_list("phone", "pk"))
     linked = 0
-    for owner in owners.only("pk", "mobile"):
+    for owner in owners.only("pk", "mobile", "name"):
         user_pk = users.get(owner.mobile)
         if user_pk:
-            Owner.objects.filter(pk=owner.pk, user__isnull=True).update(user_id=user_pk)
+            if Owner.objects.filter(pk=owner.pk, user__isnull=True).update(user_id=user_pk):
+                user_fill_name(user_id=user_pk, name=owner.name)
             linked += 1
+    if user is not None and linked and not user.name:
+        user.refresh_from_db(fields=["name"])
     return linked
 
 
@@ -312,6 +316,9 @@ def claim_approve(*, claim: OwnerClaim, actor, request=None) -> Owner:
             raise RollError(_("This owner is already linked to another account."))
         owner.user = claim.user
         owner.save(update_fields=["user"])
+        from yezhu.accounts.services import user_fill_name
+
+        user_fill_name(user_id=claim.user_id, name=owner.name)
         claim.status = OwnerClaim.Status.APPROVED
         claim.decided_by = actor
         claim.decided_at = timezone.now()

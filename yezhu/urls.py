@@ -10,6 +10,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
+    # Nobody signs up (owners come from the roll, staff are given accounts) and nobody resets a
+    # password by e-mail (owners have none; an administrator resets a staff password): allauth's
+    # pages for both lead to the sign-in instead of a dead end.
+    path("accounts/signup/", RedirectView.as_view(pattern_name="account_request_login_code")),
+    path("accounts/password/reset/", RedirectView.as_view(pattern_name="account_login")),
     path("accounts/", include("allauth.urls")),
     path("dev/sms/", account_views.sms_outbox, name="sms_outbox"),
     path("jobs/<int:pk>/", job_views.job_status, name="job_status"),

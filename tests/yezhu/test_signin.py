@@ -52,7 +52,9 @@ def test_it_refuses_a_wrong_code_in_chinese(client, django_capture_on_commit_cal
     wrong = "000000" if good != "000000" else "111111"
     response = client.post(reverse("account_confirm_login_code"), {"code": wrong})
     assert response.status_code == 200
-    assert "验证码不正确" in response.content.decode()
+    assert "验证码不对，请再试一次，还可以试 2 次" in response.content.decode()
+    response = client.post(reverse("account_confirm_login_code"), {"code": wrong})
+    assert "还可以试 1 次" in response.content.decode()
     assert not client.get(reverse("home")).context["user"].is_authenticated
 
 
@@ -61,24 +63,63 @@ def test_it_gives_up_after_too_many_wrong_codes(client, django_capture_on_commit
     request_code(client, "13700137000", django_capture_on_commit_callbacks)
     good = last_code("13700137000")
     wrong = "000000" if good != "000000" else "111111"
-    for _ in range(3):
+    for _ in range(2):
         client.post(reverse("account_confirm_login_code"), {"code": wrong})
+    response = client.post(reverse("account_confirm_login_code"), {"code": wrong}, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("account_request_login_code")
+    assert "尝试次数过多" in page
+    assert "已过期" not in page  # too many tries is not an expired code
+    assert "验证码已发送" not in page
     response = client.post(reverse("account_confirm_login_code"), {"code": good}, follow=True)
     assert not response.context["user"].is_authenticated
 
 
-def test_it_refuses_an_expired_code(client, django_capture_on_commit_callbacks, settings):
-    request_code(client, "13600136000", django_capture_on_commit_callbacks)
-    code = last_code("13600136000")
+def age_the_code(client, seconds: int) -> None:
+    """Move the pending code's clock back, as if `seconds` had passed."""
     session = client.session
-    # Age the pending login beyond its lifetime.
     state = session["account_login"]
-    stage = state["state"]["stages"]["login_by_code"]["data"]
-    stage["at"] -= settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT + 5
+    state["state"]["stages"]["login_by_code"]["data"]["at"] -= seconds
     session["account_login"] = state
     session.save()
+
+
+def test_it_refuses_an_expired_code(client, django_capture_on_commit_callbacks, settings):
+    """An expired code sends the owner back to the phone page with "expired", not "sent"."""
+    request_code(client, "13600136000", django_capture_on_commit_callbacks)
+    code = last_code("13600136000")
+    age_the_code(client, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT + 5)
     response = client.post(reverse("account_confirm_login_code"), {"code": code}, follow=True)
     assert not response.context["user"].is_authenticated
+    assert response.redirect_chain[-1][0] == reverse("account_request_login_code")
+    page = response.content.decode()
+    assert "验证码已过期，请重新获取" in page
+    assert "验证码已发送" not in page
+    # Said once: the next visit is a plain phone page.
+    assert "已过期" not in client.get(reverse("account_request_login_code")).content.decode()
+
+
+def test_it_does_not_call_a_live_code_expired(client, django_capture_on_commit_callbacks):
+    """Back on the phone page while the code is still good: no "expired" message."""
+    request_code(client, "13600136001", django_capture_on_commit_callbacks)
+    assert "已过期" not in client.get(reverse("account_request_login_code")).content.decode()
+
+
+def test_it_gives_a_resent_code_its_full_lifetime(client, django_capture_on_commit_callbacks, settings):
+    """"重新获取" near the end of the first code's life: the new code lasts the full five minutes."""
+    timeout = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT
+    request_code(client, "13600136002", django_capture_on_commit_callbacks)
+    first = last_code("13600136002")
+    age_the_code(client, timeout - 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_confirm_login_code"), {"action": "resend"})
+    assert SmsMessage.objects.filter(phone="13600136002").count() == 2
+    second = last_code("13600136002")
+    age_the_code(client, 60)  # the first code's clock would have run out by now
+    response = client.post(reverse("account_confirm_login_code"), {"code": second})
+    assert response.status_code == 302, response.content.decode()
+    assert client.get(reverse("home")).context["user"].is_authenticated
+    assert first  # the first code was sent too
 
 
 def test_it_rate_limits_code_requests_per_number(client, django_capture_on_commit_callbacks):
@@ -123,11 +164,67 @@ def test_it_records_sign_ins_in_the_audit_log(client, django_capture_on_commit_c
     assert entry.ip == "127.0.0.1"
 
 
-def test_it_signs_in_by_code_alone_a_user_who_also_has_a_password(client, django_capture_on_commit_callbacks):
-    """A staff member who uses the code page (not the password) is signed in after one code."""
+# Staff: password first, then the code. Until 2026 a staff member could use the owners' code page
+# and be signed in by the code alone; that put admin access on the SIM card alone and is reversed
+# (docs/decisions.md, "Staff sign in with password and code").
+
+
+def test_it_refuses_a_code_alone_to_staff(client, django_capture_on_commit_callbacks):
+    """A staff number on the owners' code page gets no code and is sent to the staff page."""
     User.objects.create_user("13300133002", password="a long staff password", is_staff=True)
-    request_code(client, "13300133002", django_capture_on_commit_callbacks)
+    response = request_code(client, "13300133002", django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "这个手机号是工作人员账号" in page
+    assert f'href="{reverse("account_login")}"' in page
+    assert not SmsMessage.objects.filter(phone="13300133002").exists()
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_it_refuses_a_code_alone_to_a_staff_role_without_the_admin_flag(
+    client, street_staff, django_capture_on_commit_callbacks
+):
+    """Street staff (a role, not is_staff) are staff too: no code from the owners' page."""
+    response = request_code(client, street_staff.phone, django_capture_on_commit_callbacks)
+    assert "这个手机号是工作人员账号" in response.content.decode()
+    assert not SmsMessage.objects.filter(phone=street_staff.phone).exists()
+
+
+def test_it_signs_in_staff_with_a_role_by_password_and_code(
+    client, street_staff, django_capture_on_commit_callbacks
+):
+    """Street staff with a password: password, then the code, then signed in."""
+    street_staff.set_password("a long staff password")
+    street_staff.save()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("account_confirm_login_code"), {"code": last_code("13300133002")})
-    assert client.get(reverse("home")).context["user"].is_authenticated
-    assert SmsMessage.objects.filter(phone="13300133002").count() == 1
+        response = client.post(
+            reverse("account_login"), {"login": street_staff.phone, "password": "a long staff password"}
+        )
+    assert response["Location"] == reverse("account_confirm_login_code")
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+    client.post(reverse("account_confirm_login_code"), {"code": last_code(street_staff.phone)})
+    assert client.get(reverse("home")).context["user"] == street_staff
+
+
+def test_it_keeps_the_code_alone_for_a_grid_leader(client, compound, django_capture_on_commit_callbacks):
+    """A grid leader (楼组长, an owner helping neighbours) is not staff: the code alone signs in."""
+    from grids.models import RoleAssignment
+    from tests.factories import GridFactory, UserFactory, grant
+
+    leader = UserFactory()
+    grant(leader, RoleAssignment.Role.GRID_LEADER, GridFactory(compound=compound))
+    request_code(client, leader.phone, django_capture_on_commit_callbacks)
+    client.post(reverse("account_confirm_login_code"), {"code": last_code(leader.phone)})
+    assert client.get(reverse("home")).context["user"] == leader
+
+
+def test_it_refuses_a_code_alone_to_a_user_made_staff_after_asking(client, django_capture_on_commit_callbacks):
+    """Made staff between asking for the code and typing it: not signed in, told to use the staff page."""
+    request_code(client, "13300133003", django_capture_on_commit_callbacks)
+    User.objects.filter(phone="13300133003").update(is_staff=True)
+    response = client.post(
+        reverse("account_confirm_login_code"), {"code": last_code("13300133003")}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("account_login")
+    assert "这个手机号是工作人员账号" in response.content.decode()
+    assert not response.context["user"].is_authenticated

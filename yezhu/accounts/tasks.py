@@ -13,13 +13,13 @@ from yezhu.sms import SmsError, get_backend
 MAX_ATTEMPTS = 5
 
 
-@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
-def send_sms(self, message_id: int) -> str:
-    """Deliver one outbox message. Safe to run twice: a sent message is never sent again."""
+def attempt_sms(message_id: int) -> tuple[str, SmsError | None]:
+    """One delivery attempt of an outbox message: ("sent" | "skipped" | "failed" | "retry", error).
+    Safe to run twice: a sent message is never sent again."""
     with transaction.atomic():
         message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status == SmsMessage.Status.SENT:
-            return "skipped"
+            return "skipped", None
         message.attempts += 1
         try:
             reference = get_backend().send(message.phone, message.body)
@@ -28,17 +28,22 @@ def send_sms(self, message_id: int) -> str:
             final = message.attempts >= MAX_ATTEMPTS
             message.status = SmsMessage.Status.FAILED if final else SmsMessage.Status.QUEUED
             message.save(update_fields=["attempts", "provider_reply", "status"])
-            if final:
-                return "failed"
-            retry_exc = exc
-        else:
-            message.status = SmsMessage.Status.SENT
-            message.sent_at = timezone.now()
-            message.provider_reply = reference[:300]
-            message.save(update_fields=["attempts", "provider_reply", "status", "sent_at"])
-            return "sent"
-    # Back-off: 2 s, 4 s, 8 s, … outside the transaction so the attempt count is kept.
-    raise self.retry(exc=retry_exc, countdown=2**message.attempts)
+            return ("failed" if final else "retry"), exc
+        message.status = SmsMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.provider_reply = reference[:300]
+        message.save(update_fields=["attempts", "provider_reply", "status", "sent_at"])
+        return "sent", None
+
+
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
+def send_sms(self, message_id: int) -> str:
+    """Deliver one outbox message, retrying with back-off: 2 s, 4 s, 8 s, …"""
+    outcome, error = attempt_sms(message_id)
+    if outcome != "retry":
+        return outcome
+    attempts = SmsMessage.objects.filter(pk=message_id).values_list("attempts", flat=True).first() or 1
+    raise self.retry(exc=error, countdown=2**attempts)
 
 
 @shared_task(ignore_result=True)
