@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "yezhu.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,7 +110,14 @@ if REDIS_URL and re.fullmatch(r"gw\d+", os.environ.get("PYTEST_XDIST_WORKER", ""
     # cached ballot papers and Celery queues mid-test. Databases 10–12; never in production.
     REDIS_URL = re.sub(r"(/\d+)?$", f"/{10 + int(os.environ['PYTEST_XDIST_WORKER'][2:]) % 3}", REDIS_URL, count=1)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails open while Redis is down (yezhu/cache.py): the site keeps working, rate limits are off.
+    CACHES = {
+        "default": {
+            "BACKEND": "yezhu.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -161,8 +169,8 @@ LOGIN_URL = "account_request_login_code"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-allauth: everyone signs in with a mainland mobile number and a one-time SMS code;
-# staff sign in with phone + password and then must also enter a code (see the adapter).
+# django-allauth: owners sign in with a mainland mobile number and a one-time SMS code; staff
+# (is_staff or a staff role) sign in with phone + password and then a code, never a code alone.
 ACCOUNT_ADAPTER = "yezhu.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone"}
 ACCOUNT_SIGNUP_FIELDS = [
@@ -180,6 +188,12 @@ ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = False
+# The forms add what an elderly owner needs to read: an expired code, tries left, the staff page.
+ACCOUNT_FORMS = {
+    "login": "yezhu.accounts.forms.StaffLoginForm",
+    "request_login_code": "yezhu.accounts.forms.PhoneCodeRequestForm",
+    "confirm_login_code": "yezhu.accounts.forms.PhoneCodeConfirmForm",
+}
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
 # How many reverse proxies of ours (nginx) stand in front of the site. Their count decides which

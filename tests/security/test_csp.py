@@ -106,3 +106,24 @@ def test_it_refuses_inline_script_in_the_policy_itself(client, db):
     assert policy_problems(response) == []
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert "object-src 'none'" in response["Content-Security-Policy"]
+
+
+def _directives(response) -> dict[str, str]:
+    policy = response.get("Content-Security-Policy", "")
+    return dict((part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip())
+
+
+def test_it_allows_the_api_docs_inline_styles_but_no_inline_script_in_production(client, db, settings):
+    """With DEBUG off /api/docs/ may use inline styles (Swagger UI sets them from its script) and
+    nothing else: scripts only from 'self', no 'unsafe-inline' or 'unsafe-eval' for them."""
+    settings.DEBUG = False
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    directives = _directives(response)
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self' 'unsafe-inline'"
+    assert directives["default-src"] == "'self'"
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    assert policy_problems(response) == ["style-src allows inline styles"]
+    # Every other page keeps the strict policy.
+    assert policy_problems(client.get(reverse("home"))) == []

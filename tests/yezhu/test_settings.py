@@ -123,3 +123,131 @@ def test_the_compose_file_passes_every_setting_the_operations_guide_asks_for():
         for name in names - {"POSTGRES_PASSWORD"}:
             assert name in environment, (service, name)
     assert "${POSTGRES_PASSWORD" in text
+
+
+HEALTHZ = (
+    "import django; django.setup(); from django.test import Client; c = Client(); "
+    "r = c.get('/healthz', HTTP_HOST='127.0.0.1:8000'); print(r.status_code, r.json()['status']); "
+    "r = c.get('/', HTTP_HOST='example.org'); print(r.status_code, r.get('Location'))"
+)
+
+
+def test_it_answers_the_container_health_check_in_production(tmp_path):
+    """docker-compose.yml's web check asks http://127.0.0.1:8000/healthz: with DEBUG off, another
+    allowed host and the HTTPS redirect on, it still gets 200 (and the site still redirects)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert "http://127.0.0.1:8000/healthz" in " ".join(compose["services"]["web"]["healthcheck"]["test"])
+    result = run_python(
+        HEALTHZ,
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
+        ALLOWED_HOSTS="example.org",
+        SECURE_SSL_REDIRECT="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'health.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    health, home = result.stdout.splitlines()[:2]
+    assert health == "200 ok"
+    assert home == "301 https://example.org/"
+
+
+def test_it_exempts_exactly_the_health_check_from_host_validation(client, db, settings):
+    """Only GET /healthz skips the host check and the HTTPS redirect; other paths and methods do not."""
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    client.raise_request_exception = False
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 200
+    from django.db import connection
+
+    assert response.json() == {"status": "ok", "database": connection.vendor}
+    assert client.get("/healthz", HTTP_HOST="127.0.0.1:8000", secure=True).status_code == 200
+    for path in ("/healthz/", "/healthzx", "/"):
+        assert client.get(path, HTTP_HOST="127.0.0.1:8000").status_code == 400, path
+    assert client.post("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    assert client.get("/", HTTP_HOST="example.org").status_code == 301
+
+
+def test_it_reports_an_unreachable_database_as_unhealthy(client, db, settings, monkeypatch):
+    """When the database does not answer, /healthz is 503, so the container is marked unhealthy."""
+    from django.db import OperationalError
+
+    import yezhu.views
+
+    def down(request):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(yezhu.views, "healthz", down)
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["example.org"]
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def dockerignore_excludes(path: str) -> bool:
+    """Docker's rule: the last matching pattern wins; a pattern matching a folder covers its files;
+    `*` stays within one path segment and `**` spans any number of them."""
+    import re
+
+    def to_regex(pattern: str) -> re.Pattern:
+        out, i = "", 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out, i = out + "(?:.*/)?", i + 3
+            elif pattern.startswith("**", i):
+                out, i = out + ".*", i + 2
+            elif pattern[i] == "*":
+                out, i = out + "[^/]*", i + 1
+            elif pattern[i] == "?":
+                out, i = out + "[^/]", i + 1
+            else:
+                out, i = out + re.escape(pattern[i]), i + 1
+        return re.compile(out + "(?:/.*)?")
+
+    excluded = False
+    for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        if to_regex(line.lstrip("!").strip("/")).fullmatch(path):
+            excluded = not negate
+    return excluded
+
+
+def test_it_keeps_local_state_out_of_the_docker_image():
+    """.dockerignore keeps the virtualenv, the SQLite file, uploads, git history and bench output
+    (and secrets and caches) out of the build context that `COPY . .` sends."""
+    for path in (
+        ".venv/bin/python",
+        "db.sqlite3",
+        "media/claims/1/deed.jpg",
+        ".git/HEAD",
+        "bench/out/rush.json",
+        ".env",
+        "staticfiles/css/site.css",
+        "yezhu/__pycache__/settings.cpython-311.pyc",
+        "elections/views/__pycache__/public.cpython-311.pyc",
+    ):
+        assert dockerignore_excludes(path), path
+
+
+def test_it_still_copies_the_site_into_the_docker_image():
+    """The Dockerfile's COPY gets manage.py and every folder the site runs from, file for file."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY . ." in dockerfile
+    for path in ("manage.py", "pyproject.toml"):
+        assert not dockerignore_excludes(path), path
+    for folder in ("yezhu", "elections", "grids", "templates", "static", "locale"):
+        files = [
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".lock"
+        ]
+        assert files, folder
+        kept = [f for f in files if not dockerignore_excludes(f)]
+        assert kept == files, (folder, sorted(set(files) - set(kept))[:5])
+    assert not dockerignore_excludes("locale/zh_Hans/LC_MESSAGES/django.mo")
+    assert not dockerignore_excludes("templates/500.html")
