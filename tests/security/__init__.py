@@ -130,7 +130,18 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
         address="乙路2号",
         actor=admin,
     )
+    # A neighbour in the same street: another community's compound. Its working group, community
+    # staff and owners are as much outsiders to street A's compound as street B's people.
+    sibling = compound_create(
+        code="JQDY",
+        name="甲区东园",
+        street_name="甲街道",
+        community_name="甲二社区",
+        address="甲路9号",
+        actor=admin,
+    )
     rows = _roll(compound, seed=11, actor=admin) + _roll(other, seed=97, actor=admin)
+    _roll(sibling, seed=41, actor=admin)
     w.id_numbers = sorted({r[9] for r in rows if r[9]})
     w.mobiles = sorted({r[8] for r in rows if r[8]})
     w.objs.update(compound=compound, other_compound=other, street=compound.community.street)
@@ -160,12 +171,15 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     staff("b_staff", "乙街道干部", Role.STREET_STAFF, other.community.street)
     staff("b_leader", "乙网格长", Role.GRID_LEADER, grid_b, post=RoleAssignment.Post.GRID_LEADER)
     staff("b_auditor", "乙审计员", Role.AUDITOR, other.community.street)
+    staff("s_wg", "甲区东园换届小组", Role.WORKING_GROUP, sibling)
+    staff("s_community", "甲二社区干部", Role.COMMUNITY_STAFF, sibling.community)
 
     # Owners with accounts. Building 1 is grid 1; building 2 is grid 2.
     a_owner = _link(_owner_of(compound, "1-1-101"), "甲业主")
     a_voter = _link(_owner_of(compound, "1-1-102"), "甲已投票业主")
     a_principal = _link(_owner_of(compound, "1-1-201"), "甲委托人")
     b_owner = _link(_owner_of(other, "1-1-101"), "乙业主")
+    w.users["s_owner"] = _link(_owner_of(sibling, "1-1-101"), "甲区东园业主")
     w.users.update(a_owner=a_owner, a_voter=a_voter, a_principal=a_principal, b_owner=b_owner)
     w.users["a_proxy"] = UserFactory(name="甲代理人")
     w.users["nobody"] = UserFactory(name="无关用户")

@@ -43,14 +43,18 @@ PUBLIC = {
 PUBLIC_NAMESPACES = ("admin:",)
 PUBLIC_ROUTE_PREFIXES = ("accounts/",)
 
+# s_*: the same street's other community and compound (its working group, community staff, an owner).
 OUTSIDERS = {
-    "manage": ["anon", "b_staff", "b_auditor", "b_leader", "a_owner", "a_leader", "a_auditor"],
-    "staff": ["anon", "b_staff", "b_owner", "b_leader", "a_owner"],
-    "owner": ["anon", "b_staff", "b_owner", "b_leader"],
-    "grid": ["anon", "b_staff", "b_leader", "a_owner"],
-    "list": ["anon", "b_staff", "b_owner", "b_leader"],
-    "self": ["anon", "b_staff", "b_owner"],
-}
+    "manage": [
+        "anon", "b_staff", "b_auditor", "b_leader", "a_owner", "a_leader", "a_auditor",
+        "s_wg", "s_community", "s_owner",
+    ],
+    "staff": ["anon", "b_staff", "b_owner", "b_leader", "a_owner", "s_wg", "s_owner"],
+    "owner": ["anon", "b_staff", "b_owner", "b_leader", "s_wg", "s_community", "s_owner"],
+    "grid": ["anon", "b_staff", "b_leader", "a_owner", "s_wg", "s_community", "s_owner"],
+    "list": ["anon", "b_staff", "b_owner", "b_leader", "s_wg", "s_owner"],
+    "self": ["anon", "b_staff", "b_owner", "s_wg", "s_owner"],
+}  # fmt: skip
 OK_REFUSALS = {401, 403, 404}
 
 
