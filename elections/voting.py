@@ -309,11 +309,9 @@ def ballot_cast_online(
         raise ElectionError(_("This voter is not on the roll of this election."))
     with transaction.atomic():
         # Serialise with proxy changes for this voter (see the module docstring). The same query
-        # reads the election as stored now (not as the caller saw it) and the facts of the right
-        # to cast, so the common case costs one statement.
+        # reads the election as stored now (not as the caller saw it) and its street.
         locked = (
-            _with_facts(Voter.objects, user)
-            .select_related("election__compound__community")
+            Voter.objects.select_related("election__compound__community")
             .only(*_LOCK_FIELDS)
             .select_for_update(no_key=True, of=("self",))
             .get(pk=voter.pk)
@@ -321,6 +319,18 @@ def ballot_cast_online(
         refusal = window_refusal(locked.election, now)
         if refusal:
             raise OutsideWindow(refusal)
+        # The facts of the right to cast are read once the lock is held, by a statement of their
+        # own. Read in the locking statement they would come from the snapshot it took before it
+        # waited for the lock (PostgreSQL, READ COMMITTED): a proxy revoked by the owner a moment
+        # earlier would still look active, and the revoked proxy's ballot would stand
+        # (tests/elections/test_concurrency.py::test_it_never_lets_a_revoked_proxys_ballot_stand).
+        facts = (
+            _with_facts(Voter.objects.filter(pk=voter.pk), user)
+            .values("user_owns", "active_proxy_id", "has_valid_ballot")
+            .get()
+        )
+        for name, value in facts.items():
+            setattr(locked, name, value)
         right = _right(locked, user)
         # ballot_record checks the window again under the election's lock, so no ballot joins
         # the chain after voting_close has moved the election on.

@@ -194,14 +194,14 @@ def test_it_refuses_when_a_proxy_holds_the_vote(as_user, voting_election, owners
 @pytest.mark.django_db
 def test_it_casts_in_a_fixed_number_of_queries(as_user, voting_election, owners, django_assert_max_num_queries):
     """The last evening's rush runs this path thousands of times: one query finds the voter, one
-    locks it with the facts of the right to cast, then the chain append (docs/performance.md).
-    The count must not creep back up (it was 26)."""
+    locks it, one reads the facts of the right to cast under the lock, then the chain append
+    (docs/performance.md). The count must not creep back up (it was 26)."""
     user = owners[0][0]
     voter = my_voter(voting_election, user)
     client = as_user(user)
     other = my_voter(voting_election, owners[1][0])
     as_user(owners[1][0]).post(url(voting_election), {"voter": other.pk, "choices": CHOICES}, format="json")
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.post(url(voting_election), {"voter": voter.pk, "choices": CHOICES}, format="json")
     assert response.status_code == 201
     from yezhu.audit.models import AuditEntry

@@ -86,3 +86,71 @@ def test_it_lets_the_database_decide_between_an_online_and_a_paper_ballot(shared
     expected = "网上" if winner.channel == Ballot.Channel.ONLINE else "纸质选票"
     assert expected in loser["message"]
     assert Ballot.objects.filter(election=election, voter=voter).count() == 1
+
+
+# A proxy casting while the owner revokes the proxy, in two processes.
+PROXY_CHILD = r"""
+from elections import voting
+from elections.models import Election, Proxy, Voter
+from elections.services import ElectionError
+from yezhu.accounts.models import User
+election = Election.objects.get(pk=args["election"])
+voter = Voter.objects.get(pk=args["voter"])
+user = User.objects.get(pk=args["user"])
+proxy = Proxy.objects.get(pk=args["proxy"])
+wait_for_go()
+try:
+    if args["mode"] == "cast":
+        ballot = voting.ballot_cast_online(election=election, voter=voter, user=user, choices=args["choices"])
+        print(json.dumps({"mode": "cast", "ok": True, "ballot": ballot.pk}))
+    else:
+        voting.proxy_revoke(proxy=proxy, user=user)
+        print(json.dumps({"mode": "revoke", "ok": True}))
+except ElectionError as error:
+    print(json.dumps({"mode": args["mode"], "ok": False, "message": str(error)}, ensure_ascii=False))
+finally:
+    connection.close()
+"""
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_never_lets_a_revoked_proxys_ballot_stand(compound, tmp_path):
+    """The proxy casts while the owner revokes the proxy, at the same moment, ten times over: each
+    time exactly one wins — either the ballot stands and the revocation is refused, or the proxy is
+    revoked and the cast refused. Never a ballot cast by a revoked proxy, never both refused."""
+    from elections import voting
+    from elections.models import Proxy
+
+    outcomes_seen = set()
+    for round_ in range(10):
+        owner = UserFactory(name=f"委托人{round_}")
+        unit = unit_with_owners(compound, f"3-1-{round_ + 101}", "80.00", [OwnerFactory(user=owner)])
+        election = open_election(compound)
+        voter = Voter.objects.get(election=election, units=unit)
+        proxy = voting.proxy_authorise(
+            election=election, voter=voter, user=owner, proxy_mobile=f"1390000{round_:04d}", proxy_name="代理人"
+        )
+        base = {"election": election.pk, "voter": voter.pk, "proxy": proxy.pk, "choices": CHOICES}
+        outcomes = race(
+            PROXY_CHILD,
+            [{**base, "mode": "cast", "user": proxy.proxy_user_id}, {**base, "mode": "revoke", "user": owner.pk}],
+            _round_dir(tmp_path, round_),
+        )
+        by_mode = {o["mode"]: o for o in outcomes}
+        assert by_mode["cast"]["ok"] != by_mode["revoke"]["ok"], outcomes
+        proxy.refresh_from_db()
+        ballots = Ballot.objects.filter(election=election, voter=voter, status="valid")
+        if by_mode["cast"]["ok"]:
+            assert proxy.status == Proxy.Status.ACTIVE and ballots.get().proxy_id == proxy.pk
+            outcomes_seen.add("cast")
+        else:
+            assert proxy.status == Proxy.Status.REVOKED and not ballots.exists()
+            outcomes_seen.add("revoke")
+    assert outcomes_seen  # which side wins is the scheduler's choice; both are correct
+
+
+def _round_dir(tmp_path, round_: int):
+    path = tmp_path / f"round-{round_}"
+    path.mkdir()
+    return path
