@@ -27,6 +27,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (生产环境必须设置 SECRET_KEY)")
     SECRET_KEY = "django-insecure-development-only-key-yezhu-never-use-in-production"  # noqa: S105
 
+# The keys used before the last rotation (comma separated): sessions and signed links made with
+# them stay valid while they are listed, so rotating a leaked key does not sign every owner out
+# on the last evening of a vote (docs/operations.md §4).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -251,3 +251,20 @@ def test_it_still_copies_the_site_into_the_docker_image():
         assert kept == files, (folder, sorted(set(files) - set(kept))[:5])
     assert not dockerignore_excludes("locale/zh_Hans/LC_MESSAGES/django.mo")
     assert not dockerignore_excludes("templates/500.html")
+
+
+def test_it_keeps_sessions_signed_with_the_previous_key_during_a_rotation():
+    """SECRET_KEY_FALLBACKS from the environment: a session cookie signed with the old key is still
+    accepted after the rotation (owners are not signed out on the last evening), and not without it."""
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "from django.core import signing; "
+        "print(settings.SECRET_KEY_FALLBACKS); "
+        "old = signing.dumps('s', key='old-key-' + 'o' * 50); "
+        "\ntry:\n    print(signing.loads(old))\nexcept signing.BadSignature:\n    print('refused')"
+    )
+    rotated = run_python(code, DEBUG="1", SECRET_KEY="new-key-" + "n" * 50, SECRET_KEY_FALLBACKS="old-key-" + "o" * 50)
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.splitlines() == [str(["old-key-" + "o" * 50]), "s"]
+    cut = run_python(code, DEBUG="1", SECRET_KEY="new-key-" + "n" * 50)
+    assert cut.stdout.splitlines() == ["[]", "refused"]
