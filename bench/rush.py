@@ -469,8 +469,8 @@ def pg_ceiling(compound, *, clients: int = 8, seconds: int = CEILING_SECONDS) ->
     pool = clients * seconds * 2000  # far more voters than the run can use
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO elections_voter (election_id, key, area, unit_codes, label) "
-            "SELECT %s, 'p' || g, 88.50, '1-' || g, '业主' || g FROM generate_series(1, %s) g",
+            "INSERT INTO elections_voter (election_id, key, area, unit_codes, label, units_snapshot) "
+            "SELECT %s, 'p' || g, 88.50, '1-' || g, '业主' || g, '[]' FROM generate_series(1, %s) g",
             [election.pk, pool],
         )
         cursor.execute("DROP SEQUENCE IF EXISTS bench_ceiling_seq")
