@@ -443,9 +443,16 @@ def election_tally(election: Election) -> dict:
     return pure.result_to_dict(pure.tally(tally_input(election)))
 
 
+def _bundle_secret(election: Election) -> bytes:
+    """The key of the bundle's pseudonyms: the election's own key (made at the freeze, kept in the
+    database, so a SECRET_KEY rotation changes no pseudonym), else SECRET_KEY for an election frozen
+    before the key existed."""
+    return (election.paper_key or settings.SECRET_KEY).encode()
+
+
 def _owner_pseudonym(election: Election, ident: object) -> str:
-    secret = settings.SECRET_KEY.encode()
-    return "P" + hmac.new(secret, f"{election.pk}:{ident}".encode(), hashlib.sha256).hexdigest()[:10].upper()
+    digest = hmac.new(_bundle_secret(election), f"{election.pk}:{ident}".encode(), hashlib.sha256).hexdigest()
+    return "P" + digest[:10].upper()
 
 
 def _owner_pseudonyms(key: str, election: Election) -> list[str]:
@@ -459,7 +466,7 @@ def _unit_pseudonyms(election: Election, unit_pks: list[int]) -> dict[int, str]:
     under the election's own key, stable from one download to the next. Nobody without the key
     can tell which home a pseudonym stands for; on the (unlikely) collision of two units the
     ids are made longer rather than merged."""
-    secret = (election.paper_key or settings.SECRET_KEY).encode()
+    secret = _bundle_secret(election)
     digests = {
         pk: base64.b32encode(
             hmac.new(secret, f"bundle-unit:{election.pk}:{pk}".encode(), hashlib.sha256).digest()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Exists, IntegerField, OuterRef
+from django.db.models import BooleanField, IntegerField
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -122,19 +122,18 @@ def proxies_held(*, election: Election, user) -> list[Proxy]:
 def owned_voter(*, election: Election, user, voter_id: int) -> Voter | None:
     """The voter with this id if the user is one of the registered owners of its units, else None.
 
-    One query over the frozen roll's units (the ballot path runs it on every cast)."""
+    One query over the frozen roll's units."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Voter.objects.filter(election=election, pk=voter_id).filter(Exists(_owned_by(user))).first()
+    return (
+        Voter.objects.filter(election=election, pk=voter_id)
+        .filter(RawSQL(_sql_user_owns(), (user.pk,), output_field=BooleanField()))  # noqa: S611
+        .first()
+    )
 
 
-def _owned_by(user):
-    """Subquery: a unit of the outer voter is registered to one of this user's owners."""
-    return Voter.units.through.objects.filter(voter_id=OuterRef("pk"), unit__ownerships__owner__user=user)
-
-
-# The ballot path's checks as plain SQL over the outer voter row ("elections_voter"): each cast runs
-# them, and building the same Exists() subqueries through the ORM cost more CPU than the rest of
+# Who may cast for a voter, as plain SQL over the outer voter row ("elections_voter"): each cast runs
+# these, and building the same Exists() subqueries through the ORM cost more CPU than the rest of
 # the cast together (docs/performance.md). Table names come from the models.
 def _sql_user_owns() -> str:
     through, ownership, owner = Voter.units.through._meta.db_table, Ownership._meta.db_table, Owner._meta.db_table
