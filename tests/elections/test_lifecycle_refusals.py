@@ -4,10 +4,9 @@ does not open while objections to candidates wait for an answer (staff or beat).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from elections import lifecycle as lc
 from elections import nominations as nm
@@ -15,15 +14,11 @@ from elections.calendar import seed_holidays
 from elections.models import Candidate, Election, Objection, Stage
 from elections.services import ElectionError
 from elections.tasks import tick
-from tests.elections.test_lifecycle import ALL_VOTE, ready_for_notice, to_candidate_notice, vote
+from tests.elections.test_lifecycle import ALL_VOTE, at, ready_for_notice, to_candidate_notice, vote
 from tests.factories import owner_user
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-
-def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
-    return timezone.make_aware(datetime(y, m, d, hh, mm))
 
 
 @pytest.fixture
