@@ -451,8 +451,7 @@ def board_rows(
                 committee_election_under_way=any(
                     e.stage not in CLOSED_STAGES and e.kind != Election.Kind.MATTERS_ONLY for e in history
                 ),
-                term_reelection_done=committee is not None
-                and any(_replaces(e, committee) for e in history),
+                term_reelection_done=committee is not None and any(_replaces(e, committee) for e in history),
             )
         )
     return rows

@@ -136,7 +136,11 @@ def owned_voter(*, election: Election, user, voter_id: int) -> Voter | None:
 # these, and building the same Exists() subqueries through the ORM cost more CPU than the rest of
 # the cast together (docs/performance.md). Table names come from the models.
 def _sql_user_owns() -> str:
-    through, ownership, owner = Voter.units.through._meta.db_table, Ownership._meta.db_table, Owner._meta.db_table
+    through, ownership, owner = (
+        Voter.units.through._meta.db_table,
+        Ownership._meta.db_table,
+        Owner._meta.db_table,
+    )
     return (
         f'EXISTS (SELECT 1 FROM "{through}" vu JOIN "{ownership}" os ON os.unit_id = vu.unit_id '  # noqa: S608
         f'JOIN "{owner}" ow ON ow.id = os.owner_id '

@@ -84,7 +84,11 @@ def roll_rows(
             owners = rng.choice(buyers)
         else:
             owners = [
-                (person_name(rng), mobile(rng) if rng.random() < with_mobile_share else "", id_number(rng, used))
+                (
+                    person_name(rng),
+                    mobile(rng) if rng.random() < with_mobile_share else "",
+                    id_number(rng, used),
+                )
             ]
             if rng.random() < co_owned_share:
                 owners.append((person_name(rng), "", id_number(rng, used)))

@@ -167,7 +167,9 @@ def home_context_for(user) -> dict:
 
     units = list(owner_units(user).select_related("compound").order_by("compound__name", "code"))
     wanted = []
-    if user.is_superuser or any(r.role in (Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.AUDITOR) for r in roles_of(user)):
+    if user.is_superuser or any(
+        r.role in (Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.AUDITOR) for r in roles_of(user)
+    ):
         wanted.append(("street:board", _("Street board")))
     if user.is_superuser or any(r.role in MANAGING_ROLES for r in roles_of(user)):
         wanted.append(("manage:index", _("Run elections")))

@@ -127,7 +127,9 @@ def pytest_collection_modifyitems(config, items):
     they always run, and a missing browser fails them."""
     if os.path.exists(CHROMIUM) or os.environ.get("CI"):
         return
-    marker = pytest.mark.skipif(True, reason="Chromium not installed: apt-get install chromium fonts-noto-cjk")
+    marker = pytest.mark.skipif(
+        True, reason="Chromium not installed: apt-get install chromium fonts-noto-cjk"
+    )
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(marker)

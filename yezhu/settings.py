@@ -113,7 +113,9 @@ if REDIS_URL and re.fullmatch(r"gw\d+", os.environ.get("PYTEST_XDIST_WORKER", ""
     # A parallel test run (pytest-xdist sets the variable) gives each worker its own Redis database:
     # the tests flush the cache, and workers sharing one would wipe each other's throttle counts,
     # cached ballot papers and Celery queues mid-test. Databases 10–12; never in production.
-    REDIS_URL = re.sub(r"(/\d+)?$", f"/{10 + int(os.environ['PYTEST_XDIST_WORKER'][2:]) % 3}", REDIS_URL, count=1)
+    REDIS_URL = re.sub(
+        r"(/\d+)?$", f"/{10 + int(os.environ['PYTEST_XDIST_WORKER'][2:]) % 3}", REDIS_URL, count=1
+    )
 if REDIS_URL:
     # Fails open while Redis is down (yezhu/cache.py): the site keeps working, rate limits are off.
     CACHES = {

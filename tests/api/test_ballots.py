@@ -192,7 +192,9 @@ def test_it_refuses_when_a_proxy_holds_the_vote(as_user, voting_election, owners
 
 
 @pytest.mark.django_db
-def test_it_casts_in_a_fixed_number_of_queries(as_user, voting_election, owners, django_assert_max_num_queries):
+def test_it_casts_in_a_fixed_number_of_queries(
+    as_user, voting_election, owners, django_assert_max_num_queries
+):
     """The last evening's rush runs this path thousands of times: one query finds the voter, one
     locks it, one reads the facts of the right to cast under the lock, then the chain append
     (docs/performance.md). The count must not creep back up (it was 26)."""

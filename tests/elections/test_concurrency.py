@@ -62,7 +62,9 @@ def shared(compound):
 def test_it_lets_only_one_of_two_co_owners_casting_at_once_win(shared, tmp_path):
     """Both co-owners press 投票 at the same moment in two processes: one ballot, one AlreadyVoted."""
     election, voter, first, second, _clerk = shared
-    outcomes = race(CHILD, contenders(election, voter, [("online", first.pk), ("online", second.pk)]), tmp_path)
+    outcomes = race(
+        CHILD, contenders(election, voter, [("online", first.pk), ("online", second.pk)]), tmp_path
+    )
     assert sorted(o["outcome"] for o in outcomes) == ["already", "cast"], outcomes
     winner = Ballot.objects.get(election=election, voter=voter, status="valid")
     loser = next(o for o in outcomes if o["outcome"] == "already")
@@ -129,12 +131,19 @@ def test_it_never_lets_a_revoked_proxys_ballot_stand(compound, tmp_path):
         election = open_election(compound)
         voter = Voter.objects.get(election=election, units=unit)
         proxy = voting.proxy_authorise(
-            election=election, voter=voter, user=owner, proxy_mobile=f"1390000{round_:04d}", proxy_name="代理人"
+            election=election,
+            voter=voter,
+            user=owner,
+            proxy_mobile=f"1390000{round_:04d}",
+            proxy_name="代理人",
         )
         base = {"election": election.pk, "voter": voter.pk, "proxy": proxy.pk, "choices": CHOICES}
         outcomes = race(
             PROXY_CHILD,
-            [{**base, "mode": "cast", "user": proxy.proxy_user_id}, {**base, "mode": "revoke", "user": owner.pk}],
+            [
+                {**base, "mode": "cast", "user": proxy.proxy_user_id},
+                {**base, "mode": "revoke", "user": owner.pk},
+            ],
             _round_dir(tmp_path, round_),
         )
         by_mode = {o["mode"]: o for o in outcomes}

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 CHOICES = {"matters": {"M1": "yes", "M2": "no"}, "races": {"R1": ["C1", "C3"]}}
 
 
-
-
-
-
-
-
 def voter_of(election, code):
     return election.voters.get(units__code=code)
 

@@ -21,8 +21,6 @@ from tests.factories import election_with_ballot_paper
 pytestmark = pytest.mark.django_db
 
 
-
-
 def test_it_makes_a_key_for_each_election_when_the_roll_is_frozen(compound, election):
     """64 hexadecimal characters, different for another election."""
     other = election_with_ballot_paper(compound, stage=Stage.VOTING)

@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 REASON = "序列号扫错了，应为另一张选票"
 
 
-
-
-
-
-
-
 def withdraw_url(election, entry):
     return reverse("manage:paper_withdraw", args=[election.pk, entry.pk])
 
@@ -347,7 +341,9 @@ def test_it_never_both_withdraws_and_completes_an_entry(
     second keying starts afresh, or the ballot is recorded and the withdrawal refused."""
     entry = key_in(election, voter_of(election, "1-1-101"), working_group)
     outcomes = race(
-        CHILD, contenders(election, entry, [("withdraw", third_staff.pk), ("second", street_staff.pk)]), tmp_path
+        CHILD,
+        contenders(election, entry, [("withdraw", third_staff.pk), ("second", street_staff.pk)]),
+        tmp_path,
     )
     by_mode = {o["mode"]: o for o in outcomes}
     entry.refresh_from_db()

@@ -676,7 +676,13 @@ def test_it_shows_a_date_set_ahead_of_time_as_planned_not_done():
     from elections.timeline import KeyDates, MilestoneStatus, PackageCalendar, compute_timeline, get_profile
 
     dates = KeyDates(voting_opens=date(2026, 6, 1), voting_closes=date(2026, 6, 15))
-    before = {m.key: m for m in compute_timeline(dates, get_profile("national"), PackageCalendar(), date(2026, 6, 10))}
-    after = {m.key: m for m in compute_timeline(dates, get_profile("national"), PackageCalendar(), date(2026, 6, 16))}
+    before = {
+        m.key: m
+        for m in compute_timeline(dates, get_profile("national"), PackageCalendar(), date(2026, 6, 10))
+    }
+    after = {
+        m.key: m
+        for m in compute_timeline(dates, get_profile("national"), PackageCalendar(), date(2026, 6, 16))
+    }
     assert before["voting_closes"].status == MilestoneStatus.PLANNED
     assert after["voting_closes"].status == MilestoneStatus.DONE

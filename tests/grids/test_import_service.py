@@ -279,7 +279,9 @@ def test_it_imports_a_shop_owned_by_a_company(compound):
     company = ("杭州某某商贸有限公司", "91330100716105852F", "")
     roll_import(
         compound=compound,
-        parsed=parse_roll(roll_csv([*FIRST, ("S-101", "45.00", [company], "delivered", "commercial")]), "roll.csv"),
+        parsed=parse_roll(
+            roll_csv([*FIRST, ("S-101", "45.00", [company], "delivered", "commercial")]), "roll.csv"
+        ),
     )
     owner = Owner.objects.get(name="杭州某某商贸有限公司")
     assert owner.id_last4 == "852F"

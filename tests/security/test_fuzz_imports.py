@@ -241,13 +241,18 @@ def test_it_names_the_one_bad_area_in_an_otherwise_valid_roll(world, defect, kin
     if kind == "xlsx":
         data, filename = _xlsx(table), "roll.xlsx"
     else:
-        data, filename = _csv(table, "gbk" if kind == "csv-gbk" else "utf-8", bom=kind == "csv-bom"), "roll.csv"
+        data, filename = (
+            _csv(table, "gbk" if kind == "csv-gbk" else "utf-8", bom=kind == "csv-bom"),
+            "roll.csv",
+        )
     before = counts()
     with pytest.raises(RollFileError) as caught:
         parse_roll(data, filename)
     errors = caught.value.errors
     assert len(errors) == 1, errors
-    assert errors[0].startswith(f"第 {row + 2} 行：专有部分面积") and AREA_DEFECTS[defect] in errors[0], errors
+    assert errors[0].startswith(f"第 {row + 2} 行：专有部分面积") and AREA_DEFECTS[defect] in errors[0], (
+        errors
+    )
     assert counts() == before
 
 
@@ -262,7 +267,9 @@ def test_it_reads_the_same_valid_roll_in_every_encoding(kind):
     if kind == "xlsx":
         parsed = parse_roll(_xlsx(table), "roll.xlsx")
     else:
-        parsed = parse_roll(_csv(table, "gbk" if kind == "csv-gbk" else "utf-8", bom=kind == "csv-bom"), "roll.csv")
+        parsed = parse_roll(
+            _csv(table, "gbk" if kind == "csv-gbk" else "utf-8", bom=kind == "csv-bom"), "roll.csv"
+        )
     assert parsed == reference
 
 

@@ -117,7 +117,9 @@ def test_it_tells_owners_apart_behind_our_proxy(db, settings, django_capture_on_
     assert SmsMessage.objects.filter(phone__startswith="137001373").count() == 5
 
 
-def test_it_ignores_a_forged_forwarded_header_without_a_trusted_proxy(db, settings, django_capture_on_commit_callbacks):
+def test_it_ignores_a_forged_forwarded_header_without_a_trusted_proxy(
+    db, settings, django_capture_on_commit_callbacks
+):
     """No proxy configured: a client inventing X-Forwarded-For entries is still one address."""
     assert settings.TRUSTED_PROXY_COUNT == 0
     for i in range(6):

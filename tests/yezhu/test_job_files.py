@@ -37,7 +37,9 @@ def job_with_file(*, field: str, status=Job.Status.DONE, finished_hours_ago: flo
     job = Job(kind="roll_upload", created_by=UserFactory(), status=status)
     if finished_hours_ago is not None:
         job.finished_at = timezone.now() - timedelta(hours=finished_hours_ago)
-    getattr(job, field).save(name, ContentFile("姓名,手机号,身份证号\n张三,13800138000,330106199001011234\n"), save=False)
+    getattr(job, field).save(
+        name, ContentFile("姓名,手机号,身份证号\n张三,13800138000,330106199001011234\n"), save=False
+    )
     job.save()
     return job
 
@@ -78,7 +80,9 @@ def test_it_keeps_a_file_that_a_waiting_or_running_job_still_reads():
 
 def test_it_keeps_unfinished_jobs_files_whatever_their_age():
     """A job still queued (the broker was down for days) keeps its file: it has not run yet."""
-    waiting = job_with_file(field="input_file", status=Job.Status.QUEUED, finished_hours_ago=None, name="q.csv")
+    waiting = job_with_file(
+        field="input_file", status=Job.Status.QUEUED, finished_hours_ago=None, name="q.csv"
+    )
     Job.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=30))
     assert purge_job_files() == 0
     assert on_disk(waiting, "input_file")

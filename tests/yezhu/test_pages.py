@@ -72,7 +72,9 @@ def test_it_speaks_chinese_to_a_browser_that_asks_for_english(client):
     assert "手机号登录" in response.content.decode()
     switched = client.get(reverse("switch_language", args=["en"]) + "?next=/e/1/")
     assert switched["Location"] == "/e/1/"
-    assert client.get(reverse("switch_language", args=["en"]) + "?next=https://evil.example/")["Location"] == "/"
+    assert (
+        client.get(reverse("switch_language", args=["en"]) + "?next=https://evil.example/")["Location"] == "/"
+    )
     response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert "Sign in with mobile number" in response.content.decode()
     assert response["Content-Language"] == "en"

@@ -70,7 +70,11 @@ def test_it_reads_the_secret_key_from_a_file(tmp_path):
 
 def test_it_passes_the_deploy_check_in_production_mode():
     # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never does.
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(
         DEBUG="0",
         SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
@@ -263,7 +267,9 @@ def test_it_keeps_sessions_signed_with_the_previous_key_during_a_rotation():
         "old = signing.dumps('s', key='old-key-' + 'o' * 50); "
         "\ntry:\n    print(signing.loads(old))\nexcept signing.BadSignature:\n    print('refused')"
     )
-    rotated = run_python(code, DEBUG="1", SECRET_KEY="new-key-" + "n" * 50, SECRET_KEY_FALLBACKS="old-key-" + "o" * 50)
+    rotated = run_python(
+        code, DEBUG="1", SECRET_KEY="new-key-" + "n" * 50, SECRET_KEY_FALLBACKS="old-key-" + "o" * 50
+    )
     assert rotated.returncode == 0, rotated.stderr
     assert rotated.stdout.splitlines() == [str(["old-key-" + "o" * 50]), "s"]
     cut = run_python(code, DEBUG="1", SECRET_KEY="new-key-" + "n" * 50)

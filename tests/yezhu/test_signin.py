@@ -106,7 +106,7 @@ def test_it_does_not_call_a_live_code_expired(client, django_capture_on_commit_c
 
 
 def test_it_gives_a_resent_code_its_full_lifetime(client, django_capture_on_commit_callbacks, settings):
-    """"重新获取" near the end of the first code's life: the new code lasts the full five minutes."""
+    """ "重新获取" near the end of the first code's life: the new code lasts the full five minutes."""
     timeout = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT
     request_code(client, "13600136002", django_capture_on_commit_callbacks)
     first = last_code("13600136002")
@@ -218,7 +218,9 @@ def test_it_keeps_the_code_alone_for_a_grid_leader(client, compound, django_capt
     assert client.get(reverse("home")).context["user"] == leader
 
 
-def test_it_refuses_a_code_alone_to_a_user_made_staff_after_asking(client, django_capture_on_commit_callbacks):
+def test_it_refuses_a_code_alone_to_a_user_made_staff_after_asking(
+    client, django_capture_on_commit_callbacks
+):
     """Made staff between asking for the code and typing it: not signed in, told to use the staff page."""
     request_code(client, "13300133003", django_capture_on_commit_callbacks)
     User.objects.filter(phone="13300133003").update(is_staff=True)

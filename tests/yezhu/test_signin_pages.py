@@ -64,7 +64,9 @@ def test_it_titles_the_password_page_for_staff(client):
     assert "注册" not in page
 
 
-def test_it_keeps_the_sign_in_pages_free_of_inline_script_and_style(client, django_capture_on_commit_callbacks):
+def test_it_keeps_the_sign_in_pages_free_of_inline_script_and_style(
+    client, django_capture_on_commit_callbacks
+):
     """CSP: no <script> body, no style attribute, no <style> on the three pages."""
     pages = [client.get(reverse("account_login")), client.get(reverse("account_request_login_code"))]
     with django_capture_on_commit_callbacks(execute=True):
@@ -130,7 +132,9 @@ def test_it_names_the_account_of_an_approved_claim(compound, working_group):
     assert claimant.name == "王秀英"
 
 
-def test_it_names_an_account_linked_before_names_were_copied(client, compound, django_capture_on_commit_callbacks):
+def test_it_names_an_account_linked_before_names_were_copied(
+    client, compound, django_capture_on_commit_callbacks
+):
     """An owner linked earlier with a nameless account gets the roll's name at the next sign-in."""
     user = UserFactory(phone="13800138005", name="")
     unit_with_owners(compound, "1-1-105", "89.50", [OwnerFactory(name="赵六", mobile=user.phone, user=user)])

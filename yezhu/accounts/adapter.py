@@ -131,8 +131,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_unknown_account_sms(self, phone: str, **kwargs):
         return None
 
-    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="",
-                    message=None):
+    def add_message(
+        self, request, level, message_template=None, message_context=None, extra_tags="", message=None
+    ):
         # "Code sent to 139…" belongs on the code page only: the tag lets the phone page leave it out.
         if message_template == "account/messages/login_code_sent.txt":
             extra_tags = f"{extra_tags} {CODE_SENT_TAG}".strip()
