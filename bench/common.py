@@ -173,7 +173,7 @@ def fill_ballots(election, turnout: float, *, seed: int = 2) -> int:
     from django.utils import timezone
 
     from elections.models import Ballot, Election, Voter
-    from elections.services import GENESIS, chain_hash
+    from elections.rules.chain import GENESIS, chain_hash
 
     rng = random.Random(seed)
     voters = list(Voter.objects.filter(election=election).values_list("pk", flat=True))

@@ -374,7 +374,8 @@ def verify(election, phases: list[Phase]) -> dict:
     from django.db.models import Count
 
     from elections.models import Ballot, Election
-    from elections.services import GENESIS, chain_hash, election_tally
+    from elections.rules.chain import GENESIS, chain_hash
+    from elections.services import election_tally
 
     accepted: dict[str, int] = {}
     receipts_told = 0

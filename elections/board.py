@@ -11,7 +11,7 @@ fixed number of queries whatever the number of compounds:
    grouped by election (turnout only: never a choice, DESIGN.md "Ballot secrecy").
 
 Term status, deadlines and lateness are then computed in Python from those rows with the pure
-`elections.timeline`, so that nothing here runs a query per compound.
+`elections.rules.timeline`, so that nothing here runs a query per compound.
 
 Definitions where the issue leaves room (docs/guide-street.md repeats them for the clerk):
 
@@ -48,8 +48,8 @@ from math import floor
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from elections import timeline
 from elections.models import Ballot, Committee, Election, Stage, Voter
+from elections.rules import timeline
 from grids.models import Compound, PartyOrg, Street
 
 CLOSED_STAGES = (Stage.DONE, Stage.FAILED)

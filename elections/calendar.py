@@ -1,6 +1,6 @@
 """The statutory holiday calendar kept in the database (法定节假日与调休安排).
 
-`elections/timeline.py` counts periods against any :class:`~elections.timeline.HolidayCalendar`.
+`elections/rules/timeline.py` counts periods against any :class:`~elections.rules.timeline.HolidayCalendar`.
 In the running site that calendar is the holiday table, not the ``chinese-calendar`` package: the
 table is seeded from the package (``manage.py seed_holidays``) and staff add each new year in the
 admin once the State Council publishes it, without waiting for a release. A year counts as known
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from elections import timeline
 from elections.models import HolidayDay, HolidayYear
+from elections.rules import timeline
 from yezhu.audit.log import record
 
 #: The first year the seeding command fills by default.

@@ -38,9 +38,9 @@ from django.db import transaction
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from elections.errors import ElectionError
 from elections.models import Committee, CommitteeMember
-from elections.services import ElectionError
-from elections.timeline import add_years
+from elections.rules.timeline import add_years
 from grids.models import Compound
 from grids.selectors import managed_compounds
 from yezhu.audit.log import record

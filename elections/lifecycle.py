@@ -61,8 +61,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from elections import timeline as tl
 from elections.calendar import db_calendar
+from elections.errors import ElectionError
 from elections.models import (
     Candidate,
     CaseStep,
@@ -77,7 +77,8 @@ from elections.models import (
     VettingFlag,
     WorkingGroupMember,
 )
-from elections.services import ElectionError, election_tally, roll_freeze
+from elections.rules import timeline as tl
+from elections.services import election_tally, roll_freeze
 from grids.models import Compound, Unit
 from grids.roll import counted_units
 from grids.selectors import managed_compounds

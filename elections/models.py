@@ -654,7 +654,7 @@ class Committee(models.Model):  # 业主委员会 (one term)
         A committee elected here and not yet filed does not count as a second one: the filing ends
         the previous committee (`lifecycle.election_file`).
         """
-        from elections.timeline import add_years
+        from elections.rules.timeline import add_years
 
         problems = []
         if self.term_start and self.term_end and self.term_end > add_years(self.term_start, MAX_TERM_YEARS):

@@ -37,6 +37,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from elections.errors import ElectionError
 from elections.models import (
     Candidate,
     Election,
@@ -47,7 +48,6 @@ from elections.models import (
     VettingFlag,
 )
 from elections.selectors import can_manage
-from elections.services import ElectionError
 from grids.models import Compound, Owner, PartyMember, PartyOrg, Unit
 from yezhu.audit.log import record
 

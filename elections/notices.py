@@ -33,8 +33,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from elections.errors import ElectionError
 from elections.models import Delivery, Election, Notice, Voter, WorkingGroupMember
-from elections.services import ElectionError
 from grids.models import Owner, Ownership, RoleAssignment
 from yezhu.accounts.services import enqueue
 from yezhu.audit.log import record

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from elections.errors import ElectionError
 from elections.models import Candidate, Election, Matter, Race
-from elections.services import ElectionError
 
 KINDS = ("assembly", "candidate", "result")
 

@@ -73,16 +73,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from elections.errors import AlreadyVoted, ElectionError
 from elections.models import Ballot, Candidate, Election, Matter, PaperEntry, Race, Stage, Voter
 from elections.selectors import can_manage
-from elections.services import (
-    RECEIPT_ALPHABET,
-    AlreadyVoted,
-    ElectionError,
-    ballot_record,
-    canonical_choices,
-    valid_ballot_of,
-)
+from elections.services import RECEIPT_ALPHABET, ballot_record, canonical_choices, valid_ballot_of
 from yezhu.audit.log import record
 
 ENTRY_STAGES = (Stage.VOTING, Stage.COUNTING)

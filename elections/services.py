@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 from datetime import datetime
 from decimal import Decimal
@@ -22,31 +21,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from elections import tally as pure
+from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Matter, Race, Stage, Voter
+from elections.rules import tally as pure
+from elections.rules.chain import GENESIS, chain_hash
 from grids.models import Compound, Unit
 from grids.roll import counted_units
 from grids.selectors import STAFF_ROLES, staff_compounds
 from yezhu.audit.log import record
 
-GENESIS = "0" * 64
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
-
-
-class ElectionError(Exception):
-    """A refused action; the message says why, in the user's language."""
-
-
-class OutsideWindow(ElectionError):
-    """The ballot came outside the voting window (before it opened, or after the close)."""
-
-
-class AlreadyVoted(ElectionError):
-    """The voter already has a valid ballot; `ballot` is that ballot (who and when, never what)."""
-
-    def __init__(self, message: str, ballot: Ballot):
-        super().__init__(message)
-        self.ballot = ballot
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,18 +238,6 @@ def canonical_choices(
 
 def _receipt() -> str:
     return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
-
-
-def chain_hash(*, prev_hash: str, seq: int, receipt: str, status: str, choices: dict) -> str:
-    """The hash of one ballot on the board: it covers the previous hash, so no ballot can be
-    changed, removed or slipped in without changing every hash after it (and the published head)."""
-    payload = json.dumps(
-        {"prev": prev_hash, "seq": seq, "receipt": receipt, "status": status, "choices": choices},
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _loaded_street(election: Election) -> int | None:

@@ -167,7 +167,7 @@ def _safely(label: str, election_id, func, *args) -> bool:
 
     True when the piece ran and did not answer False (a helper answers False for "nothing to do").
     """
-    from elections.services import ElectionError
+    from elections.errors import ElectionError
 
     try:
         result = func(*args)

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from elections.errors import ElectionError
 from elections.models import Election
 from elections.paper import PaperImportError, paper_import
-from elections.services import ElectionError
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_finish, job_progress
 from yezhu.jobs.tasks import register

@@ -28,9 +28,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
+from elections.errors import ElectionError
 from elections.models import Ballot, Election, Stage, Visit, Voter
 from elections.selectors import grid_voters, staff_elections
-from elections.services import ElectionError
 from grids.models import Building, Grid, Ownership, RoleAssignment, Unit
 from grids.selectors import roles_of
 from yezhu.accounts.phone import mask_mobile

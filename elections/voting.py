@@ -29,16 +29,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Proxy, Stage, Voter
 from elections.selectors import can_manage, get_visible_election
-from elections.services import (
-    AlreadyVoted,
-    ElectionError,
-    OutsideWindow,
-    already_voted_message,
-    ballot_record,
-    valid_ballot_of,
-)
+from elections.services import already_voted_message, ballot_record, valid_ballot_of
 from grids.models import Owner, Ownership
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
+from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -58,6 +59,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from grids import idcard
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
+from yezhu.errors import DomainError
 
 __all__ = [
     "AREA_SOURCES",
@@ -176,12 +178,20 @@ _ZIP_SIGNATURE = b"PK\x03\x04"
 _EXCEL_MAX_ROWS = 1_048_576
 
 
-class RollFileError(ValueError):
+class RollFileError(DomainError, ValueError):
     """The file cannot be imported; `errors` lists every problem, one line each, in Chinese."""
 
+    code = "roll_file_invalid"
+    status = 400
+
     def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
+        super().__init__("\n".join(errors), fields={"file": list(errors)})
         self.errors = errors
+
+    def public_message(self) -> str:
+        return _(
+            "The file has %(count)s problem(s); nothing was imported. Correct them and upload it again."
+        ) % {"count": len(self.errors)}
 
 
 @dataclass(frozen=True)

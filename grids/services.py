@@ -18,10 +18,14 @@ from grids.models import Building, Community, Compound, Owner, OwnerClaim, Owner
 from grids.roll import voter_key_for
 from grids.roll_file import ParsedRoll
 from yezhu.audit.log import record
+from yezhu.errors import DomainError
 
 
-class RollError(Exception):
+class RollError(DomainError):
     """The roll cannot be changed as asked; the message says why."""
+
+    code = "roll_refused"
+    status = 409
 
 
 # ---------------------------------------------------------------------------------------------

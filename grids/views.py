@@ -36,7 +36,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from elections import tally
+from elections.rules import tally
 from grids.forms import ClaimForm, RejectClaimForm, RollUploadForm
 from grids.models import Compound, OwnerClaim, Ownership, PartyOrg, RoleAssignment, Unit
 from grids.roll import TWO_PLACES, compute_roll

@@ -21,7 +21,7 @@ urlpatterns = [
     path("e/", include("elections.urls")),
     path("manage/compounds/", include("grids.urls")),
     path("manage/", include("elections.manage_urls")),
-    path("grid/", include("grids.grid_urls")),
+    path("grid/", include("elections.grid_urls")),
     path("street/", include("elections.street_urls")),
     path("api/", include("yezhu.api.urls")),
     path("audit/", include("yezhu.audit.urls")),

@@ -8,7 +8,7 @@ FIRST_YEAR = 2020  # elections before this are not run in Yezhu
 
 
 def seed(apps, schema_editor):
-    from elections.timeline import seed_rows
+    from elections.rules.timeline import seed_rows
 
     HolidayDay = apps.get_model("elections", "HolidayDay")
     HolidayYear = apps.get_model("elections", "HolidayYear")

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from elections import voting
-from elections.ballot_forms import (
+from elections.errors import AlreadyVoted, ElectionError
+from elections.forms.ballot import (
     BallotForm,
     PaperProxyForm,
     ProxyForm,
@@ -31,7 +32,7 @@ from elections.ballot_forms import (
 )
 from elections.models import Ballot, Matter, Proxy, Race
 from elections.selectors import get_managed_election
-from elections.services import AlreadyVoted, ElectionError, already_voted_message, valid_ballot_of
+from elections.services import already_voted_message, valid_ballot_of
 
 
 def _ballot_paper(election) -> tuple[list[Matter], list[Race]]:

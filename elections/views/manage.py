@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elections import lifecycle
-from elections import manage_forms as f
-from elections import timeline as tl
 from elections.calendar import db_calendar
+from elections.errors import ElectionError
+from elections.forms import manage as f
 from elections.models import (
     Ballot,
     CaseStep,
@@ -38,8 +38,8 @@ from elections.models import (
     Stage,
     WorkingGroupMember,
 )
+from elections.rules import timeline as tl
 from elections.selectors import get_managed_election, managed_elections
-from elections.services import ElectionError
 from grids.selectors import managed_compounds
 from yezhu.audit.models import AuditEntry
 

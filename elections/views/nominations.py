@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elections import nominations as svc
-from elections.models import Candidate, Election, Nomination, Objection, Race, Stage, VettingFlag
-from elections.nomination_forms import (
+from elections.errors import ElectionError
+from elections.forms.nominations import (
     AcceptForm,
     AnswerForm,
     DecisionForm,
@@ -36,9 +36,9 @@ from elections.nomination_forms import (
     StaffNominateForm,
     VettingForm,
 )
+from elections.models import Candidate, Election, Nomination, Objection, Race, Stage, VettingFlag
 from elections.notices_print import KINDS, notice_context
 from elections.selectors import get_managed_election, get_visible_election, staff_elections
-from elections.services import ElectionError
 
 SUPPORT_SALT = "elections.nomination.support"
 PUBLISHED_STAGES = (

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from elections.errors import ElectionError
 from elections.models import Delivery, Notice
 from elections.notices import (
     delivery_counts,
@@ -33,7 +34,6 @@ from elections.notices import (
     notices_resend_failed,
 )
 from elections.selectors import get_managed_election
-from elections.services import ElectionError
 from elections.tasks import EXPORT_KIND, deliveries_export_job
 from yezhu.audit.log import record
 from yezhu.jobs.models import Job

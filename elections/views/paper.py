@@ -26,10 +26,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from elections import paper as svc
+from elections.errors import ElectionError
+from elections.forms.paper import PaperBallotForm, PaperImportForm, ResolveForm, SerialForm
 from elections.models import Election, PaperEntry, Voter
-from elections.paper_forms import PaperBallotForm, PaperImportForm, ResolveForm, SerialForm
 from elections.selectors import get_managed_election
-from elections.services import ElectionError
 from grids.models import Building
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from elections import voting
-from elections.bundle import dump_json
 from elections.models import Ballot, Election, Matter, Race
+from elections.rules.bundle import dump_json
 from elections.selectors import staff_elections
 from elections.services import bundle_export, valid_ballot_of, voters_of_user
 from elections.views.ballot import ballot_status

@@ -30,10 +30,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from elections import board as selectors
-from elections import street_svg
 from elections.committee_import import COLUMNS, CommitteeImportError, committees_import, template_xlsx
 from elections.models import Election, Stage
-from elections.timeline import MilestoneStatus
+from elections.rules import street_svg
+from elections.rules.timeline import MilestoneStatus
 from grids.models import Street
 from grids.selectors import managed_compounds, staff_compounds, streets_for
 from yezhu.audit.log import record

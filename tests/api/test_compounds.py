@@ -148,7 +148,7 @@ def test_it_refuses_a_wrong_file_type(as_user, compound, working_group):
 @pytest.mark.django_db
 def test_it_refuses_a_file_over_20_mb(as_user, compound, working_group, monkeypatch):
     """A file over the limit is 413 file_too_large (the limit lowered so the test stays small)."""
-    monkeypatch.setattr("yezhu.api.compounds.MAX_ROLL_BYTES", 1000)
+    monkeypatch.setattr("grids.api.MAX_ROLL_BYTES", 1000)
     response = as_user(working_group).post(
         f"/api/v1/compounds/{compound.pk}/roll-import/",
         {"file": csv_file(GOOD_CSV + "#" * 2000)},

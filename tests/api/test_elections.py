@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from elections.models import Ballot, Election, Stage
+from elections.rules.timeline import MilestoneStatus
 from elections.services import election_tally, voters_of_user
-from elections.timeline import MilestoneStatus
 from elections.voting import ballot_cast_online
 from grids.models import RoleAssignment
 from tests.factories import GridFactory, UserFactory, election_with_ballot_paper, grant

@@ -1,4 +1,4 @@
-"""The lifecycle actions through the API (yezhu/api/lifecycle.py): each moves the election as its
+"""The lifecycle actions through the API (elections/api/lifecycle.py): each moves the election as its
 service does, a refused one changes nothing, and only the staff in charge may take them."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ import pytest
 from django.utils import timezone
 
 from elections import lifecycle as lc
-from elections import manage_forms
+from elections.api.lifecycle import ACTION_PARAMS
 from elections.calendar import seed_holidays
+from elections.forms import manage as manage_forms
 from elections.models import Election, Stage
 from elections.views.manage import ACTIONS as PAGE_ACTIONS
 from grids.models import RoleAssignment
 from tests.elections.test_lifecycle import add_candidates, ready_for_notice
 from tests.factories import UserFactory, election_with_ballot_paper, grant
-from yezhu.api.lifecycle import ACTION_PARAMS
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from elections import voting
-from elections.ballot_forms import TOKEN_SALT
+from elections.forms.ballot import TOKEN_SALT
 from elections.models import Ballot
 from tests.elections.test_voting import CHOICES, homes, open_election, voter_of  # noqa: F401 (fixture)
 from tests.factories import UserFactory

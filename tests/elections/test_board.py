@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from elections import voting
-from elections.bundle import recount
 from elections.models import Ballot
-from elections.services import GENESIS, chain_hash, election_tally
+from elections.rules.bundle import recount
+from elections.rules.chain import GENESIS, chain_hash
+from elections.services import election_tally
 from tests.elections.test_voting import CHOICES, close_and_publish, homes, open_election, voter_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db

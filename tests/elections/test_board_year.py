@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from elections import board
 from elections import lifecycle as lc
+from elections.errors import ElectionError
 from elections.models import Committee, Election, Stage
-from elections.services import ElectionError
 from grids.models import RoleAssignment
 from tests.elections.test_street_board import (
     make_committee,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from elections.bundle import BundleError, dump_json, load_json, parse_bundle, recount
-from elections.tally import DEVELOPER, result_to_dict, tally
+from elections.rules.bundle import BundleError, dump_json, load_json, parse_bundle, recount
+from elections.rules.tally import DEVELOPER, result_to_dict, tally
 
 
 def example_bundle() -> dict[str, Any]:

@@ -13,8 +13,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from elections import voting
-from elections.bundle import recount
 from elections.models import Election
+from elections.rules.bundle import recount
 from elections.services import bundle_for
 from grids.models import RoleAssignment, Unit
 from tests.elections.test_voting import CHOICES, close_and_publish, homes, open_election, voter_of  # noqa: F401

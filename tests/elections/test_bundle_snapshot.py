@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from elections import voting
-from elections.bundle import recount
 from elections.models import Election, Voter
+from elections.rules.bundle import recount
 from elections.services import bundle_for, election_tally, roll_freeze
 from grids.models import Ownership, Unit
 from grids.roll import voter_key_for

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from elections import lifecycle as lc
+from elections.errors import ElectionError
 from elections.models import CaseStep
-from elections.services import ElectionError
 from tests.elections.test_lifecycle import ready_for_notice
 from yezhu.audit.models import AuditEntry
 

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from elections import lifecycle as lc
-from elections import timeline as tl
+from elections.errors import ElectionError
 from elections.models import Committee, CommitteeMember
-from elections.services import ElectionError
+from elections.rules import timeline as tl
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from elections import lifecycle as lc
 from elections.calendar import seed_holidays
+from elections.errors import ElectionError
 from elections.models import Ballot, Candidate, Committee, CommitteeMember, Election, Nomination, Stage, Voter
-from elections.services import ElectionError, ballot_record
+from elections.services import ballot_record
 from tests.factories import OwnerFactory, owner_user, unit_with_owners
 from yezhu.audit.models import AuditEntry
 
@@ -591,8 +592,8 @@ def test_it_refuses_a_transition_by_an_anonymous_user(compound):
     from django.contrib.auth.models import AnonymousUser
 
     from elections import lifecycle
+    from elections.errors import ElectionError
     from elections.models import Election, Stage
-    from elections.services import ElectionError
 
     election = Election.objects.create(compound=compound, title="换届选举", stage=Stage.STARTED)
     with pytest.raises(ElectionError):
@@ -711,7 +712,7 @@ def test_it_gives_a_race_as_many_alternates_as_seats_by_default(compound):
 
 def test_it_defaults_the_race_forms_alternates_to_the_seats(compound):
     """A new race's alternates left at the initial value or empty follow the seats; an edit keeps its value."""
-    from elections.manage_forms import RaceForm
+    from elections.forms.manage import RaceForm
 
     assert RaceForm().fields["alternates"].initial == RaceForm().fields["seats"].initial
     untouched = RaceForm({"title": "委员", "seats": 5, "alternates": 7})
@@ -743,7 +744,7 @@ def test_it_shows_silent_majority_disabled_with_the_reason_on_the_settings_form(
     """The settings form offers the box disabled: a posted 'on' is ignored, the note says why."""
     from django.utils import translation
 
-    from elections.manage_forms import SettingsForm
+    from elections.forms.manage import SettingsForm
 
     data = {
         "quorum_numerator": 2,

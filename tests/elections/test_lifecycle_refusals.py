@@ -11,8 +11,8 @@ import pytest
 from elections import lifecycle as lc
 from elections import nominations as nm
 from elections.calendar import seed_holidays
+from elections.errors import ElectionError
 from elections.models import Candidate, Election, Objection, Stage
-from elections.services import ElectionError
 from elections.tasks import tick
 from tests.elections.test_lifecycle import ALL_VOTE, at, ready_for_notice, to_candidate_notice, vote
 from tests.factories import owner_user

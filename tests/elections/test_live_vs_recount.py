@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from elections import voting
-from elections.bundle import recount
 from elections.models import Ballot, Candidate, Election, Matter, Race, Stage, Voter
-from elections.services import GENESIS, bundle_for, chain_hash, election_tally, roll_freeze
+from elections.rules.bundle import recount
+from elections.rules.chain import GENESIS, chain_hash
+from elections.services import bundle_for, election_tally, roll_freeze
 from grids.models import Building, Owner, Ownership, Unit
 from grids.roll import voter_key_for
 from tests.elections.test_voting import close_and_publish

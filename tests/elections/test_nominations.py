@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from elections import nominations as svc
+from elections.errors import ElectionError
 from elections.models import Candidate, Election, Nomination, Race, Stage
-from elections.services import ElectionError
 from elections.views.nominations import support_token
 from grids.models import RoleAssignment, Unit
 from tests.factories import OwnerFactory, UserFactory, grant, owner_user, unit_with_owners

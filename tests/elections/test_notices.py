@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from elections.errors import ElectionError
 from elections.models import Candidate, Delivery, Notice, Stage, WorkingGroupMember
 from elections.notices import (
     audience_recipients,
@@ -26,7 +27,7 @@ from elections.notices import (
     notices_resend_failed,
     sms_text,
 )
-from elections.services import ElectionError, ballot_record, roll_freeze
+from elections.services import ballot_record, roll_freeze
 from grids.models import RoleAssignment
 from tests.factories import (
     GridFactory,

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from elections import nominations as svc
+from elections.errors import ElectionError
 from elections.models import Candidate, Election, Objection, Race, Stage
-from elections.services import ElectionError
 from tests.factories import UserFactory, owner_user
 from yezhu.audit.models import AuditEntry
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from elections import paper
+from elections.errors import AlreadyVoted, ElectionError
 from elections.models import Ballot, PaperEntry, Stage
-from elections.services import AlreadyVoted, ElectionError, ballot_record, roll_freeze
+from elections.services import ballot_record, roll_freeze
 from tests.factories import election_with_ballot_paper
 from yezhu.audit.models import AuditEntry
 

@@ -13,8 +13,9 @@ import pytest
 from django.core.cache import cache
 
 from elections import paper
+from elections.errors import ElectionError
 from elections.models import Election, Stage
-from elections.services import ElectionError, roll_freeze
+from elections.services import roll_freeze
 from tests.elections.test_paper import key_in, voter_of
 from tests.factories import election_with_ballot_paper
 

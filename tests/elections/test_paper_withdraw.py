@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from elections import lifecycle as lc
 from elections import paper
+from elections.errors import ElectionError
 from elections.models import Ballot, Election, PaperEntry, Stage
-from elections.services import ElectionError, roll_freeze
+from elections.services import roll_freeze
 from tests.conftest import requires_postgres
 from tests.elections.test_paper import CHOICES, key_in, voter_of
 from tests.factories import election_with_ballot_paper

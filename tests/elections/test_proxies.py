@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from elections import voting
+from elections.errors import AlreadyVoted, ElectionError
 from elections.models import Ballot, Proxy, Stage
-from elections.services import AlreadyVoted, ElectionError, ballot_record
+from elections.services import ballot_record
 from tests.elections.test_voting import CHOICES, open_election, voter_of
 from tests.factories import UserFactory, owner_user
 from yezhu.accounts.models import User

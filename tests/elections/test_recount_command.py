@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from elections.bundle import dump_json, recount
+from elections.rules.bundle import dump_json, recount
 from tests.elections.test_bundle import EXAMPLE_RESULT, example_bundle
 
 ROOT = Path(__file__).resolve().parents[2]

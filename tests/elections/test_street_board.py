@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from elections import board
 from elections.models import Ballot, Committee, CommitteeMember, Election, Stage, Voter
-from elections.timeline import MilestoneStatus, TableCalendar
+from elections.rules.timeline import MilestoneStatus, TableCalendar
 from grids.models import Compound, PartyOrg
 from tests.factories import CommunityFactory, CompoundFactory, UserFactory
 

@@ -1,4 +1,4 @@
-"""The board's server-rendered SVG charts (elections/street_svg.py): well-formed, escaped, no style
+"""The board's server-rendered SVG charts (elections/rules/street_svg.py): well-formed, escaped, no style
 attribute or script, bars proportional, today marked and late milestones red."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from fractions import Fraction
 
-from elections import street_svg as svg
+from elections.rules import street_svg as svg
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

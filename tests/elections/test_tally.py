@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from elections.tally import (
+from elections.rules.tally import (
     DEVELOPER,
     BallotInput,
     Category,

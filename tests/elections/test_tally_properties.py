@@ -13,7 +13,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elections.tally import (
+from elections.rules.tally import (
     BallotInput,
     Category,
     Choice,

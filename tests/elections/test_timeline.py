@@ -1,4 +1,4 @@
-"""The statutory timeline (elections/timeline.py): period counting, holidays, profiles, alerts.
+"""The statutory timeline (elections/rules/timeline.py): period counting, holidays, profiles, alerts.
 
 The 2026 holiday facts used below come from ``chinese_calendar`` 1.11 (the State Council schedule):
 National Day is 1–7 October (Thursday to Wednesday), 8 October is a working day and Saturday
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from elections import timeline
-from elections.timeline import (
+from elections.rules import timeline
+from elections.rules.timeline import (
     PROFILES,
     HolidayCalendar,
     KeyDates,
@@ -68,7 +68,7 @@ def violation_keys(found: list[timeline.Violation]) -> list[str]:
 
 def test_it_imports_nothing_from_django() -> None:
     """The timeline is pure: its imports are the standard library and chinese_calendar only."""
-    tree = ast.parse((REPO / "elections" / "timeline.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "elections" / "rules" / "timeline.py").read_text(encoding="utf-8"))
     imported: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -92,7 +92,7 @@ def test_it_loads_without_chinese_calendar_installed() -> None:
     """chinese_calendar is imported only by the adapter, so the module loads without it."""
     code = (
         "import sys; sys.modules['chinese_calendar'] = None\n"
-        "import datetime, elections.timeline as t\n"
+        "import datetime, elections.rules.timeline as t\n"
         "cal = t.TableCalendar(set(), set(), {2026})\n"
         "print(t.period_end(datetime.date(2026, 3, 4), 10, cal).due)\n"
         "try:\n    t.PackageCalendar()\nexcept ImportError:\n    print('adapter needs the package')\n"
@@ -673,7 +673,13 @@ def test_it_shows_a_date_set_ahead_of_time_as_planned_not_done():
     """A close of voting entered in advance is `planned` until the day comes, then `done`."""
     from datetime import date
 
-    from elections.timeline import KeyDates, MilestoneStatus, PackageCalendar, compute_timeline, get_profile
+    from elections.rules.timeline import (
+        KeyDates,
+        MilestoneStatus,
+        PackageCalendar,
+        compute_timeline,
+        get_profile,
+    )
 
     dates = KeyDates(voting_opens=date(2026, 6, 1), voting_closes=date(2026, 6, 15))
     before = {

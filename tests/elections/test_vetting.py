@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from elections import nominations as svc
+from elections.errors import ElectionError
 from elections.models import Candidate, Election, Nomination, Race, Stage, VettingFlag
-from elections.services import ElectionError
 from grids.models import PartyMember, PartyOrg
 from tests.factories import owner_user
 from yezhu.audit.models import AuditEntry

@@ -9,15 +9,9 @@ import pytest
 from django.utils import timezone
 
 from elections import voting
+from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Stage, Voter
-from elections.services import (
-    AlreadyVoted,
-    ElectionError,
-    OutsideWindow,
-    ballot_record,
-    election_tally,
-    roll_freeze,
-)
+from elections.services import ballot_record, election_tally, roll_freeze
 from tests.factories import (
     OwnerFactory,
     UserFactory,

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from elections import turnout
+from elections.errors import ElectionError
 from elections.models import Ballot, Stage, Visit
-from elections.services import ElectionError, ballot_record, roll_freeze
+from elections.services import ballot_record, roll_freeze
 from grids.models import Building, RoleAssignment
 from tests.factories import GridFactory, UserFactory, election_with_ballot_paper, grant, owner_user
 from yezhu.audit.models import AuditEntry

@@ -256,8 +256,8 @@ def test_it_writes_an_audit_row(compound, street_staff):
 
 
 def test_it_gives_the_roll_the_pure_tally_would_give(compound):
-    """After an import, compute_roll agrees with elections.tally on the parsed file."""
-    from elections import tally
+    """After an import, compute_roll agrees with elections.rules.tally on the parsed file."""
+    from elections.rules import tally
 
     parsed = parse_roll(roll_csv(FIRST), "roll.csv")
     roll_import(compound=compound, parsed=parsed)

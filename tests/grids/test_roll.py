@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from elections import tally
+from elections.rules import tally
 from grids.models import Unit
 from grids.roll import compute_roll
 from tests.factories import CompoundFactory, OwnerFactory, unit_with_owners

@@ -17,10 +17,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from elections.bundle import BundleError, load_json, parse_bundle, recount
+from elections.errors import ElectionError
 from elections.models import Ballot, PaperEntry, Voter
 from elections.paper import PaperImportError, paper_import, template_header
-from elections.services import ElectionError, bundle_for
+from elections.rules.bundle import BundleError, load_json, parse_bundle, recount
+from elections.services import bundle_for
 from grids.models import Building, Owner, Ownership, Unit
 from grids.roll_file import COLUMNS, RollFileError, parse_roll
 from grids.services import RollError, roll_import

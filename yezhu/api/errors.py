@@ -4,9 +4,10 @@
 
 `code` is a stable English word a program can switch on; `message` is a sentence a person can act
 on; `fields` maps a request field to its list of messages (validation errors only, else empty).
-Service errors keep their own message: `AlreadyVoted` is 409 (it says when, how and by whom the
-vote was cast), any other `ElectionError` or `RollError` is 400, a roll file with bad rows is 400
-with every "第 N 行：…" line under `fields.file`.
+Service errors (`yezhu.errors.DomainError` and its subclasses in each app) keep their own code,
+status and message: `AlreadyVoted` is 409 `already_voted` (it says when, how and by whom the vote
+was cast), any other `ElectionError` is 400 `refused` (or the code of the rule that refused it),
+`RollError` is 409, a roll file with bad rows is 400 with every "第 N 行：…" line under `fields.file`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from elections.services import AlreadyVoted, ElectionError
-from grids.roll_file import RollFileError
-from grids.services import RollError
+from yezhu.errors import DomainError
 
 
 class ApiError(exceptions.APIException):
@@ -122,20 +121,8 @@ def exception_handler(exc, context):
         return Response(
             error_body(exc.error_code, str(exc.detail), exc.fields), status=exc.status_code, headers=headers
         )
-    if isinstance(exc, RollFileError):
-        body = error_body(
-            "roll_file_invalid",
-            _("The file has %(count)s problem(s); nothing was imported. Correct them and upload it again.")
-            % {"count": len(exc.errors)},
-            {"file": list(exc.errors)},
-        )
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, AlreadyVoted):
-        return Response(error_body("already_voted", str(exc)), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, ElectionError):
-        return Response(error_body("refused", str(exc)), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, RollError):
-        return Response(error_body("roll_refused", str(exc)), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.public_message(), exc.fields), status=exc.status)
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: Django's 500 handling and logging
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from elections.bundle import dump_json
+from elections.errors import ElectionError
 from elections.models import Election
-from elections.services import ElectionError, bundle_for
+from elections.rules.bundle import dump_json
+from elections.services import bundle_for
 from elections.voting import bundle_exportable
 from yezhu.audit.log import record
 

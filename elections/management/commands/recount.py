@@ -2,7 +2,7 @@
 
 Anyone holding a bundle (an auditor, an owner, the street office) can check a published result
 without access to the database, so the command touches no model, runs no system or migration
-check and needs no migrated database: only ``elections.bundle`` and ``elections.tally``.
+check and needs no migrated database: only ``elections.rules.bundle`` and ``elections.rules.tally``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from elections.bundle import BundleError, dump_json, read_bundle, recount
+from elections.rules.bundle import BundleError, dump_json, read_bundle, recount
 
 
 class Command(BaseCommand):

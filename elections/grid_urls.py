@@ -1,6 +1,6 @@
 """Grid leaders' pages under /grid/ (namespace "grid"): canvassing and visits."""
 
-from grids import grid_views
+from elections.views import grid as grid_views
 
 app_name = "grid"
 

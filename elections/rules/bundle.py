@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from elections.tally import (
+from elections.rules.tally import (
     BallotInput,
     Category,
     Choice,

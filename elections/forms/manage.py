@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from elections import timeline as tl
 from elections.models import Election, Matter, WorkingGroupMember
+from elections.rules import timeline as tl
 
 # Role names of their own: the model's bare msgid "member" is shared with the party member's role
 # and reads 党员, and the catalogue builder keys translations by msgid alone (no context).

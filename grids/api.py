@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 
+import django_filters as filters
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -25,7 +27,8 @@ from grids.services import roll_import, roll_preview
 from yezhu.accounts.phone import mask_mobile
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
-from yezhu.api.filters import BuildingFilter, CompoundFilter, UnitFilter
+from yezhu.api.filters import IdFilter
+from yezhu.api.routers import Router
 
 MAX_ROLL_BYTES = 20 * 1024 * 1024
 ROLL_EXTENSIONS = (".csv", ".xlsx")
@@ -34,6 +37,45 @@ ROLL_EXTENSIONS = (".csv", ".xlsx")
 # ---------------------------------------------------------------------------------------------
 # Serializers
 # ---------------------------------------------------------------------------------------------
+
+
+# Filters (django-filter): they narrow a queryset the selectors have already scoped.
+
+
+class CompoundFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=gettext_lazy("code or name contains"))
+    street = IdFilter(field_name="community__street_id", label=gettext_lazy("street id"))
+    community = IdFilter(field_name="community_id", label=gettext_lazy("community id"))
+    code = filters.CharFilter(field_name="code", label=gettext_lazy("code"))
+
+    class Meta:
+        model = Compound
+        fields = ["q", "street", "community", "code"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class BuildingFilter(filters.FilterSet):
+    compound = IdFilter(field_name="compound_id", label=gettext_lazy("compound id"))
+
+    class Meta:
+        model = Building
+        fields = ["compound"]
+
+
+class UnitFilter(filters.FilterSet):
+    compound = IdFilter(field_name="compound_id", label=gettext_lazy("compound id"))
+    building = IdFilter(field_name="building_id", label=gettext_lazy("building id"))
+    kind = filters.ChoiceFilter(choices=Unit.Kind.choices)
+    status = filters.ChoiceFilter(choices=Unit.Status.choices)
+    code = filters.CharFilter(
+        field_name="code", lookup_expr="icontains", label=gettext_lazy("unit code contains")
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["compound", "building", "kind", "status", "code"]
 
 
 class PlaceSerializer(serializers.Serializer):
@@ -282,3 +324,12 @@ class UnitViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             .prefetch_related("ownerships__owner")
             .order_by("compound_id", "code", "pk")
         )
+
+
+router = Router()
+router.register("compounds", CompoundViewSet, basename="compound")
+router.register("buildings", BuildingViewSet, basename="building")
+router.register("units", UnitViewSet, basename="unit")
+
+#: Included under /api/v1/ by yezhu/api/urls.py (namespace "api").
+urlpatterns = [*router.urls]

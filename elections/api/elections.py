@@ -40,9 +40,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from elections import board as election_board
-from elections import lifecycle, timeline, voting
+from elections import lifecycle, voting
 from elections import nominations as nomination_services
 from elections import turnout as turnout_services
+from elections.api.filters import BoardFilter, CandidateFilter, ElectionFilter, NominationFilter
+from elections.api.permissions import is_election_staff, is_staff_viewer, may_manage
 from elections.models import (
     Ballot,
     Candidate,
@@ -54,13 +56,12 @@ from elections.models import (
     Race,
     Stage,
 )
+from elections.rules import timeline
 from elections.selectors import elections_for
 from elections.services import bundle_export
 from elections.views.nominations import candidate_notice_published, support_token
 from grids.models import Grid
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
-from yezhu.api.filters import BoardFilter, CandidateFilter, ElectionFilter, NominationFilter
-from yezhu.api.permissions import is_election_staff, is_staff_viewer, may_manage
 
 # Stages before the assembly notice (公告): matters and races are still drafts of the working group.
 DRAFT_STAGES = (Stage.STARTED, Stage.WORKING_GROUP)

@@ -5,7 +5,7 @@
     POST /api/v1/elections/<pk>/actions/<name>/  one of `elections.lifecycle.ACTIONS`
 
 A POST calls the service of that name in elections/lifecycle.py with the parameters the page's
-form gives it (elections/manage_forms.py): a date `on`, the candidate notice's `start`/`end`, the
+form gives it (elections/forms/manage.py): a date `on`, the candidate notice's `start`/`end`, the
 voting window `opens_at`/`closes_at`, a `reason`, the restart point `at`. The serializers below
 only parse them, as the forms do; the service checks the rules, moves the stage and writes the
 audit row, and its refusal (`ElectionError`) is a 400 `refused` with its message, the same
@@ -27,12 +27,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from elections import lifecycle
-from elections.manage_forms import DATETIME_FORMATS
+from elections.api.elections import ElectionDetailSerializer, visible_elections
+from elections.api.permissions import may_manage
+from elections.forms.manage import DATETIME_FORMATS
 from elections.models import Election, Stage
 from yezhu.api.base import ApiViewMixin
-from yezhu.api.elections import ElectionDetailSerializer, visible_elections
 from yezhu.api.errors import ApiError
-from yezhu.api.permissions import may_manage
 
 DATETIME_INPUT = ["iso-8601", *DATETIME_FORMATS]
 

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from elections import turnout as sel
+from elections.errors import ElectionError
+from elections.forms.paper import VisitForm
 from elections.models import Stage, Visit
-from elections.paper_forms import VisitForm
-from elections.services import ElectionError
 
 
 def _leader_or_404(user) -> list[int]:

@@ -20,8 +20,9 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from elections import voting
+from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Voter
-from elections.services import AlreadyVoted, ElectionError, OutsideWindow, valid_ballot_of, voters_of_user
+from elections.services import valid_ballot_of, voters_of_user
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
 from yezhu.api.throttles import BallotIPThrottle, BallotUserThrottle
