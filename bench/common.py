@@ -14,6 +14,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from yezhu.actors import OPERATOR
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = os.environ.get("BENCH_DB", "yezhu_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -150,7 +152,7 @@ def build_election(compound, *, n_candidates: int = 11, seats: int = 9):
     Candidate.objects.bulk_create(
         [Candidate(race=race, key=f"C{i}", name=f"候选人{i}", position=i) for i in range(1, n_candidates + 1)]
     )
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     Election.objects.filter(pk=election.pk).update(stage=Stage.VOTING)
     election.refresh_from_db()
     return election

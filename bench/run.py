@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from yezhu.actors import OPERATOR
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
@@ -99,12 +101,12 @@ def bench_import(rows_wanted: int = 50000) -> dict:
     rows = rows[:rows_wanted]
     data = roll_csv(rows)
     compound = compound_create(
-        code="IMPORT", name="导入基准小区", street_name="基准街道", community_name="基准社区"
+        code="IMPORT", name="导入基准小区", street_name="基准街道", community_name="基准社区", actor=OPERATOR
     )
     start = time.perf_counter()
     parsed = parse_roll(data, "roll.csv")
     parse_s = time.perf_counter() - start
-    diff = roll_import(compound=compound, parsed=parsed, filename="roll.csv")
+    diff = roll_import(compound=compound, parsed=parsed, filename="roll.csv", actor=OPERATOR)
     total = time.perf_counter() - start
     print(
         f"import_s {len(rows)}: {total:.2f} s (parse {parse_s:.2f} s, write {total - parse_s:.2f} s, {diff.units} units)"

@@ -104,8 +104,8 @@ class CommitteeAdmin(admin.ModelAdmin):
             return
         record(
             "committee.changed" if change else "committee.created",
+            actor=request.user,
             obj=committee,
-            request=request,
             compound_id=committee.compound_id,
             summary=f"committee #{committee.pk} {'changed' if change else 'created'} in the admin"
             + (f": {', '.join(form.changed_data)}" if change and form.changed_data else ""),
@@ -130,7 +130,7 @@ class CommitteeAdmin(admin.ModelAdmin):
     def _audit_deleted(self, request, pk: int, compound_id: int) -> None:
         record(
             "committee.changed",
-            request=request,
+            actor=request.user,
             compound_id=compound_id,
             summary=f"committee #{pk} deleted in the admin",
             data={"committee": pk, "deleted": True},

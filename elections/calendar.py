@@ -45,7 +45,7 @@ class SeedReport:
     years_added: list[int]
 
 
-def seed_holidays(*, years: Iterable[int], actor=None) -> SeedReport:
+def seed_holidays(*, years: Iterable[int], actor) -> SeedReport:
     """Fill the holiday table for ``years`` from the package; safe to run again.
 
     Rows already in the table are kept as they are (staff may have corrected one), missing rows

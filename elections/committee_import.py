@@ -283,13 +283,18 @@ def parse_committees(file, *, compounds: Iterable[Compound]) -> list[ParsedCommi
     return list(committees.values())
 
 
-def committees_import(*, user, file, filename: str = "", request=None) -> list[Committee]:
+def committees_import(
+    *,
+    actor,
+    file,
+    filename: str = "",
+) -> list[Committee]:
     """Register the sitting committees of the file, all or nothing, for compounds the user manages.
 
     Locks the compounds, refuses any that already has a committee in office, creates each
     committee and its members, and writes one audit row per committee.
     """
-    parsed = parse_committees(file, compounds=managed_compounds(user).only("pk", "code", "name"))
+    parsed = parse_committees(file, compounds=managed_compounds(actor).only("pk", "code", "name"))
     created: list[Committee] = []
     with transaction.atomic():
         ids = [p.compound.pk for p in parsed]
@@ -332,9 +337,8 @@ def committees_import(*, user, file, filename: str = "", request=None) -> list[C
             )
             record(
                 "committee.imported",
-                actor=user,
+                actor=actor,
                 obj=committee,
-                request=request,
                 compound_id=p.compound.pk,
                 summary=f"sitting committee of {p.compound.code} imported: {len(p.members)} members, "
                 f"term {p.term_start}–{p.term_end}",

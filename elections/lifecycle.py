@@ -82,6 +82,7 @@ from elections.services import election_tally, roll_freeze
 from grids.models import Compound, Unit
 from grids.roll import counted_units
 from grids.selectors import managed_compounds
+from yezhu.actors import actor_label, defers_to_staff, is_system, require_actor
 from yezhu.audit.log import record
 
 Kind = Election.Kind
@@ -313,11 +314,13 @@ def _fresh(election: Election) -> Election:
 
 
 def _check_may_manage(actor, compound_id: int) -> None:
-    """A person acting must manage the compound; the system (actor None: beat, a command) always may.
-
-    An anonymous user is a person, not the system: refused like anyone outside the scope."""
-    if actor is None:
-        return
+    """A person acting must manage the compound; a system actor that acts anywhere (the scheduler, an
+    operator's command) may. An anonymous user is refused like anyone outside the scope."""
+    require_actor(actor)
+    if is_system(actor):
+        if actor.acts_anywhere:
+            return
+        raise ElectionError(_("You do not run elections in this compound."))
     if (
         not getattr(actor, "is_authenticated", False)
         or not managed_compounds(actor).filter(pk=compound_id).exists()
@@ -339,14 +342,11 @@ def _stage_problem(election: Election, *allowed: str) -> list[str]:
     ]
 
 
-def _audit(
-    action: str, election: Election, *, actor, request, summary: str, data: dict | None = None
-) -> None:
+def _audit(action: str, election: Election, *, actor, summary: str, data: dict | None = None) -> None:
     record(
         action,
         actor=actor,
         obj=election,
-        request=request,
         election_id=election.pk,
         compound_id=election.compound_id,
         summary=summary,
@@ -359,7 +359,6 @@ def _move(
     *,
     to: str,
     actor,
-    request=None,
     fields: dict | None = None,
     data: dict | None = None,
 ) -> None:
@@ -378,7 +377,6 @@ def _move(
         "election.stage",
         election,
         actor=actor,
-        request=request,
         summary=f"stage {old} → {to}",
         data={"from": old, "to": to, **(data or {})},
     )
@@ -759,9 +757,8 @@ def election_create(
     compound: Compound,
     title: str,
     kind: str = Kind.REELECTION,
-    actor=None,
+    actor,
     profile: str | None = None,
-    request=None,
 ) -> Election:
     """Start an election in a compound (stage ``started``) with the street's regional profile."""
     _check_may_manage(actor, compound.pk)
@@ -788,7 +785,6 @@ def election_create(
             "election.created",
             election,
             actor=actor,
-            request=request,
             summary=f"election created: {election.title}",
             data={"kind": kind, "profile": key},
         )
@@ -831,14 +827,13 @@ SILENT_MAJORITY_UNSUPPORTED = gettext_lazy(
 def election_update_settings(
     *,
     election: Election,
-    actor=None,
+    actor,
     quorum: Fraction | str | tuple[int, int] | None = None,
     proxy_limit: int | None = None,
     nominations_required: int | None = None,
     temporary_meeting: bool | None = None,
     silent_majority: bool | None = None,
     overrides: dict[str, tuple[object, str] | None] | None = None,
-    request=None,
 ) -> Election:
     """Change the rules the rules of procedure decide (RULES §5) before voting opens.
 
@@ -896,7 +891,7 @@ def election_update_settings(
             rules[name] = {
                 "value": value,
                 "reason": reason[:200],
-                "by": str(actor)[:100] if actor is not None else "system",
+                "by": actor_label(actor),
                 "at": timezone.now().isoformat(timespec="seconds"),
             }
             changes[f"override:{name}"] = {"value": value, "reason": reason}
@@ -925,7 +920,6 @@ def election_update_settings(
             "election.settings",
             fresh,
             actor=actor,
-            request=request,
             summary="settings changed: " + ", ".join(changes),
             data={"changes": changes},
         )
@@ -937,7 +931,12 @@ def election_update_settings(
 # ---------------------------------------------------------------------------------------------
 
 
-def working_group_form(*, election: Election, actor=None, on: date | None = None, request=None) -> Election:
+def working_group_form(
+    *,
+    election: Election,
+    actor,
+    on: date | None = None,
+) -> Election:
     """The working group (筹备组/换届小组) is formed on ``on``: started → working_group."""
     on = on or timezone.localdate()
     with transaction.atomic():
@@ -948,7 +947,6 @@ def working_group_form(*, election: Election, actor=None, on: date | None = None
             fresh,
             to=Stage.WORKING_GROUP,
             actor=actor,
-            request=request,
             fields={"working_group_formed_on": on},
             data={"formed_on": on.isoformat()},
         )
@@ -965,7 +963,10 @@ def _p_wg_publish(election: Election) -> list[str]:
 
 
 def working_group_publish(
-    *, election: Election, actor=None, on: date | None = None, request=None
+    *,
+    election: Election,
+    actor,
+    on: date | None = None,
 ) -> Election:
     """The list of the working group's members is published on ``on`` (stage unchanged)."""
     on = on or timezone.localdate()
@@ -985,14 +986,18 @@ def working_group_publish(
             "election.working_group_published",
             fresh,
             actor=actor,
-            request=request,
             summary=f"working group published on {on}",
             data={"on": on.isoformat(), "members": fresh.working_group.count()},
         )
     return _done(election)
 
 
-def notice_publish(*, election: Election, actor=None, on: date | None = None, request=None) -> Election:
+def notice_publish(
+    *,
+    election: Election,
+    actor,
+    on: date | None = None,
+) -> Election:
     """The assembly notice (会议公告) with every matter and the seats is out: → notice.
 
     The new notice of an election restarted at nomination is published at nomination, vetting or
@@ -1029,7 +1034,6 @@ def notice_publish(*, election: Election, actor=None, on: date | None = None, re
                 "election.notice_published",
                 fresh,
                 actor=actor,
-                request=request,
                 summary=f"new assembly notice of the restarted election published on {on}",
                 data={"on": on.isoformat(), "stage": fresh.stage, "restart_of": restart_of},
             )
@@ -1038,35 +1042,46 @@ def notice_publish(*, election: Election, actor=None, on: date | None = None, re
             fresh,
             to=Stage.NOTICE,
             actor=actor,
-            request=request,
             fields={"notice_published_on": on},
             data={"on": on.isoformat()},
         )
     return _done(election)
 
 
-def nominations_open(*, election: Election, actor=None, request=None) -> Election:
+def nominations_open(
+    *,
+    election: Election,
+    actor,
+) -> Election:
     """Owners may recommend and put themselves forward: notice → nomination."""
     with transaction.atomic():
         fresh = _fresh(election)
         _check_may_manage(actor, fresh.compound_id)
         _require(_p_nominations(fresh))
-        _move(fresh, to=Stage.NOMINATION, actor=actor, request=request)
+        _move(fresh, to=Stage.NOMINATION, actor=actor)
     return _done(election)
 
 
-def vetting_start(*, election: Election, actor=None, request=None) -> Election:
+def vetting_start(
+    *,
+    election: Election,
+    actor,
+) -> Election:
     """Nominations close and vetting (资格审查) starts: nomination → vetting."""
     with transaction.atomic():
         fresh = _fresh(election)
         _check_may_manage(actor, fresh.compound_id)
         _require(_p_vetting(fresh))
-        _move(fresh, to=Stage.VETTING, actor=actor, request=request)
+        _move(fresh, to=Stage.VETTING, actor=actor)
     return _done(election)
 
 
 def candidate_notice_publish(
-    *, election: Election, actor=None, start: date | None = None, end: date | None = None, request=None
+    *,
+    election: Election,
+    actor,
+    start: date | None = None,
+    end: date | None = None,
 ) -> Election:
     """The candidate list is posted (候选人公示) from ``start`` to ``end``: vetting → candidate_notice.
 
@@ -1094,7 +1109,6 @@ def candidate_notice_publish(
             fresh,
             to=Stage.CANDIDATE_NOTICE,
             actor=actor,
-            request=request,
             fields={"candidate_notice_start": start, "candidate_notice_end": end},
             data={"start": start.isoformat(), "end": end.isoformat()},
         )
@@ -1102,7 +1116,11 @@ def candidate_notice_publish(
 
 
 def voting_schedule(
-    *, election: Election, actor=None, opens_at: datetime, closes_at: datetime, request=None
+    *,
+    election: Election,
+    actor,
+    opens_at: datetime,
+    closes_at: datetime,
 ) -> Election:
     """Set the voting window; its length must be within the profile's limits (杭州 第20条: 5–60 days)."""
     with transaction.atomic():
@@ -1121,7 +1139,6 @@ def voting_schedule(
             "election.voting_scheduled",
             fresh,
             actor=actor,
-            request=request,
             summary=f"voting window {opens_at:%Y-%m-%d %H:%M} – {closes_at:%Y-%m-%d %H:%M}",
             data={
                 "opens_at": opens_at.isoformat(),
@@ -1132,7 +1149,12 @@ def voting_schedule(
     return _done(election)
 
 
-def voting_open(*, election: Election, actor=None, now: datetime | None = None, request=None) -> Election:
+def voting_open(
+    *,
+    election: Election,
+    actor,
+    now: datetime | None = None,
+) -> Election:
     """Voting opens: the roll is frozen and the stage moves to ``voting``.
 
     Refused before the opening day, after the scheduled close, and when the recorded dates break
@@ -1143,13 +1165,12 @@ def voting_open(*, election: Election, actor=None, now: datetime | None = None, 
         fresh = _fresh(election)
         _check_may_manage(actor, fresh.compound_id)
         _require(_p_open(fresh, now))
-        _move(fresh, to=Stage.VOTING, actor=actor, request=request, data={"at": now.isoformat()})
+        _move(fresh, to=Stage.VOTING, actor=actor, data={"at": now.isoformat()})
         voters = roll_freeze(election=fresh, actor=actor)
         _audit(
             "election.voting_opened",
             fresh,
             actor=actor,
-            request=request,
             summary=f"voting opened with {voters} voters",
             data={"voters": voters},
         )
@@ -1157,7 +1178,11 @@ def voting_open(*, election: Election, actor=None, now: datetime | None = None, 
 
 
 def voting_close(
-    *, election: Election, actor=None, now: datetime | None = None, reason: str = "", request=None
+    *,
+    election: Election,
+    actor,
+    now: datetime | None = None,
+    reason: str = "",
 ) -> Election:
     """Close voting, count, and post the result (→ result_notice). Safe to run twice and late.
 
@@ -1181,7 +1206,6 @@ def voting_close(
                 fresh,
                 to=Stage.COUNTING,
                 actor=actor,
-                request=request,
                 fields=fields,
                 data={
                     "at": now.isoformat(),
@@ -1199,7 +1223,7 @@ def voting_close(
         pending = paper_pending_count(fresh)
         if pending:
             # Paper ballots still waiting for their second keying or in review would be left out.
-            if actor is None:
+            if defers_to_staff(actor):
                 return _done(election)  # the scheduler waits; staff finish the count
             raise ElectionError(
                 _(
@@ -1207,7 +1231,7 @@ def voting_close(
                 )
                 % {"n": pending}
             )
-        if actor is None and fresh.paper_entries.exists():
+        if defers_to_staff(actor) and fresh.paper_entries.exists():
             # An election with paper ballots is counted when staff say every paper ballot received
             # before the close is keyed in, not automatically at the close.
             return _done(election)
@@ -1219,7 +1243,6 @@ def voting_close(
             fresh,
             to=Stage.RESULT_NOTICE,
             actor=actor,
-            request=request,
             fields={"result": result, "decided_on": decided},
             data={
                 "decided_on": decided.isoformat(),
@@ -1232,7 +1255,12 @@ def voting_close(
     return _done(election)
 
 
-def result_publish(*, election: Election, actor=None, on: date | None = None, request=None) -> Election:
+def result_publish(
+    *,
+    election: Election,
+    actor,
+    on: date | None = None,
+) -> Election:
     """The result is posted on ``on``; the objection window (询异公示) runs from that day."""
     on = on or timezone.localdate()
     with transaction.atomic():
@@ -1253,7 +1281,6 @@ def result_publish(*, election: Election, actor=None, on: date | None = None, re
             "election.result_published",
             fresh,
             actor=actor,
-            request=request,
             summary=f"result published on {on}, objections until {deadline.due}",
             data={
                 "on": on.isoformat(),
@@ -1264,7 +1291,12 @@ def result_publish(*, election: Election, actor=None, on: date | None = None, re
     return _done(election)
 
 
-def result_finalise(*, election: Election, actor=None, on: date | None = None, request=None) -> Election:
+def result_finalise(
+    *,
+    election: Election,
+    actor,
+    on: date | None = None,
+) -> Election:
     """After the objection window the result is final: result_notice → filing."""
     on = on or timezone.localdate()
     with transaction.atomic():
@@ -1275,7 +1307,6 @@ def result_finalise(*, election: Election, actor=None, on: date | None = None, r
             fresh,
             to=Stage.FILING,
             actor=actor,
-            request=request,
             fields={"result_final": True},
             data={"on": on.isoformat()},
         )
@@ -1308,7 +1339,11 @@ def _ranked_alternates(entry: dict, candidates: list[Candidate], count: int) -> 
     return [row[-1] for row in scored[:count]]
 
 
-def committee_from_result(*, election: Election, actor=None, request=None) -> Committee:
+def committee_from_result(
+    *,
+    election: Election,
+    actor,
+) -> Committee:
     """Put the elected committee on the register (业主委员会名册).
 
     Elected candidates become members in rank order, the next qualified ones alternates (up to the
@@ -1370,7 +1405,6 @@ def committee_from_result(*, election: Election, actor=None, request=None) -> Co
             "election.committee_registered",
             fresh,
             actor=actor,
-            request=request,
             summary=f"committee #{committee.pk} from the result: {len(members)} members and alternates",
             data={"committee": committee.pk, "members": [m.name for m in members]},
         )
@@ -1378,7 +1412,12 @@ def committee_from_result(*, election: Election, actor=None, request=None) -> Co
     return committee
 
 
-def election_file(*, election: Election, actor=None, on: date | None = None, request=None) -> Election:
+def election_file(
+    *,
+    election: Election,
+    actor,
+    on: date | None = None,
+) -> Election:
     """Filed (备案) with the district housing office and the street: filing → done.
 
     The new committee is then in office and the previous one leaves office on the filing day.
@@ -1394,7 +1433,6 @@ def election_file(*, election: Election, actor=None, on: date | None = None, req
             fresh,
             to=Stage.DONE,
             actor=actor,
-            request=request,
             fields={"filed_on": on},
             data={"on": on.isoformat()},
         )
@@ -1412,7 +1450,6 @@ def election_file(*, election: Election, actor=None, on: date | None = None, req
                 "committee.ended",
                 fresh,
                 actor=actor,
-                request=request,
                 summary=f"previous committee(s) {ended} left office on {on}",
                 data={"committees": ended, "on": on.isoformat()},
             )
@@ -1420,7 +1457,11 @@ def election_file(*, election: Election, actor=None, on: date | None = None, req
 
 
 def election_fail(
-    *, election: Election, actor=None, reason: str, on: date | None = None, request=None
+    *,
+    election: Election,
+    actor,
+    reason: str,
+    on: date | None = None,
 ) -> Election:
     """Mark the election not successful (quorum not met, seats unfilled, a street or court decision).
 
@@ -1444,7 +1485,6 @@ def election_fail(
             fresh,
             to=Stage.FAILED,
             actor=actor,
-            request=request,
             fields={"failed_reason": reason.strip()[:300]},
             data={"reason": reason.strip(), "on": on.isoformat(), "removed_committee": removed},
         )
@@ -1460,7 +1500,12 @@ def restart_title(title: str, attempt: int) -> str:
     return base[: 200 - len(suffix)] + suffix
 
 
-def election_restart(*, election: Election, actor=None, at: str = "notice", request=None) -> Election:
+def election_restart(
+    *,
+    election: Election,
+    actor,
+    at: str = "notice",
+) -> Election:
     """Run a failed election again as a new election (see the module docstring for why new).
 
     ``at="notice"``: a new notice is needed (stage ``working_group``, matters and races copied and
@@ -1544,7 +1589,6 @@ def election_restart(*, election: Election, actor=None, at: str = "notice", requ
             "election.restarted",
             old,
             actor=actor,
-            request=request,
             summary=f"restarted at {at} as election #{new.pk}",
             data={"new": new.pk, "at": at, **copied},
         )
@@ -1552,7 +1596,6 @@ def election_restart(*, election: Election, actor=None, at: str = "notice", requ
             "election.created",
             new,
             actor=actor,
-            request=request,
             summary=f"restart of election #{old.pk} at {at}",
             data={"restart_of": old.pk, "at": at, "stage": new.stage, **copied},
         )
@@ -1641,12 +1684,11 @@ def restart_links(election: Election) -> tuple[int | None, int | None]:
 def working_group_member_add(
     *,
     election: Election,
-    actor=None,
+    actor,
     name: str,
     affiliation: str,
     role: str = WorkingGroupMember.Role.MEMBER,
     party_member: bool = False,
-    request=None,
 ) -> WorkingGroupMember:
     with transaction.atomic():
         fresh = _fresh(election)
@@ -1662,14 +1704,17 @@ def working_group_member_add(
             "election.working_group_member_added",
             fresh,
             actor=actor,
-            request=request,
             summary=f"working group member added: {member.name}",
             data={"member": member.pk, "name": member.name, "affiliation": affiliation, "role": role},
         )
     return member
 
 
-def working_group_member_remove(*, member: WorkingGroupMember, actor=None, request=None) -> None:
+def working_group_member_remove(
+    *,
+    member: WorkingGroupMember,
+    actor,
+) -> None:
     with transaction.atomic():
         fresh = _fresh(member.election)
         _check_may_manage(actor, fresh.compound_id)
@@ -1679,7 +1724,6 @@ def working_group_member_remove(*, member: WorkingGroupMember, actor=None, reque
             "election.working_group_member_removed",
             fresh,
             actor=actor,
-            request=request,
             summary=f"working group member removed: {member.name}",
             data={"member": member.pk, "name": member.name},
         )
@@ -1704,12 +1748,11 @@ def _next_key(prefix: str, keys) -> str:
 def matter_save(
     *,
     election: Election,
-    actor=None,
+    actor,
     matter: Matter | None = None,
     title: str,
     text: str = "",
     item: int = Matter.Item.OTHER,
-    request=None,
 ) -> Matter:
     """Add or change a matter; items 6–8 of 民法典 第278条 need three-quarters (special)."""
     with transaction.atomic():
@@ -1732,14 +1775,17 @@ def matter_save(
             "election.matter_saved",
             fresh,
             actor=actor,
-            request=request,
             summary=f"matter {matter.key}: {matter.title}",
             data={"matter": matter.pk, "key": matter.key, "item": item, "category": category},
         )
     return matter
 
 
-def matter_delete(*, matter: Matter, actor=None, request=None) -> None:
+def matter_delete(
+    *,
+    matter: Matter,
+    actor,
+) -> None:
     with transaction.atomic():
         fresh = _fresh(matter.election)
         _check_may_manage(actor, fresh.compound_id)
@@ -1748,7 +1794,6 @@ def matter_delete(*, matter: Matter, actor=None, request=None) -> None:
             "election.matter_deleted",
             fresh,
             actor=actor,
-            request=request,
             summary=f"matter {matter.key} removed",
             data={"key": matter.key, "title": matter.title},
         )
@@ -1758,12 +1803,11 @@ def matter_delete(*, matter: Matter, actor=None, request=None) -> None:
 def race_save(
     *,
     election: Election,
-    actor=None,
+    actor,
     race: Race | None = None,
     title: str,
     seats: int,
     alternates: int | None = None,
-    request=None,
 ) -> Race:
     """Add or change a race. A committee has the profile's size (5–11, odd, unless overridden).
 
@@ -1798,14 +1842,17 @@ def race_save(
             "election.race_saved",
             fresh,
             actor=actor,
-            request=request,
             summary=f"race {race.key}: {race.title}, {seats} seats",
             data={"race": race.pk, "key": race.key, "seats": seats, "alternates": alternates},
         )
     return race
 
 
-def race_delete(*, race: Race, actor=None, request=None) -> None:
+def race_delete(
+    *,
+    race: Race,
+    actor,
+) -> None:
     with transaction.atomic():
         fresh = _fresh(race.election)
         _check_may_manage(actor, fresh.compound_id)
@@ -1816,7 +1863,6 @@ def race_delete(*, race: Race, actor=None, request=None) -> None:
             "election.race_deleted",
             fresh,
             actor=actor,
-            request=request,
             summary=f"race {race.key} removed",
             data={"key": race.key, "title": race.title},
         )
@@ -1828,12 +1874,11 @@ def race_delete(*, race: Race, actor=None, request=None) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _committee_audit(action: str, committee: Committee, *, actor, request, summary: str, data: dict) -> None:
+def _committee_audit(action: str, committee: Committee, *, actor, summary: str, data: dict) -> None:
     record(
         action,
         actor=actor,
         obj=committee,
-        request=request,
         compound_id=committee.compound_id,
         election_id=committee.election_id,
         summary=summary,
@@ -1844,13 +1889,12 @@ def _committee_audit(action: str, committee: Committee, *, actor, request, summa
 def committee_register(
     *,
     compound: Compound,
-    actor=None,
+    actor,
     term_start: date,
     term_end: date,
     filed_on: date | None = None,
     first_meeting_on: date | None = None,
     officers_published_on: date | None = None,
-    request=None,
 ) -> Committee:
     """Register a committee already sitting (elected before Yezhu was used) by hand.
 
@@ -1877,7 +1921,6 @@ def committee_register(
             "committee.registered",
             committee,
             actor=actor,
-            request=request,
             summary=f"committee registered by hand: {term_start} – {term_end}",
             data={"term_start": term_start.isoformat(), "term_end": term_end.isoformat()},
         )
@@ -1895,7 +1938,7 @@ COMMITTEE_DATES = (
 )
 
 
-def committee_update(*, committee: Committee, actor=None, request=None, **dates: date | None) -> Committee:
+def committee_update(*, committee: Committee, actor, **dates: date | None) -> Committee:
     """Record the first meeting, the officers' notice, the filing, leaving office or the handover.
 
     The filing of a committee elected here is recorded by :func:`election_file`; its term is set
@@ -1932,7 +1975,6 @@ def committee_update(*, committee: Committee, actor=None, request=None, **dates:
             "committee.updated",
             fresh,
             actor=actor,
-            request=request,
             summary="committee dates: " + ", ".join(changed),
             data=changed,
         )
@@ -1943,13 +1985,12 @@ def committee_update(*, committee: Committee, actor=None, request=None, **dates:
 def committee_member_save(
     *,
     committee: Committee,
-    actor=None,
+    actor,
     member: CommitteeMember | None = None,
     name: str,
     role: str = CommitteeMember.Role.MEMBER,
     party_member: bool = False,
     cross_post: bool = False,
-    request=None,
 ) -> CommitteeMember:
     """Add or change a member: one chair at most (主任), officers elected at the first meeting."""
     with transaction.atomic():
@@ -1976,7 +2017,6 @@ def committee_member_save(
             "committee.member_saved",
             fresh,
             actor=actor,
-            request=request,
             summary=f"committee member {member.name}: {role}",
             data={
                 "member": member.pk,
@@ -1989,7 +2029,11 @@ def committee_member_save(
     return member
 
 
-def committee_member_remove(*, member: CommitteeMember, actor=None, request=None) -> None:
+def committee_member_remove(
+    *,
+    member: CommitteeMember,
+    actor,
+) -> None:
     with transaction.atomic():
         committee = Committee.objects.select_for_update().get(pk=member.committee_id)
         _check_may_manage(actor, committee.compound_id)
@@ -1997,7 +2041,6 @@ def committee_member_remove(*, member: CommitteeMember, actor=None, request=None
             "committee.member_removed",
             committee,
             actor=actor,
-            request=request,
             summary=f"committee member removed: {member.name}",
             data={"member": member.pk, "name": member.name, "role": member.role},
         )
@@ -2065,13 +2108,12 @@ def case_file_wanted(election: Election, view: TimelineView | None = None) -> bo
 def case_step_save(
     *,
     election: Election,
-    actor=None,
+    actor,
     step: int,
     responsible: str = "",
     due_on: date | None = None,
     done_on: date | None = None,
     notes: str = "",
-    request=None,
 ) -> CaseStep:
     """Record one of the six steps (明确问题→设定目标→分析原因→制定对策→对策实施→效果检查)."""
     step = int(step)
@@ -2099,7 +2141,6 @@ def case_step_save(
             "election.case_step",
             fresh,
             actor=actor,
-            request=request,
             summary=f"case file step {step} saved",
             data={
                 "step": step,

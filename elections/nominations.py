@@ -220,7 +220,6 @@ def nomination_create(
     party_member: bool = False,
     birth_year: int | None = None,
     occupation: str = "",
-    request=None,
 ) -> Nomination:
     """Record a nomination. Owners nominate online (self/owners); staff for the working group,
     the party organisation or from a paper form. One live nomination per nominee per race."""
@@ -292,7 +291,6 @@ def nomination_create(
                 "nomination.created",
                 actor=actor,
                 obj=nomination,
-                request=request,
                 election_id=election.pk,
                 compound_id=election.compound_id,
                 summary=f"{nomination.get_source_display()}: {nominee.name} for {race.key}",
@@ -303,7 +301,11 @@ def nomination_create(
     return nomination
 
 
-def nomination_support(*, nomination: Nomination, actor, request=None) -> Nomination:
+def nomination_support(
+    *,
+    nomination: Nomination,
+    actor,
+) -> Nomination:
     """An owner of the compound adds their support to an owners' nomination (联名推荐)."""
     election = nomination.election
     with transaction.atomic():
@@ -339,7 +341,6 @@ def nomination_support(*, nomination: Nomination, actor, request=None) -> Nomina
             "nomination.supported",
             actor=actor,
             obj=locked,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"support {count}/{election.nominations_required} for {locked.nominee.name}",
@@ -356,7 +357,14 @@ def _may_answer_for(actor, nomination: Nomination) -> bool:
     return can_manage(actor, nomination.election)
 
 
-def _answer(*, nomination: Nomination, actor, accept: bool, note: str, details: dict, request) -> Nomination:
+def _answer(
+    *,
+    nomination: Nomination,
+    actor,
+    accept: bool,
+    note: str,
+    details: dict,
+) -> Nomination:
     with transaction.atomic():
         locked = (
             Nomination.objects.select_for_update(of=("self",))
@@ -405,7 +413,6 @@ def _answer(*, nomination: Nomination, actor, accept: bool, note: str, details: 
             "nomination.accepted" if accept else "nomination.declined",
             actor=actor,
             obj=locked,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"{locked.nominee.name} {'accepted' if accept else 'declined'}{' (on paper)' if on_paper else ''}",
@@ -425,7 +432,6 @@ def nomination_accept(
     birth_year: int | None = None,
     occupation: str = "",
     party_member: bool | None = None,
-    request=None,
 ) -> Nomination:
     """The nominee agrees to stand (个人意愿) and may complete the details shown to owners."""
     check_upload(photo, allow_pdf=False)
@@ -438,14 +444,17 @@ def nomination_accept(
         "occupation": occupation.strip(),
         "party_member": party_member,
     }
-    return _answer(
-        nomination=nomination, actor=actor, accept=True, note=note, details=details, request=request
-    )
+    return _answer(nomination=nomination, actor=actor, accept=True, note=note, details=details)
 
 
-def nomination_decline(*, nomination: Nomination, actor, note: str = "", request=None) -> Nomination:
+def nomination_decline(
+    *,
+    nomination: Nomination,
+    actor,
+    note: str = "",
+) -> Nomination:
     """The nominee does not wish to stand; the nomination ends."""
-    return _answer(nomination=nomination, actor=actor, accept=False, note=note, details={}, request=request)
+    return _answer(nomination=nomination, actor=actor, accept=False, note=note, details={})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,7 +481,6 @@ def vetting_flag_add(
     kind: str,
     note: str = "",
     evidence: UploadedFile | None = None,
-    request=None,
 ) -> VettingFlag:
     """Note a negative-list finding (负面清单) against a nomination, with optional evidence."""
     election = _vettable(nomination, actor)
@@ -490,7 +498,6 @@ def vetting_flag_add(
             "nomination.flagged",
             actor=actor,
             obj=flag,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"{flag.get_kind_display()} on nomination #{nomination.pk}",
@@ -510,7 +517,6 @@ def vetting_update(
     party_member: bool,
     branch_member: bool,
     branch_secretary: bool,
-    request=None,
 ) -> Nomination:
     """Write the three opinions (组织意图、业主意见、个人意愿), the positive notes (正面清单) and the
     party membership as the working group confirmed it (shown on the candidate notice)."""
@@ -541,7 +547,6 @@ def vetting_update(
             "nomination.vetted",
             actor=actor,
             obj=locked,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"vetting notes for {locked.nominee}",
@@ -569,7 +574,11 @@ def _renumber(race: Race) -> None:
 
 
 def nomination_decide(
-    *, nomination: Nomination, actor, approve: bool, reason: str = "", request=None
+    *,
+    nomination: Nomination,
+    actor,
+    approve: bool,
+    reason: str = "",
 ) -> Nomination:
     """Approve a vetted nomination as a candidate, or reject it with a reason the nominee reads."""
     election = nomination.election
@@ -656,7 +665,6 @@ def nomination_decide(
                 "nomination.approved" if approve else "nomination.rejected",
                 actor=actor,
                 obj=locked,
-                request=request,
                 election_id=election.pk,
                 compound_id=election.compound_id,
                 summary=f"{locked.nominee.name}: {previous} → {locked.status}"
@@ -824,7 +832,6 @@ def objection_file(
     text: str,
     candidate: Candidate | None = None,
     today: dt.date | None = None,
-    request=None,
 ) -> Objection:
     """An owner objects to a candidate (候选人公示) or to the result (结果公示), inside the window."""
     today = today or timezone.localdate()
@@ -853,7 +860,6 @@ def objection_file(
             "objection.filed",
             actor=actor,
             obj=objection,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"{objection.get_kind_display()}" + (f" about {candidate.key}" if candidate else ""),
@@ -862,7 +868,12 @@ def objection_file(
     return objection
 
 
-def objection_answer(*, objection: Objection, actor, answer: str, request=None) -> Objection:
+def objection_answer(
+    *,
+    objection: Objection,
+    actor,
+    answer: str,
+) -> Objection:
     """Staff answer an objection; the owner who filed it reads the answer."""
     election = objection.election
     _require_manager(actor, election)
@@ -880,7 +891,6 @@ def objection_answer(*, objection: Objection, actor, answer: str, request=None) 
             "objection.answered",
             actor=actor,
             obj=locked,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"objection #{locked.pk} answered" + (" again" if previous else ""),

@@ -244,8 +244,7 @@ def notice_create(
     body: str,
     scheduled_at: datetime | None = None,
     dedupe_key: str = "",
-    actor=None,
-    request=None,
+    actor,
 ) -> Notice:
     """Write a notice (a draft, or scheduled when `scheduled_at` is given).
 
@@ -284,7 +283,6 @@ def notice_create(
                 "notice.created",
                 actor=actor,
                 obj=notice,
-                request=request,
                 election_id=notice.election_id,
                 compound_id=compound.pk,
                 summary=f"{kind} notice to {audience} by {', '.join(chosen)}: {notice.title}",
@@ -297,7 +295,12 @@ def notice_create(
     return notice
 
 
-def notice_schedule(*, notice: Notice, scheduled_at: datetime, actor=None, request=None) -> Notice:
+def notice_schedule(
+    *,
+    notice: Notice,
+    scheduled_at: datetime,
+    actor,
+) -> Notice:
     """Set (or move) the moment a notice goes out; beat's `tick` sends it then."""
     with transaction.atomic():
         locked = Notice.objects.select_for_update().get(pk=notice.pk)
@@ -310,7 +313,6 @@ def notice_schedule(*, notice: Notice, scheduled_at: datetime, actor=None, reque
             "notice.scheduled",
             actor=actor,
             obj=locked,
-            request=request,
             election_id=locked.election_id,
             compound_id=locked.compound_id,
             summary=f"notice scheduled for {timezone.localtime(scheduled_at):%Y-%m-%d %H:%M}",
@@ -319,7 +321,7 @@ def notice_schedule(*, notice: Notice, scheduled_at: datetime, actor=None, reque
     return locked
 
 
-def notice_send(*, notice: Notice, actor=None, request=None, dispatch: bool = True) -> int:
+def notice_send(*, notice: Notice, actor, dispatch: bool = True) -> int:
     """Fan the notice out into deliveries (one per recipient and channel) and queue them.
 
     Safe to call twice: the unique key makes the second fan-out create nothing, and a notice
@@ -361,7 +363,6 @@ def notice_send(*, notice: Notice, actor=None, request=None, dispatch: bool = Tr
                 "notice.sent",
                 actor=actor,
                 obj=locked,
-                request=request,
                 election_id=locked.election_id,
                 compound_id=locked.compound_id,
                 summary=f"notice sent to {len(recipients)} recipients, {created} deliveries",
@@ -394,7 +395,11 @@ def notice_dispatch(notice_id: int, *, queue: Callable[[int], object]) -> int:
     return len(ids)
 
 
-def notices_resend_failed(*, notice: Notice, actor=None, request=None) -> int:
+def notices_resend_failed(
+    *,
+    notice: Notice,
+    actor,
+) -> int:
     """Queue the failed deliveries of a notice again, with the roll's current mobile and email.
 
     A delivery that still has no address stays failed with its reason. Returns how many were queued.
@@ -431,7 +436,6 @@ def notices_resend_failed(*, notice: Notice, actor=None, request=None) -> int:
             "notice.resent",
             actor=actor,
             obj=locked,
-            request=request,
             election_id=locked.election_id,
             compound_id=locked.compound_id,
             summary=f"{len(requeued)} of {len(failed)} failed deliveries queued again",
@@ -519,7 +523,11 @@ def delivery_send(delivery_id: int) -> str:
     return outcome
 
 
-def delivery_opened(*, delivery: Delivery, user, request=None) -> bool:
+def delivery_opened(
+    *,
+    delivery: Delivery,
+    actor,
+) -> bool:
     """Record that the owner opened the notice in the inbox (proof of service); only the first
     opening counts. Returns True when this call recorded it."""
     now = timezone.now()
@@ -529,9 +537,8 @@ def delivery_opened(*, delivery: Delivery, user, request=None) -> bool:
             notice = delivery.notice
             record(
                 "notice.opened",
-                actor=user,
+                actor=actor,
                 obj=delivery,
-                request=request,
                 election_id=notice.election_id,
                 compound_id=notice.compound_id,
                 summary=f"notice #{notice.pk} opened by {delivery.recipient_key}",

@@ -295,7 +295,13 @@ def live_entries(election: Election) -> QuerySet[PaperEntry]:
 
 
 def _finish(
-    *, election: Election, entry: PaperEntry, final: dict, user, status: str, now, request
+    *,
+    election: Election,
+    entry: PaperEntry,
+    final: dict,
+    actor,
+    status: str,
+    now,
 ) -> PaperEntry:
     """Record the ballot of an entry whose reading is settled; sets the entry's final status."""
     voter = Voter.objects.select_for_update().get(pk=entry.voter_id)
@@ -309,12 +315,11 @@ def _finish(
     kwargs = {
         "election": election,
         "voter": voter,
-        "user": user,
+        "actor": actor,
         "cast_as": Ballot.CastAs.PAPER,
         "channel": Ballot.Channel.PAPER,
         "paper_serial": entry.serial,
         "now": now,
-        "request": request,
     }
     if reason:
         ballot = ballot_record(choices={}, status=Ballot.Status.REJECTED, reject_reason=reason, **kwargs)
@@ -338,11 +343,10 @@ def _key_in(
     election: Election,
     voter: Voter,
     serial: str,
-    user,
+    actor,
     entry_reading: dict,
     note: str,
     now,
-    request,
     source: str,
 ) -> PaperEntry:
     """One keying of one ballot, inside the caller's transaction. Raises ElectionError."""
@@ -352,15 +356,14 @@ def _key_in(
             election=election,
             voter=voter,
             serial=serial,
-            first_by=user,
+            first_by=actor,
             first_entry=entry_reading,
             note=note[:300],
         )
         record(
             "paper.first_entry",
-            actor=user,
+            actor=actor,
             obj=entry,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"paper ballot {serial} keyed in once ({source})",
@@ -374,14 +377,14 @@ def _key_in(
         )
     if entry.status != PaperEntry.Status.AWAITING_SECOND:
         raise ElectionError(_("Ballot %(serial)s has already been entered and counted.") % {"serial": serial})
-    if entry.first_by_id == user.pk:
+    if entry.first_by_id == actor.pk:
         raise ElectionError(
             _(
                 "You keyed in ballot %(serial)s the first time: the second entry must be made by another staff member."
             )
             % {"serial": serial}
         )
-    entry.second_by = user
+    entry.second_by = actor
     entry.second_entry = entry_reading
     if note and not entry.note:
         entry.note = note[:300]
@@ -395,16 +398,14 @@ def _key_in(
             election=election,
             entry=entry,
             final=entry_reading,
-            user=user,
+            actor=actor,
             status=PaperEntry.Status.MATCHED,
             now=now,
-            request=request,
         )
     record(
         "paper.second_entry",
-        actor=user,
+        actor=actor,
         obj=entry,
-        request=request,
         election_id=election.pk,
         compound_id=election.compound_id,
         summary=f"paper ballot {serial} keyed in twice: {entry.status} ({source})",
@@ -418,18 +419,17 @@ def paper_entry_submit(
     *,
     election: Election,
     serial: str,
-    user,
+    actor,
     signed: bool,
     unreadable: bool = False,
     choices: dict | None = None,
     note: str = "",
     received_before_close: bool = False,
     now: datetime | None = None,
-    request=None,
 ) -> PaperEntry:
     """Key in one paper ballot (first or second entry). Returns the entry in its new state."""
     now = now or timezone.now()
-    _check_staff(election, user)
+    _check_staff(election, actor)
     refusal = entry_refusal(election, received_before_close=received_before_close, now=now)
     if refusal:
         raise ElectionError(refusal)
@@ -446,19 +446,17 @@ def paper_entry_submit(
             election=election,
             voter=voter,
             serial=canonical_serial,
-            user=user,
+            actor=actor,
             entry_reading=entry_reading,
             note=note.strip() if unreadable else "",
             now=now,
-            request=request,
             source="form",
         )
         if received_before_close:
             record(
                 "paper.received_before_close",
-                actor=user,
+                actor=actor,
                 obj=entry,
-                request=request,
                 election_id=election.pk,
                 compound_id=election.compound_id,
                 summary=f"paper ballot {canonical_serial} confirmed received before the close",
@@ -469,20 +467,19 @@ def paper_entry_submit(
 def paper_entry_resolve(
     *,
     entry: PaperEntry,
-    user,
+    actor,
     pick: str,
     signed: bool = True,
     unreadable: bool = False,
     choices: dict | None = None,
     note: str = "",
     now: datetime | None = None,
-    request=None,
 ) -> PaperEntry:
     """Settle an entry whose two readings differ: `pick` is "first", "second" or "new" (then the
     reviewer's own reading is given). The reviewer must be neither of the two who keyed it."""
     now = now or timezone.now()
     election = entry.election
-    _check_staff(election, user)
+    _check_staff(election, actor)
     if pick not in ("first", "second", "new"):
         raise ElectionError(_("Choose one of the two readings or enter the correct reading."))
     new_reading = None
@@ -494,7 +491,7 @@ def paper_entry_resolve(
         locked = PaperEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.status != PaperEntry.Status.MISMATCH:
             raise ElectionError(_("This ballot is no longer waiting for review."))
-        if user.pk in (locked.first_by_id, locked.second_by_id):
+        if actor.pk in (locked.first_by_id, locked.second_by_id):
             raise ElectionError(
                 _("You keyed in this ballot yourself: the review must be made by a third staff member.")
             )
@@ -511,16 +508,14 @@ def paper_entry_resolve(
             election=election,
             entry=locked,
             final=final,
-            user=user,
+            actor=actor,
             status=PaperEntry.Status.RESOLVED,
             now=now,
-            request=request,
         )
         record(
             "paper.resolved",
-            actor=user,
+            actor=actor,
             obj=locked,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"paper ballot {locked.serial} resolved in review ({pick}): {locked.status}",
@@ -533,9 +528,7 @@ def paper_entry_resolve(
 WITHDRAWABLE = (PaperEntry.Status.AWAITING_SECOND, PaperEntry.Status.MISMATCH)
 
 
-def paper_entry_withdraw(
-    *, entry: PaperEntry, user, reason: str, request=None, now: datetime | None = None
-) -> PaperEntry:
+def paper_entry_withdraw(*, entry: PaperEntry, actor, reason: str, now: datetime | None = None) -> PaperEntry:
     """Withdraw an entry that has not produced a ballot; its serial can then be keyed in afresh.
 
     Any staff member who manages the election may do it (see the module docstring), with a
@@ -543,7 +536,7 @@ def paper_entry_withdraw(
     """
     now = now or timezone.now()
     election = entry.election
-    _check_staff(election, user, _("Only staff who run this election may withdraw paper ballot entries."))
+    _check_staff(election, actor, _("Only staff who run this election may withdraw paper ballot entries."))
     reason = " ".join((reason or "").split())
     if not reason:
         raise ElectionError(
@@ -574,15 +567,14 @@ def paper_entry_withdraw(
             )
         previous = locked.status
         locked.status = PaperEntry.Status.WITHDRAWN
-        locked.withdrawn_by = user
+        locked.withdrawn_by = actor
         locked.withdrawn_at = now
         locked.withdrawn_reason = reason[:300]
         locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawn_reason"])
         record(
             "paper.withdrawn",
-            actor=user,
+            actor=actor,
             obj=locked,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"paper ballot {locked.serial}: entry withdrawn (was {previous})",
@@ -889,7 +881,7 @@ def parse_sheet(
 def paper_import(
     *,
     election: Election,
-    user,
+    actor,
     data: bytes,
     filename: str,
     received_before_close: bool = False,
@@ -898,13 +890,13 @@ def paper_import(
 ) -> dict[str, int]:
     """Import a keyed-in sheet as one keying of each row, all or nothing. Returns counts by state."""
     now = now or timezone.now()
-    _check_staff(election, user)
+    _check_staff(election, actor)
     refusal = entry_refusal(election, received_before_close=received_before_close, now=now)
     if refusal:
         raise PaperImportError([refusal])
     # Progress is reported while the rows are checked, outside the transaction, so that the
     # progress bar (another connection) sees it; writing the checked rows is quick.
-    rows = parse_sheet(election=election, data=data, filename=filename, user=user, progress=progress)
+    rows = parse_sheet(election=election, data=data, filename=filename, user=actor, progress=progress)
     counts = {"first": 0, "matched": 0, "mismatch": 0, "rejected": 0}
     with transaction.atomic():
         Election.objects.select_for_update().filter(pk=election.pk).values("pk").get()
@@ -920,11 +912,10 @@ def paper_import(
                         election=election,
                         voter=row.voter,
                         serial=row.serial,
-                        user=user,
+                        actor=actor,
                         entry_reading=row.reading,
                         note="",
                         now=now,
-                        request=None,
                         source="import",
                     )
             except ElectionError as exc:  # a concurrent entry since the sheet was checked
@@ -942,7 +933,7 @@ def paper_import(
             raise PaperImportError(errors)  # rolls back every row: all or nothing
         record(
             "paper.imported",
-            actor=user,
+            actor=actor,
             obj=election,
             election_id=election.pk,
             compound_id=election.compound_id,

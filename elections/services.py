@@ -38,7 +38,7 @@ RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud
 # ---------------------------------------------------------------------------------------------
 
 
-def roll_freeze(*, election: Election, actor=None) -> int:
+def roll_freeze(*, election: Election, actor) -> int:
     """Copy the compound's statutory roll into the election's voters (RULES.md §1).
 
     Done once, when voting opens, so that a change to the housing roll during the vote cannot
@@ -252,7 +252,7 @@ def ballot_record(
     *,
     election: Election,
     voter: Voter,
-    user,
+    actor,
     cast_as: str,
     channel: str,
     choices: dict,
@@ -261,7 +261,6 @@ def ballot_record(
     proxy=None,
     paper_serial: str = "",
     now: datetime | None = None,
-    request=None,
     window_at: datetime | None = None,
 ) -> Ballot:
     """Append one ballot to the election's chain. The caller has checked who may cast it.
@@ -310,7 +309,7 @@ def ballot_record(
                 reject_reason=reject_reason,
                 choices=clean,
                 cast_at=now,
-                cast_by=user,
+                cast_by=actor,
                 cast_as=cast_as,
                 proxy=proxy,
                 paper_serial=paper_serial,
@@ -324,9 +323,8 @@ def ballot_record(
             )
             record(
                 "ballot.cast" if status == Ballot.Status.VALID else "ballot.rejected",
-                actor=user,
+                actor=actor,
                 obj=ballot,
-                request=request,
                 election_id=election.pk,
                 compound_id=election.compound_id,
                 street_id=_loaded_street(election),
@@ -582,17 +580,20 @@ def bundle_variant(*, election: Election, user) -> str:
     return BUNDLE_PUBLIC
 
 
-def bundle_export(*, election: Election, user, request=None) -> tuple[dict, str]:
+def bundle_export(
+    *,
+    election: Election,
+    actor,
+) -> tuple[dict, str]:
     """The bundle this user may download, and its variant ("named" or "public"); writes the
     `bundle.exported` audit row. The caller has checked that the election is visible to the user
     and that its result is public."""
-    variant = bundle_variant(election=election, user=user)
+    variant = bundle_variant(election=election, user=actor)
     data = bundle_for(election, named=variant == BUNDLE_NAMED)
     record(
         "bundle.exported",
-        actor=user,
+        actor=actor,
         obj=election,
-        request=request,
         election_id=election.pk,
         compound_id=election.compound_id,
         summary=f"bundle downloaded ({variant})",

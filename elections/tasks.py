@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from elections.models import Committee, Delivery, Election, Notice, Stage
 from yezhu.accounts.services import enqueue
+from yezhu.actors import SCHEDULER
 from yezhu.jobs.tasks import register
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def send_notice(notice_id: int) -> int:
     if notice is None:
         return 0
     if notice.status != Notice.Status.SENT:
-        notice_send(notice=notice, dispatch=False)
+        notice_send(notice=notice, dispatch=False, actor=SCHEDULER)
     return notice_dispatch(notice_id, queue=lambda pk: enqueue(send_delivery, pk))
 
 
@@ -147,7 +148,7 @@ def deliveries_export_job(job_id: int) -> str:
 
 
 def _lifecycle(name: str, election: Election, now: datetime):
-    """Call `elections.lifecycle.<name>` for one election, as beat (no actor)."""
+    """Call `elections.lifecycle.<name>` for one election, as the scheduler."""
     from elections import lifecycle
 
     func = getattr(lifecycle, name)
@@ -157,9 +158,7 @@ def _lifecycle(name: str, election: Election, now: datetime):
         kwargs["now"] = now
     elif "on" in params:
         kwargs["on"] = timezone.localdate(now)
-    if "actor" in params:
-        kwargs["actor"] = None
-    return func(**kwargs)
+    return func(**kwargs, actor=SCHEDULER)
 
 
 def _safely(label: str, election_id, func, *args) -> bool:
@@ -239,8 +238,9 @@ def _remind(election: Election, hours: int) -> bool:
         title=title,
         body=body,
         dedupe_key=key,
+        actor=SCHEDULER,
     )
-    notice_send(notice=notice)
+    notice_send(notice=notice, actor=SCHEDULER)
     return True
 
 
@@ -275,8 +275,9 @@ def _reelection_alert(committee: Committee, start_by, status: str) -> bool:
         title=title,
         body=body,
         dedupe_key=key,
+        actor=SCHEDULER,
     )
-    notice_send(notice=notice)
+    notice_send(notice=notice, actor=SCHEDULER)
     return True
 
 
@@ -296,7 +297,9 @@ def tick(now: str | None = None) -> dict:
     for notice in Notice.objects.filter(status=Notice.Status.SCHEDULED, scheduled_at__lte=moment).order_by(
         "scheduled_at"
     )[:200]:
-        if _safely("scheduled notice", notice.election_id, lambda n=notice: notice_send(notice=n)):
+        if _safely(
+            "scheduled notice", notice.election_id, lambda n=notice: notice_send(notice=n, actor=SCHEDULER)
+        ):
             done["notices"] += 1
 
     # 2. Open voting whose opening instant has passed (never after the close: then staff decide).

@@ -42,7 +42,7 @@ def paper_import_task(job_id: int) -> str:
                 data = handle.read()
             counts = paper_import(
                 election=election,
-                user=job.created_by,
+                actor=job.created_by,
                 data=data,
                 filename=(job.params or {}).get("filename", job.input_file.name),
                 received_before_close=bool((job.params or {}).get("received_before_close")),

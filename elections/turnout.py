@@ -411,16 +411,13 @@ def grid_voter(*, election: Election, user, voter_id: int) -> Voter:
     return voter
 
 
-def canvass_contacts_viewed(
-    *, election: Election, user, voters: int, request=None, voter_id: int | None = None
-) -> None:
+def canvass_contacts_viewed(*, election: Election, actor, voters: int, voter_id: int | None = None) -> None:
     """Write the audit row for each opening of a list or page that shows owners' contacts."""
     with transaction.atomic():
         record(
             "grid.contacts_viewed",
-            actor=user,
+            actor=actor,
             obj=election,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"canvassing contacts viewed: {voters} voter(s)"
@@ -430,26 +427,30 @@ def canvass_contacts_viewed(
 
 
 def visit_record(
-    *, election: Election, voter: Voter, user, outcome: str, note: str = "", request=None
+    *,
+    election: Election,
+    voter: Voter,
+    actor,
+    outcome: str,
+    note: str = "",
 ) -> Visit:
     """Log a door-to-door visit (走访) of a voter of the user's grids."""
     if election.stage != Stage.VOTING:
         raise ElectionError(_("Visits are logged while voting is open."))
     if outcome not in Visit.Outcome.values:
         raise ElectionError(_("Choose how the visit went."))
-    if not grid_voters(user, election).filter(pk=voter.pk).exists():
+    if not grid_voters(actor, election).filter(pk=voter.pk).exists():
         raise ElectionError(_("This owner is not in a grid you lead."))
     with transaction.atomic():
         visit = Visit(
-            election=election, voter=voter, visited_by=user, outcome=outcome, note=note.strip()[:300]
+            election=election, voter=voter, visited_by=actor, outcome=outcome, note=note.strip()[:300]
         )
         visit.full_clean()
         visit.save()
         record(
             "grid.visit",
-            actor=user,
+            actor=actor,
             obj=visit,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"visit to voter #{voter.pk}: {outcome}",

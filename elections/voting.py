@@ -290,9 +290,8 @@ def ballot_cast_online(
     *,
     election: Election,
     voter: Voter,
-    user,
+    actor,
     choices: dict,
-    request=None,
     now: datetime | None = None,
 ) -> Ballot:
     """Cast the online ballot of `voter` by `user` (owner, co-owner or proxy).
@@ -322,25 +321,24 @@ def ballot_cast_online(
         # earlier would still look active, and the revoked proxy's ballot would stand
         # (tests/elections/test_concurrency.py::test_it_never_lets_a_revoked_proxys_ballot_stand).
         facts = (
-            _with_facts(Voter.objects.filter(pk=voter.pk), user)
+            _with_facts(Voter.objects.filter(pk=voter.pk), actor)
             .values("user_owns", "active_proxy_id", "has_valid_ballot")
             .get()
         )
         for name, value in facts.items():
             setattr(locked, name, value)
-        right = _right(locked, user)
+        right = _right(locked, actor)
         # ballot_record checks the window again under the election's lock, so no ballot joins
         # the chain after voting_close has moved the election on.
         return ballot_record(
             election=locked.election,
             voter=locked,
-            user=user,
+            actor=actor,
             cast_as=right.cast_as,
             channel=Ballot.Channel.ONLINE,
             choices=choices,
             proxy=right.proxy,
             now=now,
-            request=request,
             window_at=now,
         )
 
@@ -390,7 +388,6 @@ def _create_proxy(
     authorised_by,
     on_paper: bool,
     document=None,
-    request=None,
 ) -> Proxy:
     name = (proxy_name or "").strip()
     if not name:
@@ -437,7 +434,6 @@ def _create_proxy(
             "proxy.authorised",
             actor=authorised_by,
             obj=proxy,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"proxy for voter #{locked.pk} to user #{proxy_user.pk} ({'paper' if on_paper else 'online'})",
@@ -450,25 +446,23 @@ def proxy_authorise(
     *,
     election: Election,
     voter: Voter,
-    user,
+    actor,
     proxy_mobile: str,
     proxy_name: str,
-    request=None,
     now: datetime | None = None,
 ) -> Proxy:
     """An owner names a proxy by mobile number; the proxy's account is created if needed."""
     now = now or timezone.now()
     _check_proxy_stage(election, now)
-    if owned_voter(election=election, user=user, voter_id=voter.pk) is None:
+    if owned_voter(election=election, user=actor, voter_id=voter.pk) is None:
         raise ElectionError(_("Only an owner of these units can give a proxy for them."))
     return _create_proxy(
         election=election,
         voter=voter,
         proxy_mobile=proxy_mobile,
         proxy_name=proxy_name,
-        authorised_by=user,
+        authorised_by=actor,
         on_paper=False,
-        request=request,
     )
 
 
@@ -496,7 +490,6 @@ def proxy_record_paper(
     proxy_mobile: str,
     proxy_name: str,
     document,
-    request=None,
     now: datetime | None = None,
 ) -> Proxy:
     """Staff record a paper authorisation (委托书) with its scan."""
@@ -515,16 +508,15 @@ def proxy_record_paper(
         authorised_by=actor,
         on_paper=True,
         document=document,
-        request=request,
     )
 
 
-def proxy_revoke(*, proxy: Proxy, user, request=None, now: datetime | None = None) -> Proxy:
+def proxy_revoke(*, proxy: Proxy, actor, now: datetime | None = None) -> Proxy:
     """An owner of the principal (or staff running the election) revokes a proxy before it voted."""
     now = now or timezone.now()
     election = proxy.election
-    is_owner = owned_voter(election=election, user=user, voter_id=proxy.principal_id) is not None
-    if not is_owner and not can_manage(user, election):
+    is_owner = owned_voter(election=election, user=actor, voter_id=proxy.principal_id) is not None
+    if not is_owner and not can_manage(actor, election):
         raise ElectionError(_("Only an owner of these units can revoke their proxy."))
     _check_proxy_stage(election, now)
     with transaction.atomic():
@@ -539,9 +531,8 @@ def proxy_revoke(*, proxy: Proxy, user, request=None, now: datetime | None = Non
         locked.save(update_fields=["status", "revoked_at"])
         record(
             "proxy.revoked",
-            actor=user,
+            actor=actor,
             obj=locked,
-            request=request,
             election_id=election.pk,
             compound_id=election.compound_id,
             summary=f"proxy for voter #{locked.principal_id} revoked",

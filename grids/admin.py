@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from grids.audit_signals import AuditRequestMixin
 from grids.idcard import InvalidIdNumber, hash_id_number, normalize_id_number
 from grids.models import (
     Building,
@@ -34,10 +35,9 @@ from grids.models import (
 )
 from grids.roll import compute_roll, voter_key_for
 from yezhu.audit.log import record
-from yezhu.audit.signals import AuditRequestMixin
 
 
-def refresh_voter_keys(unit_ids, *, request=None, reason: str = "admin") -> int:
+def refresh_voter_keys(unit_ids, *, actor, reason: str = "admin") -> int:
     """Recompute Unit.voter_key for these units from their ownerships (two queries and an update)."""
     unit_ids = {pk for pk in unit_ids if pk}
     if not unit_ids:
@@ -57,8 +57,8 @@ def refresh_voter_keys(unit_ids, *, request=None, reason: str = "admin") -> int:
     for unit in stale:
         record(
             "roll.voter_key_changed",
+            actor=actor,
             obj=unit,
-            request=request,
             compound_id=unit.compound_id,
             summary=f"voter key of {unit.code} recomputed after an edit in the {reason}",
             data={"voter_key": unit.voter_key},
@@ -161,7 +161,7 @@ class BuildingAdmin(admin.ModelAdmin):
             unit.delete()
         formset.save_m2m()
         # A status changed here (e.g. 未售 → 已交付) changes the unit's voter.
-        refresh_voter_keys([u.pk for u in units], request=request)
+        refresh_voter_keys([u.pk for u in units], actor=request.user)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ class UnitAdmin(admin.ModelAdmin):
         # final, so only now can its voter key be computed. Without this an admin edit of the
         # owners would leave the unit counted with its old voter (wrong heads on the roll).
         super().save_related(request, form, formsets, change)
-        refresh_voter_keys([form.instance.pk], request=request)
+        refresh_voter_keys([form.instance.pk], actor=request.user)
 
 
 class OwnerForm(forms.ModelForm):
@@ -251,17 +251,17 @@ class OwnershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         old_unit = Ownership.objects.filter(pk=obj.pk).values_list("unit_id", flat=True).first()
         super().save_model(request, obj, form, change)
-        refresh_voter_keys([obj.unit_id, old_unit], request=request)
+        refresh_voter_keys([obj.unit_id, old_unit], actor=request.user)
 
     def delete_model(self, request, obj):
         unit_id = obj.unit_id
         super().delete_model(request, obj)
-        refresh_voter_keys([unit_id], request=request)
+        refresh_voter_keys([unit_id], actor=request.user)
 
     def delete_queryset(self, request, queryset):
         unit_ids = list(queryset.values_list("unit_id", flat=True))
         super().delete_queryset(request, queryset)
-        refresh_voter_keys(unit_ids, request=request)
+        refresh_voter_keys(unit_ids, actor=request.user)
 
 
 @admin.register(OwnerClaim)

@@ -259,9 +259,7 @@ class CompoundViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         parsed = parse_roll(upload.read(), name)  # RollFileError → 400 with every "第 N 行：…"
         before = _roll_json(compound)
         if form.validated_data["commit"]:
-            diff = roll_import(
-                compound=compound, parsed=parsed, actor=request.user, request=request, filename=name
-            )
+            diff = roll_import(compound=compound, parsed=parsed, actor=request.user, filename=name)
             after = _roll_json(compound)
         else:
             diff = roll_preview(compound=compound, parsed=parsed)

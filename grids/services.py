@@ -34,7 +34,7 @@ class RollError(DomainError):
 
 
 def compound_create(
-    *, code: str, name: str, street_name: str, community_name: str, address: str = "", actor=None
+    *, code: str, name: str, street_name: str, community_name: str, address: str = "", actor
 ) -> Compound:
     with transaction.atomic():
         street, _created = Street.objects.get_or_create(name=street_name)
@@ -132,9 +132,7 @@ def roll_preview(*, compound: Compound, parsed: ParsedRoll) -> RollDiff:
     return diff
 
 
-def roll_import(
-    *, compound: Compound, parsed: ParsedRoll, actor=None, request=None, filename: str = ""
-) -> RollDiff:
+def roll_import(*, compound: Compound, parsed: ParsedRoll, actor, filename: str = "") -> RollDiff:
     """Replace the compound's roll with the parsed file: all of it, or (on any error) nothing."""
     from elections.models import Voter
 
@@ -227,7 +225,6 @@ def roll_import(
             "roll.imported",
             actor=actor,
             obj=compound,
-            request=request,
             compound_id=compound.pk,
             summary=f"roll imported from {filename or 'file'}: {diff.units} units, "
             f"+{len(diff.added)} -{len(diff.removed)} ~{diff.changed}",
@@ -267,26 +264,30 @@ def link_owners_by_mobile(*, compound: Compound | None = None, user=None) -> int
 
 
 def claim_file(
-    *, user, unit: Unit, name: str, id_last4: str, certificate_number: str, request=None
+    *,
+    actor,
+    unit: Unit,
+    name: str,
+    id_last4: str,
+    certificate_number: str,
 ) -> OwnerClaim:
     name, id_last4, certificate_number = name.strip(), id_last4.strip().upper(), certificate_number.strip()
     if len(id_last4) != 4:
         raise RollError(_("Enter the last four characters of your identity number."))
-    if Owner.objects.filter(user=user, units=unit).exists():
+    if Owner.objects.filter(user=actor, units=unit).exists():
         raise RollError(_("This home is already linked to your account."))
-    if OwnerClaim.objects.filter(user=user, unit=unit, status=OwnerClaim.Status.PENDING).exists():
+    if OwnerClaim.objects.filter(user=actor, unit=unit, status=OwnerClaim.Status.PENDING).exists():
         raise RollError(_("You already have a claim on this home waiting for review."))
     with transaction.atomic():
         claim = OwnerClaim(
-            user=user, unit=unit, name=name, id_last4=id_last4, certificate_number=certificate_number
+            user=actor, unit=unit, name=name, id_last4=id_last4, certificate_number=certificate_number
         )
         claim.full_clean()
         claim.save()
         record(
             "claim.filed",
-            actor=user,
+            actor=actor,
             obj=claim,
-            request=request,
             compound_id=unit.compound_id,
             summary=f"claim on {unit}",
         )
@@ -300,7 +301,11 @@ def _check_manages(actor, compound_id: int) -> None:
         raise RollError(_("You do not manage this compound."))
 
 
-def claim_approve(*, claim: OwnerClaim, actor, request=None) -> Owner:
+def claim_approve(
+    *,
+    claim: OwnerClaim,
+    actor,
+) -> Owner:
     """Link the claimant to the owner record on the unit whose name and ID digits match."""
     _check_manages(actor, claim.unit.compound_id)
     with transaction.atomic():
@@ -331,14 +336,18 @@ def claim_approve(*, claim: OwnerClaim, actor, request=None) -> Owner:
             "claim.approved",
             actor=actor,
             obj=claim,
-            request=request,
             compound_id=claim.unit.compound_id,
             summary=f"claim on {claim.unit} approved",
         )
     return owner
 
 
-def claim_reject(*, claim: OwnerClaim, actor, reason: str, request=None) -> OwnerClaim:
+def claim_reject(
+    *,
+    claim: OwnerClaim,
+    actor,
+    reason: str,
+) -> OwnerClaim:
     _check_manages(actor, claim.unit.compound_id)
     reason = reason.strip()
     if not reason:
@@ -356,7 +365,6 @@ def claim_reject(*, claim: OwnerClaim, actor, reason: str, request=None) -> Owne
             "claim.rejected",
             actor=actor,
             obj=claim,
-            request=request,
             compound_id=claim.unit.compound_id,
             summary=f"claim on {claim.unit} rejected",
             data={"reason": reason},

@@ -339,9 +339,7 @@ def roll_commit(request, pk: int, job_id: int):
             )
             return redirect(preview_url)
         try:
-            diff = roll_import(
-                compound=compound, parsed=parsed, actor=request.user, request=request, filename=filename
-            )
+            diff = roll_import(compound=compound, parsed=parsed, actor=request.user, filename=filename)
         except RollError as e:
             messages.error(request, str(e))
             return redirect(preview_url)
@@ -427,7 +425,6 @@ def roll_export(request, pk: int):
         "roll.exported",
         actor=request.user,
         obj=compound,
-        request=request,
         compound_id=compound.pk,
         summary=f"roll exported: {len(rows)} rows",
         data={"rows": len(rows), "mobiles": "full" if full else "masked"},
@@ -462,12 +459,11 @@ def claim(request):
         data = form.cleaned_data
         try:
             claim_file(
-                user=request.user,
+                actor=request.user,
                 unit=data["unit"],
                 name=data["name"],
                 id_last4=data["id_last4"],
                 certificate_number=data["certificate_number"],
-                request=request,
             )
         except RollError as e:
             form.add_error(None, str(e))
@@ -522,7 +518,7 @@ def claim_approve_view(request, pk: int, claim_id: int):
     compound = _managed_compound(request.user, pk)
     claim = _scoped_claim(request, compound, claim_id)
     try:
-        claim_approve(claim=claim, actor=request.user, request=request)
+        claim_approve(claim=claim, actor=request.user)
     except RollError as e:
         messages.error(request, str(e))
     else:
@@ -543,7 +539,7 @@ def claim_reject_view(request, pk: int, claim_id: int):
         messages.error(request, _("Give the owner a reason for the rejection."))
         return redirect("grids:claims", pk=compound.pk)
     try:
-        claim_reject(claim=claim, actor=request.user, reason=form.cleaned_data["reason"], request=request)
+        claim_reject(claim=claim, actor=request.user, reason=form.cleaned_data["reason"])
     except RollError as e:
         messages.error(request, str(e))
     else:

@@ -234,12 +234,11 @@ class BallotView(ApiViewMixin, GenericAPIView):
             ballot = voting.ballot_cast_online(
                 election=election,
                 voter=voter,
-                user=request.user,
+                actor=request.user,
                 choices={
                     "matters": dict(choices.get("matters") or {}),
                     "races": dict(choices.get("races") or {}),
                 },
-                request=request,
             )
         except AlreadyVoted:
             raise

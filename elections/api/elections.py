@@ -521,9 +521,7 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             self._require_manager(election)
             form = MatterWriteSerializer(data=request.data)
             form.is_valid(raise_exception=True)
-            matter = lifecycle.matter_save(
-                election=election, actor=request.user, request=request, **form.validated_data
-            )
+            matter = lifecycle.matter_save(election=election, actor=request.user, **form.validated_data)
             return Response(MatterSerializer(matter).data, status=status.HTTP_201_CREATED)
         matters = [] if self._drafts_hidden(election) else Matter.objects.filter(election=election)
         return Response(MatterSerializer(matters, many=True).data)
@@ -548,9 +546,7 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             self._require_manager(election)
             form = RaceWriteSerializer(data=request.data)
             form.is_valid(raise_exception=True)
-            race = lifecycle.race_save(
-                election=election, actor=request.user, request=request, **form.validated_data
-            )
+            race = lifecycle.race_save(election=election, actor=request.user, **form.validated_data)
             return Response(
                 RaceSerializer(race, context={"show_candidates": True}).data, status=status.HTTP_201_CREATED
             )
@@ -682,7 +678,7 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         if not voting.board_public(election):
             raise not_public_error()
         # As the page: owners get unit pseudonyms, the compound's staff and auditors the real codes.
-        data, _variant = bundle_export(election=election, user=request.user, request=request)
+        data, _variant = bundle_export(election=election, actor=request.user)
         response = Response(data)
         response["Content-Disposition"] = f'inline; filename="election-{election.pk}-bundle.json"'
         return response
@@ -728,7 +724,6 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
                 actor=request.user,
                 text=form.validated_data["text"],
                 candidate=candidate,
-                request=request,
             )
             cls = self._objection_serializer(election)
             return Response(cls(objection, context=context).data, status=status.HTTP_201_CREATED)
@@ -765,7 +760,7 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         form = ObjectionAnswerSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         objection = nomination_services.objection_answer(
-            objection=objection, actor=request.user, answer=form.validated_data["answer"], request=request
+            objection=objection, actor=request.user, answer=form.validated_data["answer"]
         )
         return Response(ManagerObjectionSerializer(objection, context=self.get_serializer_context()).data)
 
@@ -1005,7 +1000,6 @@ class NominationViewSet(ApiViewMixin, viewsets.GenericViewSet):
             party_member=data.get("party_member", False),
             birth_year=data.get("birth_year"),
             occupation=data.get("occupation", ""),
-            request=request,
         )
         return self._out(nomination, status=status.HTTP_201_CREATED)
 
@@ -1028,7 +1022,6 @@ class NominationViewSet(ApiViewMixin, viewsets.GenericViewSet):
             birth_year=data.get("birth_year"),
             occupation=data.get("occupation", ""),
             party_member=data.get("party_member"),
-            request=request,
         )
         return self._out(nomination)
 
@@ -1046,7 +1039,6 @@ class NominationViewSet(ApiViewMixin, viewsets.GenericViewSet):
             nomination=nomination,
             actor=request.user,
             note=form.validated_data.get("note", ""),
-            request=request,
         )
         return self._out(nomination)
 
@@ -1070,7 +1062,6 @@ class NominationViewSet(ApiViewMixin, viewsets.GenericViewSet):
             actor=request.user,
             approve=form.validated_data["approve"],
             reason=form.validated_data.get("reason", ""),
-            request=request,
         )
         return self._out(nomination)
 
@@ -1093,7 +1084,5 @@ class NominationViewSet(ApiViewMixin, viewsets.GenericViewSet):
             if shared is None or not token or not constant_time_compare(token, support_token(shared)):
                 raise exceptions.NotFound()
             nomination = shared
-        nomination = nomination_services.nomination_support(
-            nomination=nomination, actor=request.user, request=request
-        )
+        nomination = nomination_services.nomination_support(nomination=nomination, actor=request.user)
         return self._out(nomination)

@@ -232,7 +232,7 @@ class ElectionActionView(_ManagedElection):
         params = params_class(data=request.data)
         params.is_valid(raise_exception=True)
         service = getattr(lifecycle, name)
-        outcome = service(election=election, actor=request.user, request=request, **params.validated_data)
+        outcome = service(election=election, actor=request.user, **params.validated_data)
         shown = outcome if isinstance(outcome, Election) and name == "election_restart" else election
         shown = Election.objects.select_related("compound").get(pk=shown.pk)
         return Response(ElectionDetailSerializer(shown, context=self.get_serializer_context()).data)

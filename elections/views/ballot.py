@@ -164,7 +164,7 @@ def vote(request, pk: int, voter_id: int):
             return render(request, "elections/ballot/ballot.html", {**context, "form": form})
         try:
             ballot = voting.ballot_cast_online(
-                election=election, voter=voter, user=request.user, choices=choices, request=request
+                election=election, voter=voter, actor=request.user, choices=choices
             )
         except AlreadyVoted as error:
             return _refusal(request, election, voter, str(error), status=409, ballot=error.ballot)
@@ -237,10 +237,9 @@ def proxy_give(request, pk: int, voter_id: int):
             proxy = voting.proxy_authorise(
                 election=election,
                 voter=voter,
-                user=request.user,
+                actor=request.user,
                 proxy_mobile=form.cleaned_data["proxy_mobile"],
                 proxy_name=form.cleaned_data["proxy_name"],
-                request=request,
             )
         except ElectionError as error:
             form.add_error(None, str(error))
@@ -277,7 +276,7 @@ def proxy_revoke(request, pk: int, proxy_id: int):
     ):
         raise Http404
     try:
-        voting.proxy_revoke(proxy=proxy, user=request.user, request=request)
+        voting.proxy_revoke(proxy=proxy, actor=request.user)
     except ElectionError as error:
         messages.error(request, str(error))
     else:
@@ -304,7 +303,6 @@ def manage_proxies(request, pk: int):
                 proxy_mobile=form.cleaned_data["proxy_mobile"],
                 proxy_name=form.cleaned_data["proxy_name"],
                 document=form.cleaned_data["document"],
-                request=request,
             )
         except ElectionError as error:
             form.add_error(None, str(error))
@@ -335,7 +333,7 @@ def manage_proxy_revoke(request, pk: int, proxy_id: int):
     if proxy is None:
         raise Http404
     try:
-        voting.proxy_revoke(proxy=proxy, user=request.user, request=request)
+        voting.proxy_revoke(proxy=proxy, actor=request.user)
     except ElectionError as error:
         messages.error(request, str(error))
     else:

@@ -52,7 +52,7 @@ def election_page(request, pk: int):
         context["grids"] = sel.turnout_by_grid(election, grid_ids=led)
     if election.stage == Stage.VOTING:
         rows = sel.canvass_list(election=election, user=request.user)
-        sel.canvass_contacts_viewed(election=election, user=request.user, voters=len(rows), request=request)
+        sel.canvass_contacts_viewed(election=election, actor=request.user, voters=len(rows))
         context["rows"] = rows
     return render(request, "grids/grid/election.html", context)
 
@@ -69,10 +69,9 @@ def voter_page(request, pk: int, voter_id: int):
             sel.visit_record(
                 election=election,
                 voter=voter,
-                user=request.user,
+                actor=request.user,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
-                request=request,
             )
         except ElectionError as error:
             form.add_error(None, str(error))
@@ -80,9 +79,7 @@ def voter_page(request, pk: int, voter_id: int):
             messages.success(request, _("The visit is logged."))
             return redirect("grid:voter", pk=election.pk, voter_id=voter.pk)
     contacts = sel.voter_contacts([voter.pk], full=True).get(voter.pk, [])
-    sel.canvass_contacts_viewed(
-        election=election, user=request.user, voters=1, request=request, voter_id=voter.pk
-    )
+    sel.canvass_contacts_viewed(election=election, actor=request.user, voters=1, voter_id=voter.pk)
     visits = Visit.objects.filter(election=election, voter=voter).select_related("visited_by")
     return render(
         request,

@@ -143,83 +143,83 @@ ACTIONS: dict[str, Action] = {
     "working_group_form": Action(
         gettext_lazy("Record that the working group is formed"),
         f.DateActionForm,
-        lambda e, d, u, r: lifecycle.working_group_form(election=e, actor=u, on=d["on"], request=r),
+        lambda e, d, u, r: lifecycle.working_group_form(election=e, actor=u, on=d["on"]),
     ),
     "working_group_publish": Action(
         gettext_lazy("Record that the working group list is published"),
         f.DateActionForm,
-        lambda e, d, u, r: lifecycle.working_group_publish(election=e, actor=u, on=d["on"], request=r),
+        lambda e, d, u, r: lifecycle.working_group_publish(election=e, actor=u, on=d["on"]),
     ),
     "notice_publish": Action(
         gettext_lazy("Record that the assembly notice is published"),
         f.DateActionForm,
-        lambda e, d, u, r: lifecycle.notice_publish(election=e, actor=u, on=d["on"], request=r),
+        lambda e, d, u, r: lifecycle.notice_publish(election=e, actor=u, on=d["on"]),
     ),
     "nominations_open": Action(
         gettext_lazy("Open nominations"),
         f.EmptyForm,
-        lambda e, d, u, r: lifecycle.nominations_open(election=e, actor=u, request=r),
+        lambda e, d, u, r: lifecycle.nominations_open(election=e, actor=u),
     ),
     "vetting_start": Action(
         gettext_lazy("Close nominations and start vetting"),
         f.EmptyForm,
-        lambda e, d, u, r: lifecycle.vetting_start(election=e, actor=u, request=r),
+        lambda e, d, u, r: lifecycle.vetting_start(election=e, actor=u),
     ),
     "candidate_notice_publish": Action(
         gettext_lazy("Publish the candidate notice"),
         f.CandidateNoticeForm,
         lambda e, d, u, r: lifecycle.candidate_notice_publish(
-            election=e, actor=u, start=d["start"], end=d.get("end"), request=r
+            election=e, actor=u, start=d["start"], end=d.get("end")
         ),
     ),
     "voting_schedule": Action(
         gettext_lazy("Set the voting window"),
         f.WindowForm,
         lambda e, d, u, r: lifecycle.voting_schedule(
-            election=e, actor=u, opens_at=d["opens_at"], closes_at=d["closes_at"], request=r
+            election=e, actor=u, opens_at=d["opens_at"], closes_at=d["closes_at"]
         ),
         secondary=True,
     ),
     "voting_open": Action(
         gettext_lazy("Open voting (freezes the roll)"),
         f.EmptyForm,
-        lambda e, d, u, r: lifecycle.voting_open(election=e, actor=u, request=r),
+        lambda e, d, u, r: lifecycle.voting_open(election=e, actor=u),
     ),
     "voting_close": Action(
         gettext_lazy("Close voting and count"),
         f.CloseForm,
-        lambda e, d, u, r: lifecycle.voting_close(election=e, actor=u, reason=d.get("reason", ""), request=r),
+        lambda e, d, u, r: lifecycle.voting_close(election=e, actor=u, reason=d.get("reason", "")),
     ),
     "result_publish": Action(
         gettext_lazy("Record that the result is published"),
         f.DateActionForm,
-        lambda e, d, u, r: lifecycle.result_publish(election=e, actor=u, on=d["on"], request=r),
+        lambda e, d, u, r: lifecycle.result_publish(election=e, actor=u, on=d["on"]),
     ),
     "result_finalise": Action(
         gettext_lazy("Make the result final"),
         f.EmptyForm,
-        lambda e, d, u, r: lifecycle.result_finalise(election=e, actor=u, request=r),
+        lambda e, d, u, r: lifecycle.result_finalise(election=e, actor=u),
     ),
     "committee_from_result": Action(
         gettext_lazy("Put the elected committee on the register"),
         f.EmptyForm,
-        lambda e, d, u, r: lifecycle.committee_from_result(election=e, actor=u, request=r),
+        lambda e, d, u, r: lifecycle.committee_from_result(election=e, actor=u),
     ),
     "election_file": Action(
         gettext_lazy("Record the filing"),
         f.DateActionForm,
-        lambda e, d, u, r: lifecycle.election_file(election=e, actor=u, on=d["on"], request=r),
+        lambda e, d, u, r: lifecycle.election_file(election=e, actor=u, on=d["on"]),
     ),
     "election_fail": Action(
         gettext_lazy("Mark as not successful"),
         f.FailForm,
-        lambda e, d, u, r: lifecycle.election_fail(election=e, actor=u, reason=d["reason"], request=r),
+        lambda e, d, u, r: lifecycle.election_fail(election=e, actor=u, reason=d["reason"]),
         danger=True,
     ),
     "election_restart": Action(
         gettext_lazy("Start again"),
         f.RestartForm,
-        lambda e, d, u, r: lifecycle.election_restart(election=e, actor=u, at=d["at"], request=r),
+        lambda e, d, u, r: lifecycle.election_restart(election=e, actor=u, at=d["at"]),
     ),
 }
 
@@ -339,7 +339,6 @@ def election_new(request):
                 title=form.cleaned_data["title"],
                 kind=form.cleaned_data["kind"],
                 actor=request.user,
-                request=request,
             )
         except ElectionError as error:
             form.add_error(None, str(error))
@@ -521,7 +520,6 @@ def election_settings(request, pk: int):
             nominations_required=d["nominations_required"],
             temporary_meeting=d["temporary_meeting"],
             silent_majority=d["silent_majority"],
-            request=request,
         )
     except ElectionError as error:
         _error(request, error)
@@ -538,7 +536,7 @@ def election_override(request, pk: int):
     try:
         if remove:
             lifecycle.election_update_settings(
-                election=election, actor=request.user, overrides={remove: None}, request=request
+                election=election, actor=request.user, overrides={remove: None}
             )
         else:
             form = f.OverrideForm(request.POST)
@@ -552,7 +550,6 @@ def election_override(request, pk: int):
                 election=election,
                 actor=request.user,
                 overrides={d["name"]: (d["value"], d["reason"])},
-                request=request,
             )
     except ElectionError as error:
         _error(request, error)
@@ -647,7 +644,7 @@ def matter_add(request, pk: int):
         f.MatterForm,
         None,
         None,
-        lambda d: lifecycle.matter_save(election=election, actor=request.user, request=request, **d),
+        lambda d: lifecycle.matter_save(election=election, actor=request.user, **d),
         "elections/manage/object_form.html",
         "matter",
     )
@@ -664,9 +661,7 @@ def matter_edit(request, pk: int, mid: int):
         f.MatterForm,
         matter,
         {"title": matter.title, "text": matter.text, "item": matter.item},
-        lambda d: lifecycle.matter_save(
-            election=election, matter=matter, actor=request.user, request=request, **d
-        ),
+        lambda d: lifecycle.matter_save(election=election, matter=matter, actor=request.user, **d),
         "elections/manage/object_form.html",
         "matter",
     )
@@ -678,7 +673,7 @@ def matter_delete(request, pk: int, mid: int):
     election = get_managed_election(request.user, pk)
     matter = get_object_or_404(Matter, pk=mid, election=election)
     try:
-        lifecycle.matter_delete(matter=matter, actor=request.user, request=request)
+        lifecycle.matter_delete(matter=matter, actor=request.user)
     except ElectionError as error:
         _error(request, error)
     else:
@@ -696,7 +691,7 @@ def race_add(request, pk: int):
         f.RaceForm,
         None,
         None,
-        lambda d: lifecycle.race_save(election=election, actor=request.user, request=request, **d),
+        lambda d: lifecycle.race_save(election=election, actor=request.user, **d),
         "elections/manage/object_form.html",
         "race",
     )
@@ -713,7 +708,7 @@ def race_edit(request, pk: int, rid: int):
         f.RaceForm,
         race,
         {"title": race.title, "seats": race.seats, "alternates": race.alternates},
-        lambda d: lifecycle.race_save(election=election, race=race, actor=request.user, request=request, **d),
+        lambda d: lifecycle.race_save(election=election, race=race, actor=request.user, **d),
         "elections/manage/object_form.html",
         "race",
     )
@@ -725,7 +720,7 @@ def race_delete(request, pk: int, rid: int):
     election = get_managed_election(request.user, pk)
     race = get_object_or_404(Race, pk=rid, election=election)
     try:
-        lifecycle.race_delete(race=race, actor=request.user, request=request)
+        lifecycle.race_delete(race=race, actor=request.user)
     except ElectionError as error:
         _error(request, error)
     else:
@@ -745,9 +740,7 @@ def working_group(request, pk: int):
     form = f.WorkingGroupMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            lifecycle.working_group_member_add(
-                election=election, actor=request.user, request=request, **form.cleaned_data
-            )
+            lifecycle.working_group_member_add(election=election, actor=request.user, **form.cleaned_data)
         except ElectionError as error:
             form.add_error(None, str(error))
         else:
@@ -775,7 +768,7 @@ def working_group_remove(request, pk: int, mid: int):
     election = get_managed_election(request.user, pk)
     member = get_object_or_404(WorkingGroupMember, pk=mid, election=election)
     try:
-        lifecycle.working_group_member_remove(member=member, actor=request.user, request=request)
+        lifecycle.working_group_member_remove(member=member, actor=request.user)
     except ElectionError as error:
         _error(request, error)
     else:
@@ -852,9 +845,7 @@ def case_step(request, pk: int, step: int):
     form = f.CaseStepForm(request.POST, prefix=f"s{step}")
     if form.is_valid():
         try:
-            lifecycle.case_step_save(
-                election=election, actor=request.user, step=step, request=request, **form.cleaned_data
-            )
+            lifecycle.case_step_save(election=election, actor=request.user, step=step, **form.cleaned_data)
         except ElectionError as error:
             _error(request, error)
         else:
@@ -923,7 +914,7 @@ def committee_new(request, cpk: int):
     if request.method == "POST" and form.is_valid():
         try:
             committee = lifecycle.committee_register(
-                compound=compound, actor=request.user, request=request, **form.cleaned_data
+                compound=compound, actor=request.user, **form.cleaned_data
             )
         except ElectionError as error:
             form.add_error(None, str(error))
@@ -948,9 +939,7 @@ def committee_detail(request, pk: int):
     )
     if request.method == "POST" and dates_form.is_valid():
         try:
-            lifecycle.committee_update(
-                committee=committee, actor=request.user, request=request, **dates_form.cleaned_data
-            )
+            lifecycle.committee_update(committee=committee, actor=request.user, **dates_form.cleaned_data)
         except ElectionError as error:
             dates_form.add_error(None, str(error))
         else:
@@ -993,7 +982,7 @@ def committee_member(request, pk: int, mid: int | None = None):
     if form.is_valid():
         try:
             lifecycle.committee_member_save(
-                committee=committee, member=member, actor=request.user, request=request, **form.cleaned_data
+                committee=committee, member=member, actor=request.user, **form.cleaned_data
             )
         except ElectionError as error:
             _error(request, error)
@@ -1012,7 +1001,7 @@ def committee_member_remove(request, pk: int, mid: int):
     committee = _managed_committee(request.user, pk)
     member = get_object_or_404(CommitteeMember, pk=mid, committee=committee)
     try:
-        lifecycle.committee_member_remove(member=member, actor=request.user, request=request)
+        lifecycle.committee_member_remove(member=member, actor=request.user)
     except ElectionError as error:
         _error(request, error)
     else:

@@ -186,7 +186,6 @@ def nominate(request, pk: int):
                     party_member=data["party_member"],
                     birth_year=data["birth_year"],
                     occupation=data["occupation"],
-                    request=request,
                 )
             except ElectionError as error:
                 form.add_error(None, str(error))
@@ -314,7 +313,6 @@ def nomination_accept(request, pk: int, nid: int):
             birth_year=data["birth_year"],
             occupation=data["occupation"],
             party_member=data["party_member"],
-            request=request,
         )
     except ElectionError as error:
         messages.error(request, str(error))
@@ -332,7 +330,7 @@ def nomination_decline(request, pk: int, nid: int):
     form = DeclineForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        svc.nomination_decline(nomination=nomination, actor=request.user, note=note, request=request)
+        svc.nomination_decline(nomination=nomination, actor=request.user, note=note)
     except ElectionError as error:
         messages.error(request, str(error))
         return redirect("elections:nomination_respond", pk=pk, nid=nid)
@@ -348,7 +346,7 @@ def nomination_support(request, pk: int, token: str):
     nomination = _nomination_from_token(election, token)
     if request.method == "POST":
         try:
-            svc.nomination_support(nomination=nomination, actor=request.user, request=request)
+            svc.nomination_support(nomination=nomination, actor=request.user)
         except ElectionError as error:
             messages.error(request, str(error))
         else:
@@ -437,7 +435,6 @@ def objection_file(request, pk: int):
                 actor=request.user,
                 text=form.cleaned_data["text"],
                 candidate=form.cleaned_data.get("candidate"),
-                request=request,
             )
         except ElectionError as error:
             form.add_error(None, str(error))
@@ -561,7 +558,6 @@ def nomination_new(request, pk: int):
                     party_member=data["party_member"],
                     birth_year=data["birth_year"],
                     occupation=data["occupation"],
-                    request=request,
                 )
             except ElectionError as error:
                 form.add_error(None, str(error))
@@ -636,7 +632,6 @@ def vetting_flag(request, pk: int, nid: int):
                 kind=form.cleaned_data["kind"],
                 note=form.cleaned_data["note"],
                 evidence=form.cleaned_data["evidence"],
-                request=request,
             )
         except ElectionError as error:
             messages.error(request, str(error))
@@ -654,9 +649,7 @@ def vetting_opinions(request, pk: int, nid: int):
     form = VettingForm(request.POST)
     if form.is_valid():
         try:
-            svc.vetting_update(
-                nomination=nomination, actor=request.user, request=request, **form.cleaned_data
-            )
+            svc.vetting_update(nomination=nomination, actor=request.user, **form.cleaned_data)
         except ElectionError as error:
             messages.error(request, str(error))
         else:
@@ -679,7 +672,6 @@ def vetting_decide(request, pk: int, nid: int):
                 actor=request.user,
                 approve=approve,
                 reason=form.cleaned_data["reason"],
-                request=request,
             )
         except ElectionError as error:
             messages.error(request, str(error))
@@ -711,11 +703,11 @@ def nomination_paper_answer(request, pk: int, nid: int):
         try:
             if form.cleaned_data["answer"] == "accept":
                 svc.nomination_accept(
-                    nomination=nomination, actor=request.user, note=form.cleaned_data["note"], request=request
+                    nomination=nomination, actor=request.user, note=form.cleaned_data["note"]
                 )
             else:
                 svc.nomination_decline(
-                    nomination=nomination, actor=request.user, note=form.cleaned_data["note"], request=request
+                    nomination=nomination, actor=request.user, note=form.cleaned_data["note"]
                 )
         except ElectionError as error:
             messages.error(request, str(error))
@@ -764,9 +756,7 @@ def objection_answer(request, pk: int, oid: int):
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            svc.objection_answer(
-                objection=objection, actor=request.user, answer=form.cleaned_data["answer"], request=request
-            )
+            svc.objection_answer(objection=objection, actor=request.user, answer=form.cleaned_data["answer"])
         except ElectionError as error:
             messages.error(request, str(error))
         else:

@@ -122,7 +122,6 @@ def notice_new(request, pk: int):
                 body=data["body"],
                 scheduled_at=data["scheduled_at"],
                 actor=request.user,
-                request=request,
             )
         except ElectionError as exc:
             form.add_error(None, str(exc))
@@ -169,7 +168,7 @@ def notice_send_now(request, pk: int, notice_pk: int):
     if notice.status == Notice.Status.SENT:
         messages.info(request, _("This notice was already sent."))
     else:
-        created = notice_send(notice=notice, actor=request.user, request=request)
+        created = notice_send(notice=notice, actor=request.user)
         messages.success(request, _("Sending to %(count)s deliveries.") % {"count": created})
     return redirect("manage:notice_detail", pk=election.pk, notice_pk=notice.pk)
 
@@ -186,7 +185,6 @@ def notice_schedule_view(request, pk: int, notice_pk: int):
                 notice=notice,
                 scheduled_at=form.cleaned_data["scheduled_at"],
                 actor=request.user,
-                request=request,
             )
         except ElectionError as exc:
             messages.error(request, str(exc))
@@ -203,7 +201,7 @@ def notice_resend(request, pk: int, notice_pk: int):
     election = get_managed_election(request.user, pk)
     notice = _notice_of(election, notice_pk)
     try:
-        count = notices_resend_failed(notice=notice, actor=request.user, request=request)
+        count = notices_resend_failed(notice=notice, actor=request.user)
     except ElectionError as exc:
         messages.error(request, str(exc))
     else:
@@ -262,7 +260,6 @@ def notice_export_download(request, pk: int, job_pk: int):
         "notice.exported",
         actor=request.user,
         obj=election,
-        request=request,
         election_id=election.pk,
         compound_id=election.compound_id,
         summary=f"proof of service downloaded (job #{job.pk})",
@@ -289,7 +286,7 @@ def inbox_notice(request, pk: int):
     delivery = inbox_deliveries(request.user).filter(pk=pk, status=Delivery.Status.SENT).first()
     if delivery is None:
         raise Http404
-    delivery_opened(delivery=delivery, user=request.user, request=request)
+    delivery_opened(delivery=delivery, actor=request.user)
     election_url = ""
     if delivery.notice.election_id:
         try:

@@ -139,9 +139,8 @@ def paper_entry(request, pk: int):
                 done = svc.paper_entry_submit(
                     election=election,
                     serial=serial,
-                    user=request.user,
+                    actor=request.user,
                     received_before_close=bool(form.cleaned_data.get("received_before_close")),
-                    request=request,
                     **form.service_kwargs(),
                 )
             except ElectionError as error:
@@ -259,9 +258,7 @@ def paper_review(request, pk: int, entry_id: int):
                 kwargs = new_form.service_kwargs()
         if ok:
             try:
-                done = svc.paper_entry_resolve(
-                    entry=entry, user=request.user, pick=pick, request=request, **kwargs
-                )
+                done = svc.paper_entry_resolve(entry=entry, actor=request.user, pick=pick, **kwargs)
             except ElectionError as error:
                 pick_form.add_error(None, str(error))
             else:
@@ -317,7 +314,7 @@ def paper_withdraw(request, pk: int, entry_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             done = svc.paper_entry_withdraw(
-                entry=entry, user=request.user, reason=form.cleaned_data["reason"], request=request
+                entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ElectionError as error:
             form.add_error(None, str(error))

@@ -304,7 +304,6 @@ def results_xlsx(request, pk: int):
         "result.exported",
         actor=request.user,
         obj=election,
-        request=request,
         election_id=election.pk,
         compound_id=election.compound_id,
         summary="result exported as XLSX",
@@ -404,7 +403,7 @@ def bundle(request, pk: int):
     if not voting.board_public(election):
         return render(request, "elections/public/board.html", {"election": election, "board_public": False})
     # Owners get unit pseudonyms, the staff who run or audit the compound the real codes.
-    data, _variant = bundle_export(election=election, user=request.user, request=request)
+    data, _variant = bundle_export(election=election, actor=request.user)
     response = HttpResponse(dump_json(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-bundle.json"'
     return response

@@ -661,7 +661,6 @@ def export_board(request):
     record(
         "street.export_board",
         actor=request.user,
-        request=request,
         summary=f"board exported: {len(rows)} compounds of {len(streets)} street(s)",
         data={"streets": [s.pk for s in streets], "rows": len(rows), "filters": _filters_in_use(params)},
         streets=[s.pk for s in streets],
@@ -722,7 +721,6 @@ def export_figures(request):
     record(
         "street.export_figures",
         actor=request.user,
-        request=request,
         summary=f"figures exported for {len(streets)} street(s)",
         data={"streets": [s.pk for s in streets], "compounds": len(rows), "filters": _filters_in_use(params)},
         streets=[s.pk for s in streets],
@@ -766,7 +764,7 @@ def import_committees(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            created = committees_import(user=request.user, file=upload, filename=upload.name, request=request)
+            created = committees_import(actor=request.user, file=upload, filename=upload.name)
         except CommitteeImportError as exc:
             errors = exc.errors
         else:

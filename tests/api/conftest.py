@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from elections.models import Stage
 from elections.services import roll_freeze
 from tests.factories import election_with_ballot_paper, owner_user
+from yezhu.actors import OPERATOR
 
 
 def token_client(user) -> APIClient:
@@ -35,6 +36,6 @@ def owners(compound):
 def voting_election(compound, owners):
     """An election of the compound with one matter and a race of 3 seats from 4, voting open, roll frozen."""
     election = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     election.refresh_from_db()
     return election

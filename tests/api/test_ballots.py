@@ -176,7 +176,7 @@ def test_it_refuses_when_a_proxy_holds_the_vote(as_user, voting_election, owners
     voter = my_voter(voting_election, user)
     Election.objects.filter(pk=voting_election.pk).update(stage=Stage.VOTING)
     proxy = proxy_authorise(
-        election=voting_election, voter=voter, user=user, proxy_mobile="13912345678", proxy_name="王五"
+        election=voting_election, voter=voter, actor=user, proxy_mobile="13912345678", proxy_name="王五"
     )
     refused = as_user(user).post(url(voting_election), {"choices": CHOICES}, format="json")
     assert refused.status_code == 403

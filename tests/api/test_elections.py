@@ -19,7 +19,7 @@ CHOICES = {"matters": {"M1": "yes"}, "races": {"R1": ["C1"]}}
 
 def cast(election, user):
     voter = voters_of_user(election=election, user=user)[0]
-    return ballot_cast_online(election=election, voter=voter, user=user, choices=CHOICES)
+    return ballot_cast_online(election=election, voter=voter, actor=user, choices=CHOICES)
 
 
 def close_and_publish(election) -> None:

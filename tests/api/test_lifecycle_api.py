@@ -17,6 +17,7 @@ from elections.views.manage import ACTIONS as PAGE_ACTIONS
 from grids.models import RoleAssignment
 from tests.elections.test_lifecycle import add_candidates, ready_for_notice
 from tests.factories import UserFactory, election_with_ballot_paper, grant
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def holidays(db):
-    seed_holidays(years=[2026])
+    seed_holidays(years=[2026], actor=OPERATOR)
 
 
 def url(election, name: str = "") -> str:
@@ -44,7 +45,7 @@ def fresh(election) -> Election:
 
 
 def started(compound) -> Election:
-    return lc.election_create(compound=compound, title="第二届业主委员会换届选举")
+    return lc.election_create(compound=compound, title="第二届业主委员会换届选举", actor=OPERATOR)
 
 
 def ready_to_open(compound) -> Election:
@@ -212,7 +213,7 @@ def test_it_marks_an_election_failed_only_with_a_reason(as_user, voting_election
 def test_it_restarts_a_failed_election_and_answers_the_new_one(as_user, compound, street_staff):
     """election_restart answers the new election (at the notice: working_group); the old stays failed."""
     election = ready_for_notice(compound)
-    lc.election_fail(election=election, reason="筹备组解散")
+    lc.election_fail(election=election, reason="筹备组解散", actor=OPERATOR)
     response = as_user(street_staff).post(url(election, "election_restart"), {"at": "notice"}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -233,7 +234,7 @@ def test_it_refuses_a_blocked_action_with_the_blockers_and_changes_nothing(as_us
     """notice_publish with no working group list and no race: 400 with the blockers' sentences,
     the stage as it was and no audit row."""
     election = started(compound)
-    lc.working_group_form(election=election, on=date(2026, 2, 2))
+    lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
     election = fresh(election)
     rows = AuditEntry.objects.filter(election_id=election.pk).count()
     response = as_user(street_staff).post(

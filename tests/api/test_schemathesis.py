@@ -26,6 +26,7 @@ from elections.models import Election, Nomination, Stage
 from elections.services import election_tally, roll_freeze, voters_of_user
 from elections.voting import ballot_cast_online
 from tests.factories import election_with_ballot_paper, owner_user
+from yezhu.actors import OPERATOR
 from yezhu.wsgi import application
 
 
@@ -47,11 +48,11 @@ def world(db, keep_connection, compound, street_staff):
     owner, owner_record, unit = owner_user(compound, "1-1-101", "90.00")
     owner_user(compound, "1-1-102", "110.00")
     voting = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=voting)
+    roll_freeze(election=voting, actor=OPERATOR)
     closed = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=closed)
+    roll_freeze(election=closed, actor=OPERATOR)
     voter = voters_of_user(election=closed, user=owner)[0]
-    ballot_cast_online(election=closed, voter=voter, user=owner, choices={"matters": {"M1": "yes"}})
+    ballot_cast_online(election=closed, voter=voter, actor=owner, choices={"matters": {"M1": "yes"}})
     Election.objects.filter(pk=closed.pk).update(
         voting_opens_at=timezone.now() - timedelta(days=8),
         voting_closes_at=timezone.now() - timedelta(hours=1),

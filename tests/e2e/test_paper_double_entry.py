@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from yezhu.actors import OPERATOR
+
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
@@ -53,7 +55,7 @@ def test_it_records_a_ballot_keyed_in_by_two_staff_members(
     owner_user(compound, "1-1-101", "98.60", name="张秀英")
     owner_user(compound, "1-1-102", "120.00", name="王建国")
     election = election_with_ballot_paper(compound, stage=Stage.VOTING, matters=2, seats=2, candidates=4)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     voter = election.voters.get(units__code="1-1-101")
     serial = paper.serial_for(voter)
     base = live_server.url

@@ -10,6 +10,7 @@ from elections.models import Stage
 from elections.services import roll_freeze
 from grids.models import RoleAssignment
 from tests.factories import UserFactory, election_with_ballot_paper, grant, owner_user
+from yezhu.actors import OPERATOR
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def owners(compound):
 @pytest.fixture
 def election(compound, owners):
     election = election_with_ballot_paper(compound, stage=Stage.VOTING, matters=2, seats=2, candidates=3)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     election.refresh_from_db()
     return election
 

@@ -58,7 +58,7 @@ def test_it_shows_the_owner_their_homes_and_a_vote_button(client, election, home
 def test_it_shows_a_co_owner_who_cast_the_shared_ballot(client, election, homes):  # noqa: F811
     """After one co-owner voted, the other sees 已投票 with the time, channel and who, and no button."""
     voter = voter_of(election, homes["shared_unit"])
-    ballot = voting.ballot_cast_online(election=election, voter=voter, user=homes["co_a"], choices=CHOICES)
+    ballot = voting.ballot_cast_online(election=election, voter=voter, actor=homes["co_a"], choices=CHOICES)
     client.force_login(homes["co_b"])
     page = client.get(reverse("elections:detail", args=[election.pk])).content.decode()
     assert "已投票" in page
@@ -216,7 +216,10 @@ def test_it_gives_404_to_someone_who_is_not_an_owner_of_the_voter(client, electi
 def test_it_hides_another_voters_receipt(client, election, homes, outsider_staff):  # noqa: F811
     """A receipt page is for the voter's owners and proxy only: others get 404."""
     ballot = voting.ballot_cast_online(
-        election=election, voter=voter_of(election, homes["shared_unit"]), user=homes["co_a"], choices=CHOICES
+        election=election,
+        voter=voter_of(election, homes["shared_unit"]),
+        actor=homes["co_a"],
+        choices=CHOICES,
     )
     url = reverse("elections:receipt", args=[election.pk, ballot.receipt])
     client.force_login(homes["co_b"])

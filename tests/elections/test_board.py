@@ -26,19 +26,19 @@ def cast(compound, homes):  # noqa: F811
         voting.ballot_cast_online(
             election=election,
             voter=voter_of(election, homes["alone_unit"]),
-            user=homes["alone"],
+            actor=homes["alone"],
             choices=CHOICES,
         ),
         voting.ballot_cast_online(
             election=election,
             voter=voter_of(election, homes["shared_unit"]),
-            user=homes["co_b"],
+            actor=homes["co_b"],
             choices={"matters": {"M1": "no"}, "races": {"R1": ["C1", "C2", "C3"]}},
         ),
         voting.ballot_cast_online(
             election=election,
             voter=voter_of(election, homes["buyer_units"][0]),
-            user=homes["buyer"],
+            actor=homes["buyer"],
             choices={"matters": {}, "races": {"R1": ["C2"]}},
         ),
     ]

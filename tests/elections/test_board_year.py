@@ -26,6 +26,7 @@ from tests.elections.test_street_board import (
     rows_of,
 )
 from tests.factories import CompoundFactory, UserFactory, grant
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -121,9 +122,13 @@ def test_it_shows_no_register_link_to_an_auditor(client, street, compound):
 
 def test_it_refuses_a_second_committee_in_office(client, street_staff, compound):
     """Registering by hand while one is in office fails with a message and changes nothing."""
-    first = lc.committee_register(compound=compound, term_start=date(2023, 5, 1), term_end=date(2028, 5, 1))
+    first = lc.committee_register(
+        compound=compound, term_start=date(2023, 5, 1), term_end=date(2028, 5, 1), actor=OPERATOR
+    )
     with pytest.raises(ElectionError, match="已有在任的业主委员会"):
-        lc.committee_register(compound=compound, term_start=date(2024, 1, 1), term_end=date(2029, 1, 1))
+        lc.committee_register(
+            compound=compound, term_start=date(2024, 1, 1), term_end=date(2029, 1, 1), actor=OPERATOR
+        )
     client.force_login(street_staff)
     response = client.post(
         reverse("manage:committee_new", args=[compound.pk]),
@@ -136,13 +141,17 @@ def test_it_refuses_a_second_committee_in_office(client, street_staff, compound)
 
 def test_it_registers_the_next_committee_once_the_first_has_left_office(compound):
     """Recording the day the first left office lets the next one be registered."""
-    first = lc.committee_register(compound=compound, term_start=date(2018, 5, 1), term_end=date(2023, 5, 1))
-    lc.committee_update(committee=first, ended_on=date(2023, 5, 1))
-    second = lc.committee_register(compound=compound, term_start=date(2023, 5, 2), term_end=date(2028, 5, 1))
+    first = lc.committee_register(
+        compound=compound, term_start=date(2018, 5, 1), term_end=date(2023, 5, 1), actor=OPERATOR
+    )
+    lc.committee_update(committee=first, ended_on=date(2023, 5, 1), actor=OPERATOR)
+    second = lc.committee_register(
+        compound=compound, term_start=date(2023, 5, 2), term_end=date(2028, 5, 1), actor=OPERATOR
+    )
     assert second.in_office
     # Putting the first back in office would make two.
     with pytest.raises(ElectionError):
-        lc.committee_update(committee=first, ended_on=None)
+        lc.committee_update(committee=first, ended_on=None, actor=OPERATOR)
     first.refresh_from_db()
     assert first.ended_on == date(2023, 5, 1)
 
@@ -150,13 +159,15 @@ def test_it_registers_the_next_committee_once_the_first_has_left_office(compound
 def test_it_refuses_a_term_over_five_years_and_accepts_exactly_five(compound):
     """Five years to the day is the longest term; a day more is refused and nothing is saved."""
     with pytest.raises(ElectionError, match="任期最长 5 年"):
-        lc.committee_register(compound=compound, term_start=date(2021, 3, 1), term_end=date(2026, 3, 2))
+        lc.committee_register(
+            compound=compound, term_start=date(2021, 3, 1), term_end=date(2026, 3, 2), actor=OPERATOR
+        )
     assert not Committee.objects.exists()
     committee = lc.committee_register(
-        compound=compound, term_start=date(2021, 3, 1), term_end=date(2026, 3, 1)
+        compound=compound, term_start=date(2021, 3, 1), term_end=date(2026, 3, 1), actor=OPERATOR
     )
     with pytest.raises(ElectionError):
-        lc.committee_update(committee=committee, term_end=date(2027, 3, 1))
+        lc.committee_update(committee=committee, term_end=date(2027, 3, 1), actor=OPERATOR)
     committee.refresh_from_db()
     assert committee.term_end == date(2026, 3, 1)
 

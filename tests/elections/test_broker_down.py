@@ -23,6 +23,7 @@ from elections.tasks import drain_deliveries
 from tests.conftest import requires_postgres
 from tests.elections.test_worker import celery_worker, sms_lines, wait_for
 from tests.factories import election_with_ballot_paper, owner_user
+from yezhu.actors import OPERATOR
 from yezhu.sms_providers import FileBackend
 
 OWNERS = 16
@@ -85,7 +86,7 @@ def test_it_loses_nothing_when_redis_dies_mid_run(compound, tmp_path: Path):
     drain queues what was lost and every owner has each notice exactly once."""
     users = [owner_user(compound, f"1-1-{i:03d}")[0] for i in range(1, OWNERS + 1)]
     election = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     port = free_port()
     redis_url = f"redis://127.0.0.1:{port}/0"
     redis = start_redis(port)
@@ -101,8 +102,9 @@ def test_it_loses_nothing_when_redis_dies_mid_run(compound, tmp_path: Path):
                 channels=["sms"],
                 title="第一号公告",
                 body="投票已开始。",
+                actor=OPERATOR,
             )
-            notice_send(notice=first)
+            notice_send(notice=first, actor=OPERATOR)
             wait_for(lambda: len(sms_lines(sms_file)) >= 4, what="the first messages", log=log)
             stop(redis)  # the broker dies (no persistence: everything queued in it is gone)
             sent_before = Delivery.objects.filter(notice=first, status="sent").count()
@@ -113,7 +115,7 @@ def test_it_loses_nothing_when_redis_dies_mid_run(compound, tmp_path: Path):
             ballot = ballot_record(
                 election=election,
                 voter=voter,
-                user=users[0],
+                actor=users[0],
                 cast_as="owner",
                 channel="online",
                 choices={"matters": {"M1": "yes"}},
@@ -130,8 +132,9 @@ def test_it_loses_nothing_when_redis_dies_mid_run(compound, tmp_path: Path):
                 channels=["sms", "inbox"],
                 title="第二号通知",
                 body="补充说明。",
+                actor=OPERATOR,
             )
-            notice_send(notice=second)
+            notice_send(notice=second, actor=OPERATOR)
             assert time.monotonic() - started < 15
             assert Delivery.objects.filter(notice=second).count() == 2 * OWNERS
             assert Delivery.objects.filter(notice=second, status="sent").count() == 0

@@ -39,7 +39,7 @@ def published(compound, homes):  # noqa: F811
         ),
     ):
         voting.ballot_cast_online(
-            election=election, voter=voter_of(election, unit), user=user, choices=choices
+            election=election, voter=voter_of(election, unit), actor=user, choices=choices
         )
     return close_and_publish(election)
 
@@ -177,7 +177,10 @@ def test_it_refuses_the_bundle_before_the_result_is_public(client, compound, hom
     """While voting is open nobody gets either variant, and no export is recorded."""
     election = open_election(compound)
     voting.ballot_cast_online(
-        election=election, voter=voter_of(election, homes["alone_unit"]), user=homes["alone"], choices=CHOICES
+        election=election,
+        voter=voter_of(election, homes["alone_unit"]),
+        actor=homes["alone"],
+        choices=CHOICES,
     )
     response = page(client, homes["alone"], election)
     assert response["Content-Type"].startswith("text/html") and "1-1-101" not in response.content.decode()

@@ -18,6 +18,7 @@ from grids.models import Ownership, Unit
 from grids.roll import voter_key_for
 from tests.elections.test_voting import CHOICES, close_and_publish, homes, open_election, voter_of  # noqa: F401
 from tests.factories import OwnerFactory, election_with_ballot_paper, unit_with_owners
+from yezhu.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +28,21 @@ def published(compound, homes):  # noqa: F811
     """Three ballots (the single owner, the co-owners, the buyer of two homes), result published."""
     election = open_election(compound)
     voting.ballot_cast_online(
-        election=election, voter=voter_of(election, homes["alone_unit"]), user=homes["alone"], choices=CHOICES
+        election=election,
+        voter=voter_of(election, homes["alone_unit"]),
+        actor=homes["alone"],
+        choices=CHOICES,
     )
     voting.ballot_cast_online(
         election=election,
         voter=voter_of(election, homes["shared_unit"]),
-        user=homes["co_a"],
+        actor=homes["co_a"],
         choices={"matters": {"M1": "no"}, "races": {"R1": ["C2"]}},
     )
     voting.ballot_cast_online(
         election=election,
         voter=voter_of(election, homes["buyer_units"][0]),
-        user=homes["buyer"],
+        actor=homes["buyer"],
         choices={"matters": {"M2": "yes"}, "races": {"R1": ["C1", "C2"]}},
     )
     return close_and_publish(election)
@@ -150,9 +154,9 @@ def test_it_freezes_the_roll_in_a_fixed_number_of_queries(compound, other_compou
     small = election_with_ballot_paper(compound)
     large = election_with_ballot_paper(other_compound)
     with CaptureQueriesContext(connection) as few:
-        roll_freeze(election=small)
+        roll_freeze(election=small, actor=OPERATOR)
     with CaptureQueriesContext(connection) as many:
-        roll_freeze(election=large)
+        roll_freeze(election=large, actor=OPERATOR)
     assert len(few) == len(many)
     snapshots = Voter.objects.filter(election=large).values_list("units_snapshot", flat=True)
     assert sum(len(s) for s in snapshots) == 30

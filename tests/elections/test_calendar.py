@@ -12,6 +12,7 @@ from django.urls import reverse
 from elections import lifecycle as lc
 from elections.calendar import db_calendar, seed_holidays
 from elections.models import HolidayDay, HolidayYear
+from yezhu.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ WARNING_2027 = "2027 年节假日安排未录入，请核对"
 
 def test_it_seeds_a_year_from_the_package_and_marks_it_complete():
     """2026 National Day is a rest day, the adjusted Saturday 10-10 a working day."""
-    report = seed_holidays(years=[2026])
+    report = seed_holidays(years=[2026], actor=OPERATOR)
     assert report.days_added > 20 and report.years_added == [2026]
     assert HolidayDay.objects.get(date=date(2026, 10, 1)).is_rest_day is True
     assert HolidayDay.objects.get(date=date(2026, 10, 10)).is_rest_day is False
@@ -42,16 +43,16 @@ def test_it_seeds_a_year_from_the_package_and_marks_it_complete():
 
 
 def test_it_seeds_again_without_duplicates_and_keeps_staff_corrections():
-    seed_holidays(years=[2026])
+    seed_holidays(years=[2026], actor=OPERATOR)
     HolidayDay.objects.filter(date=date(2026, 10, 7)).update(name="员工更正")
-    again = seed_holidays(years=[2026])
+    again = seed_holidays(years=[2026], actor=OPERATOR)
     assert again.days_added == 0 and again.years_added == []
     assert HolidayDay.objects.get(date=date(2026, 10, 7)).name == "员工更正"
     assert HolidayYear.objects.filter(year=2026).count() == 1
 
 
 def test_it_builds_the_calendar_in_two_queries(django_assert_num_queries):
-    seed_holidays(years=[2025, 2026])
+    seed_holidays(years=[2025, 2026], actor=OPERATOR)
     with django_assert_num_queries(2):
         calendar = db_calendar()
     assert calendar.known_years == frozenset({2025, 2026})
@@ -82,9 +83,11 @@ def test_it_says_which_years_the_package_does_not_know():
 
 def test_it_flags_a_2027_deadline_until_staff_enter_2027(client, compound, street_staff):
     """The timeline page warns about 2027 until the year is entered in full, then the warning goes."""
-    seed_holidays(years=[2026])
-    election = lc.election_create(compound=compound, title="换届选举")
-    lc.working_group_form(election=election, on=date(2026, 12, 28))  # published within 7 days: 2027
+    seed_holidays(years=[2026], actor=OPERATOR)
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    lc.working_group_form(
+        election=election, on=date(2026, 12, 28), actor=OPERATOR
+    )  # published within 7 days: 2027
     client.force_login(street_staff)
     url = reverse("manage:timeline", args=[election.pk])
     assert WARNING_2027 in client.get(url).content.decode()

@@ -12,6 +12,7 @@ from elections import lifecycle as lc
 from elections.errors import ElectionError
 from elections.models import CaseStep
 from tests.elections.test_lifecycle import ready_for_notice
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def failed(compound):
     election = ready_for_notice(compound)
-    lc.election_fail(election=election, reason="业主参与不足，七名候选人均未过半")
+    lc.election_fail(election=election, reason="业主参与不足，七名候选人均未过半", actor=OPERATOR)
     return election
 
 
@@ -40,30 +41,32 @@ def test_it_saves_a_step_with_who_when_and_notes(failed, street_staff):
 
 def test_it_takes_the_steps_in_order(failed):
     """Step 3 cannot be done before steps 1 and 2."""
-    lc.case_step_save(election=failed, step=1, done_on=date(2026, 4, 28))
+    lc.case_step_save(election=failed, step=1, done_on=date(2026, 4, 28), actor=OPERATOR)
     with pytest.raises(ElectionError, match="第 2 步"):
-        lc.case_step_save(election=failed, step=3, done_on=date(2026, 4, 30))
-    lc.case_step_save(election=failed, step=3, due_on=date(2026, 5, 10))  # planning ahead is fine
+        lc.case_step_save(election=failed, step=3, done_on=date(2026, 4, 30), actor=OPERATOR)
+    lc.case_step_save(
+        election=failed, step=3, due_on=date(2026, 5, 10), actor=OPERATOR
+    )  # planning ahead is fine
     assert CaseStep.objects.filter(election=failed).count() == 2
 
 
 def test_it_updates_a_step_instead_of_adding_one(failed):
-    lc.case_step_save(election=failed, step=2, responsible="甲")
-    lc.case_step_save(election=failed, step=2, responsible="乙")
+    lc.case_step_save(election=failed, step=2, responsible="甲", actor=OPERATOR)
+    lc.case_step_save(election=failed, step=2, responsible="乙", actor=OPERATOR)
     assert list(CaseStep.objects.filter(election=failed).values_list("responsible", flat=True)) == ["乙"]
 
 
 def test_it_refuses_a_seventh_step(failed):
     with pytest.raises(ElectionError):
-        lc.case_step_save(election=failed, step=7)
+        lc.case_step_save(election=failed, step=7, actor=OPERATOR)
 
 
 def test_it_wants_a_case_file_for_failed_and_overdue_elections(compound, failed):
     assert lc.case_file_wanted(failed)
-    fresh = lc.election_create(compound=compound, title="新的选举")
+    fresh = lc.election_create(compound=compound, title="新的选举", actor=OPERATOR)
     assert not lc.case_file_wanted(fresh)
     lc.working_group_form(
-        election=fresh, on=timezone.localdate() - timedelta(days=30)
+        election=fresh, on=timezone.localdate() - timedelta(days=30), actor=OPERATOR
     )  # list never published
     assert lc.case_file_wanted(fresh)
 
@@ -82,7 +85,9 @@ def test_it_saves_a_step_through_the_page(client, failed, street_staff):
 
 
 def test_it_marks_an_overdue_step_on_the_page(client, failed, street_staff):
-    lc.case_step_save(election=failed, step=1, due_on=timezone.localdate() - timedelta(days=1))
+    lc.case_step_save(
+        election=failed, step=1, due_on=timezone.localdate() - timedelta(days=1), actor=OPERATOR
+    )
     client.force_login(street_staff)
     html = client.get(reverse("manage:case_file", args=[failed.pk])).content.decode()
     assert "case-step overdue" in html

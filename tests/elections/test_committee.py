@@ -11,6 +11,7 @@ from elections import lifecycle as lc
 from elections.errors import ElectionError
 from elections.models import Committee, CommitteeMember
 from elections.rules import timeline as tl
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,9 @@ TERM_END = date(2027, 6, 30)
 
 @pytest.fixture
 def sitting(compound):
-    return lc.committee_register(compound=compound, term_start=date(2022, 7, 1), term_end=TERM_END)
+    return lc.committee_register(
+        compound=compound, term_start=date(2022, 7, 1), term_end=TERM_END, actor=OPERATOR
+    )
 
 
 def alerts(compound, today):
@@ -57,7 +60,7 @@ def test_it_uses_the_streets_profile_for_the_lead_time(compound, sitting):
 
 
 def test_it_leaves_ended_committees_and_elected_unfiled_ones_out(compound, sitting):
-    lc.committee_update(committee=sitting, ended_on=date(2027, 5, 1))
+    lc.committee_update(committee=sitting, ended_on=date(2027, 5, 1), actor=OPERATOR)
     assert alerts(compound, date(2027, 7, 2)) == []
 
 
@@ -75,7 +78,9 @@ def test_it_registers_a_sitting_committee_by_hand_through_the_page(client, compo
 
 def test_it_refuses_a_term_that_ends_before_it_starts(compound):
     with pytest.raises(ElectionError):
-        lc.committee_register(compound=compound, term_start=date(2023, 5, 1), term_end=date(2023, 4, 1))
+        lc.committee_register(
+            compound=compound, term_start=date(2023, 5, 1), term_end=date(2023, 4, 1), actor=OPERATOR
+        )
 
 
 def test_it_adds_members_with_roles_party_and_cross_posts(client, compound, sitting, street_staff):
@@ -94,10 +99,10 @@ def test_it_adds_members_with_roles_party_and_cross_posts(client, compound, sitt
 
 
 def test_it_keeps_one_chair(compound, sitting):
-    lc.committee_member_save(committee=sitting, name="甲", role="chair")
-    second = lc.committee_member_save(committee=sitting, name="乙", role="member")
+    lc.committee_member_save(committee=sitting, name="甲", role="chair", actor=OPERATOR)
+    second = lc.committee_member_save(committee=sitting, name="乙", role="member", actor=OPERATOR)
     with pytest.raises(ElectionError, match="已有主任"):
-        lc.committee_member_save(committee=sitting, member=second, name="乙", role="chair")
+        lc.committee_member_save(committee=sitting, member=second, name="乙", role="chair", actor=OPERATOR)
 
 
 def test_it_records_the_first_meeting_and_officers(client, compound, sitting, street_staff):
@@ -111,7 +116,7 @@ def test_it_records_the_first_meeting_and_officers(client, compound, sitting, st
 
 
 def test_it_removes_a_member(client, compound, sitting, street_staff):
-    member = lc.committee_member_save(committee=sitting, name="吴", role="member")
+    member = lc.committee_member_save(committee=sitting, name="吴", role="member", actor=OPERATOR)
     client.force_login(street_staff)
     client.post(reverse("manage:committee_member_remove", args=[sitting.pk, member.pk]))
     assert not CommitteeMember.objects.filter(pk=member.pk).exists()
@@ -119,12 +124,12 @@ def test_it_removes_a_member(client, compound, sitting, street_staff):
 
 def test_it_refuses_changing_the_term_of_an_elected_committee(compound, sitting):
     """A committee from an election takes its term from the election, not from a form."""
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     elected = Committee.objects.create(
         compound=compound, election=election, term_start=date(2027, 6, 1), term_end=date(2032, 6, 1)
     )
     with pytest.raises(ElectionError):
-        lc.committee_update(committee=elected, term_end=date(2033, 6, 1))
+        lc.committee_update(committee=elected, term_end=date(2033, 6, 1), actor=OPERATOR)
     assert lc.committee_status(elected) == "elected"
     # The sitting committee stays the one the alert follows until the new one is filed.
     assert [r.committee.pk for r in alerts(compound, TERM_END + timedelta(days=1))] == [sitting.pk]

@@ -46,14 +46,14 @@ def upload(rows, **kw) -> SimpleUploadedFile:
 
 def errors_of(user, rows, **kw) -> list[str]:
     with pytest.raises(CommitteeImportError) as caught:
-        committees_import(user=user, file=sheet(rows, **kw))
+        committees_import(actor=user, file=sheet(rows, **kw))
     return caught.value.errors
 
 
 def test_it_registers_a_sitting_committee_with_its_members(street_staff, compound):
     """Four rows of one compound make one committee with four members, its term and filing date,
     and an audit row."""
-    [committee] = committees_import(user=street_staff, file=sheet(GOOD), filename="c.xlsx")
+    [committee] = committees_import(actor=street_staff, file=sheet(GOOD), filename="c.xlsx")
     assert committee.compound == compound
     assert (committee.term_start, committee.term_end, committee.filed_on) == (
         date(2023, 5, 1),
@@ -153,13 +153,13 @@ def test_it_refuses_a_compound_that_already_has_a_committee_in_office(street_sta
 
 def test_it_refuses_a_file_that_is_not_a_workbook(street_staff, compound):
     with pytest.raises(CommitteeImportError) as caught:
-        committees_import(user=street_staff, file=io.BytesIO(b"not a zip"))
+        committees_import(actor=street_staff, file=io.BytesIO(b"not a zip"))
     assert caught.value.errors == ["无法读取文件：请上传 Excel 工作簿（.xlsx），不要设置打开密码"]
 
 
 def test_it_offers_a_template_that_imports_as_is(street_staff, compound):
     """The template's example row names XYLW: imported unchanged it registers one member."""
-    [committee] = committees_import(user=street_staff, file=io.BytesIO(template_xlsx()))
+    [committee] = committees_import(actor=street_staff, file=io.BytesIO(template_xlsx()))
     assert committee.members.get().name == "张三"
 
 

@@ -24,9 +24,9 @@ user = User.objects.get(pk=args["user"])
 wait_for_go()
 try:
     if args["mode"] == "online":
-        ballot = voting.ballot_cast_online(election=election, voter=voter, user=user, choices=args["choices"])
+        ballot = voting.ballot_cast_online(election=election, voter=voter, actor=user, choices=args["choices"])
     else:  # a paper ballot keyed in at the same moment: no voter lock, the constraint decides
-        ballot = ballot_record(election=election, voter=voter, user=user, cast_as=Ballot.CastAs.PAPER,
+        ballot = ballot_record(election=election, voter=voter, actor=user, cast_as=Ballot.CastAs.PAPER,
                                channel=Ballot.Channel.PAPER, choices=args["choices"])
     print(json.dumps({"mode": args["mode"], "outcome": "cast", "ballot": ballot.pk, "message": ""}))
 except AlreadyVoted as error:
@@ -103,10 +103,10 @@ proxy = Proxy.objects.get(pk=args["proxy"])
 wait_for_go()
 try:
     if args["mode"] == "cast":
-        ballot = voting.ballot_cast_online(election=election, voter=voter, user=user, choices=args["choices"])
+        ballot = voting.ballot_cast_online(election=election, voter=voter, actor=user, choices=args["choices"])
         print(json.dumps({"mode": "cast", "ok": True, "ballot": ballot.pk}))
     else:
-        voting.proxy_revoke(proxy=proxy, user=user)
+        voting.proxy_revoke(proxy=proxy, actor=user)
         print(json.dumps({"mode": "revoke", "ok": True}))
 except ElectionError as error:
     print(json.dumps({"mode": args["mode"], "ok": False, "message": str(error)}, ensure_ascii=False))
@@ -133,7 +133,7 @@ def test_it_never_lets_a_revoked_proxys_ballot_stand(compound, tmp_path):
         proxy = voting.proxy_authorise(
             election=election,
             voter=voter,
-            user=owner,
+            actor=owner,
             proxy_mobile=f"1390000{round_:04d}",
             proxy_name="代理人",
         )

@@ -14,6 +14,7 @@ from elections.errors import ElectionError
 from elections.models import Ballot, Candidate, Committee, CommitteeMember, Election, Nomination, Stage, Voter
 from elections.services import ballot_record
 from tests.factories import OwnerFactory, owner_user, unit_with_owners
+from yezhu.actors import OPERATOR, SCHEDULER
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
 
 @pytest.fixture
 def holidays(db):
-    seed_holidays(years=[2026])
+    seed_holidays(years=[2026], actor=OPERATOR)
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def owners(compound):
 
 
 def ready_for_notice(
-    compound, actor=None, *, kind=Election.Kind.REELECTION, seats=5, alternates=1
+    compound, actor=OPERATOR, *, kind=Election.Kind.REELECTION, seats=5, alternates=1
 ) -> Election:
     election = lc.election_create(compound=compound, title="第二届业主委员会换届选举", kind=kind, actor=actor)
     lc.working_group_form(election=election, actor=actor, on=date(2026, 2, 2))
@@ -69,7 +70,7 @@ def add_candidates(election: Election, n: int = 6) -> None:
         )
 
 
-def to_candidate_notice(election: Election, actor=None, *, notice=date(2026, 3, 2)) -> Election:
+def to_candidate_notice(election: Election, actor=OPERATOR, *, notice=date(2026, 3, 2)) -> Election:
     lc.notice_publish(election=election, actor=actor, on=notice)
     lc.nominations_open(election=election, actor=actor)
     lc.vetting_start(election=election, actor=actor)
@@ -84,7 +85,7 @@ def vote(election: Election, owners, ticks: list[list[str]]) -> None:
         ballot_record(
             election=election,
             voter=voter,
-            user=user,
+            actor=user,
             cast_as=Ballot.CastAs.OWNER,
             channel=Ballot.Channel.ONLINE,
             choices={"races": {"R1": keys}} if election.races.exists() else {"matters": {"M1": "yes"}},
@@ -166,39 +167,43 @@ def test_it_gives_the_committee_a_term_of_the_profiles_longest_years(compound, o
     """Term starts on the day of the count and ends five years later (national profile)."""
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
-    lc.result_publish(election=election, on=date(2026, 4, 6))
-    lc.result_finalise(election=election, on=date(2026, 4, 14))
-    committee = lc.committee_from_result(election=election)
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
+    lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
+    committee = lc.committee_from_result(election=election, actor=OPERATOR)
     assert (committee.term_start, committee.term_end) == (date(2026, 4, 5), date(2031, 4, 5))
     assert lc.committee_status(committee) == "elected"
     with pytest.raises(ElectionError):
-        lc.committee_from_result(election=election)
+        lc.committee_from_result(election=election, actor=OPERATOR)
 
 
 def test_it_posts_a_failed_vote_then_restarts_and_succeeds(compound, owners, holidays):
     """Quorum not met: the result is posted, staff mark it failed, a restart at nomination votes again."""
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners[:1], ALL_VOTE[:1])
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     assert election.stage == Stage.RESULT_NOTICE
     assert election.result["participation"]["quorum_met"] is False
     problems = lc.result_problems(election)
     assert problems and "2/3" in problems[0]
     assert any("2/3" in b for b in lc.blockers(election))
-    lc.result_publish(election=election, on=date(2026, 4, 6))
+    lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     with pytest.raises(ElectionError):
-        lc.result_finalise(election=election, on=date(2026, 4, 20))
+        lc.result_finalise(election=election, on=date(2026, 4, 20), actor=SCHEDULER)
 
-    lc.election_fail(election=election, reason="参与表决人数未达三分之二")
+    lc.election_fail(election=election, reason="参与表决人数未达三分之二", actor=OPERATOR)
     assert election.stage == Stage.FAILED and election.failed_reason == "参与表决人数未达三分之二"
-    new = lc.election_restart(election=election, at="nomination")
+    new = lc.election_restart(election=election, at="nomination", actor=OPERATOR)
     assert new.pk != election.pk
     assert new.title == "第二届业主委员会换届选举（第2次）"
     assert new.restart_count == 1 and new.rule_overrides["_restart_of"] == election.pk
@@ -210,19 +215,19 @@ def test_it_posts_a_failed_vote_then_restarts_and_succeeds(compound, owners, hol
     assert election.rule_overrides["_restarted_as"] == new.pk
     assert election.ballot_count == 1  # the failed round's ballots stay where they were
     with pytest.raises(ElectionError, match="已经重新启动"):
-        lc.election_restart(election=election, at="nomination")
+        lc.election_restart(election=election, at="nomination", actor=OPERATOR)
 
-    lc.vetting_start(election=new)
-    lc.candidate_notice_publish(election=new, start=date(2026, 4, 20), end=date(2026, 4, 27))
-    lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18))
+    lc.vetting_start(election=new, actor=OPERATOR)
+    lc.candidate_notice_publish(election=new, start=date(2026, 4, 20), end=date(2026, 4, 27), actor=OPERATOR)
+    lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18), actor=OPERATOR)
     with pytest.raises(ElectionError, match="请先发布业主大会会议公告"):
-        lc.voting_open(election=new, now=at(2026, 5, 20))
+        lc.voting_open(election=new, now=at(2026, 5, 20), actor=SCHEDULER)
     assert "notice_publish" in lc.allowed_actions(new, now=at(2026, 5, 4))
-    lc.notice_publish(election=new, on=date(2026, 5, 4))  # 15 full days before 5-20
+    lc.notice_publish(election=new, on=date(2026, 5, 4), actor=OPERATOR)  # 15 full days before 5-20
     assert new.stage == Stage.CANDIDATE_NOTICE and new.notice_published_on == date(2026, 5, 4)
-    lc.voting_open(election=new, now=at(2026, 5, 20))
+    lc.voting_open(election=new, now=at(2026, 5, 20), actor=SCHEDULER)
     vote(new, owners, ALL_VOTE)
-    lc.voting_close(election=new, now=at(2026, 5, 30, 18))
+    lc.voting_close(election=new, now=at(2026, 5, 30, 18), actor=SCHEDULER)
     assert new.result["participation"]["quorum_met"] is True
     assert lc.result_problems(new) == []
     assert len(new.result["races"]["R1"]["elected"]) == 5
@@ -232,26 +237,30 @@ def test_it_restarts_at_the_notice_with_editable_matters_and_no_candidates(compo
     """A restart at the notice needs a new notice: stage working_group, races copied, no candidates."""
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.election_fail(election=election, reason="街道办决定：候选人公示期间发现违规")
-    new = lc.election_restart(election=election, at="notice")
+    lc.election_fail(election=election, reason="街道办决定：候选人公示期间发现违规", actor=OPERATOR)
+    new = lc.election_restart(election=election, at="notice", actor=OPERATOR)
     assert new.stage == Stage.WORKING_GROUP and new.notice_published_on is None
     assert new.races.get().seats == 5 and not Candidate.objects.filter(race__election=new).exists()
     assert new.working_group.count() == 1
-    lc.race_save(election=new, race=new.races.get(), title="业主委员会委员", seats=7)  # editable again
+    lc.race_save(
+        election=new, race=new.races.get(), title="业主委员会委员", seats=7, actor=OPERATOR
+    )  # editable again
 
 
 def test_it_reports_a_committee_not_constituted(compound, owners, holidays):
     """Three of five seats filled is not 'at least five': the result says the committee is not constituted."""
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, [["C1", "C2", "C3"]] * 3)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     problems = lc.result_problems(election)
     assert len(problems) == 1 and "3" in problems[0] and "5" in problems[0]
     with pytest.raises(ElectionError):
-        lc.committee_from_result(election=election)
+        lc.committee_from_result(election=election, actor=OPERATOR)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,86 +270,90 @@ def test_it_reports_a_committee_not_constituted(compound, owners, holidays):
 
 def test_it_refuses_the_notice_without_a_published_working_group(compound):
     """No members, no published list: the notice is refused with what to do."""
-    election = lc.election_create(compound=compound, title="换届选举")
-    lc.working_group_form(election=election, on=date(2026, 2, 2))
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
     with pytest.raises(ElectionError, match="筹备组（换届小组）成员"):
-        lc.notice_publish(election=election, on=date(2026, 3, 2))
+        lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     assert Election.objects.get(pk=election.pk).stage == Stage.WORKING_GROUP
 
 
 def test_it_refuses_a_notice_with_nothing_to_vote_on(compound):
     """A re-election without seats cannot publish its notice."""
-    election = lc.election_create(compound=compound, title="换届选举")
-    lc.working_group_form(election=election, on=date(2026, 2, 2))
-    lc.working_group_member_add(election=election, name="张三", affiliation="owner")
-    lc.working_group_publish(election=election, on=date(2026, 2, 3))
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
+    lc.working_group_member_add(election=election, name="张三", affiliation="owner", actor=OPERATOR)
+    lc.working_group_publish(election=election, on=date(2026, 2, 3), actor=OPERATOR)
     with pytest.raises(ElectionError, match="选举职位"):
-        lc.notice_publish(election=election, on=date(2026, 3, 2))
+        lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
 
 
 def test_it_refuses_a_transition_from_the_wrong_stage(compound):
     """Opening nominations on a just-created election names the stage."""
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     with pytest.raises(ElectionError, match="启动"):
-        lc.nominations_open(election=election)
+        lc.nominations_open(election=election, actor=OPERATOR)
 
 
 def test_it_refuses_nominations_for_a_vote_on_matters_only(compound):
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     with pytest.raises(ElectionError, match="仅表决事项"):
-        lc.nominations_open(election=election)
+        lc.nominations_open(election=election, actor=OPERATOR)
 
 
 def test_it_refuses_the_candidate_notice_for_a_race_without_candidates(compound):
     """Every race needs at least one approved candidate."""
     election = ready_for_notice(compound)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.nominations_open(election=election)
-    lc.vetting_start(election=election)
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.nominations_open(election=election, actor=OPERATOR)
+    lc.vetting_start(election=election, actor=OPERATOR)
     with pytest.raises(ElectionError, match="业主委员会委员.*候选人"):
-        lc.candidate_notice_publish(election=election, start=date(2026, 3, 5))
+        lc.candidate_notice_publish(election=election, start=date(2026, 3, 5), actor=OPERATOR)
 
 
 def test_it_refuses_to_open_voting_twelve_days_after_the_notice(compound, owners, holidays):
     """15 full days are required between the notice and the opening; 12 are refused with the rule."""
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25), actor=OPERATOR)
     with pytest.raises(ElectionError, match="公告于投票开始前12日发出，少于规定的15日"):
-        lc.voting_open(election=election, now=at(2026, 3, 15))
+        lc.voting_open(election=election, now=at(2026, 3, 15), actor=SCHEDULER)
     assert Election.objects.get(pk=election.pk).roll_frozen_at is None
 
 
 def test_it_opens_voting_when_the_rules_of_procedure_shorten_the_notice(compound, owners, holidays):
     """An override with its article (议事规则) is what lets a shorter notice through."""
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25))
-    lc.election_update_settings(election=election, overrides={"notice_days": (10, "议事规则第十二条")})
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25), actor=OPERATOR)
+    lc.election_update_settings(
+        election=election, overrides={"notice_days": (10, "议事规则第十二条")}, actor=OPERATOR
+    )
     assert election.rule_overrides["notice_days"]["reason"] == "议事规则第十二条"
-    lc.voting_open(election=election, now=at(2026, 3, 15))
+    lc.voting_open(election=election, now=at(2026, 3, 15), actor=SCHEDULER)
     assert election.stage == Stage.VOTING
 
 
 def test_it_refuses_to_open_voting_before_its_day(compound, owners, holidays):
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5), actor=OPERATOR)
     with pytest.raises(ElectionError, match="2026-03-28"):
-        lc.voting_open(election=election, now=at(2026, 3, 27, 23, 59))
+        lc.voting_open(election=election, now=at(2026, 3, 27, 23, 59), actor=SCHEDULER)
 
 
 def test_it_refuses_an_early_close_without_a_decision(compound, owners, holidays):
     """Before the scheduled close a reason is required; with one, the window ends now."""
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     with pytest.raises(ElectionError, match="18:00"):
-        lc.voting_close(election=election, now=at(2026, 4, 1))
+        lc.voting_close(election=election, now=at(2026, 4, 1), actor=SCHEDULER)
     assert Election.objects.get(pk=election.pk).stage == Stage.VOTING
-    lc.voting_close(election=election, now=at(2026, 4, 1), reason="法院裁定中止")
+    lc.voting_close(election=election, now=at(2026, 4, 1), reason="法院裁定中止", actor=SCHEDULER)
     assert election.stage == Stage.RESULT_NOTICE and election.voting_closes_at == at(2026, 4, 1)
     entry = AuditEntry.objects.get(election_id=election.pk, action="election.stage", data__to="counting")
     assert entry.data["reason"] == "法院裁定中止" and entry.data["early"] is True
@@ -349,12 +362,14 @@ def test_it_refuses_an_early_close_without_a_decision(compound, owners, holidays
 def test_it_closes_safely_twice_and_late(compound, owners, holidays):
     """The task may run twice or late: the second call changes nothing."""
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
-    lc.voting_close(election=election, now=at(2026, 4, 7))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
+    lc.voting_close(election=election, now=at(2026, 4, 7), actor=SCHEDULER)
     first = (election.result, election.decided_on)
-    lc.voting_close(election=election, now=at(2026, 4, 8))
+    lc.voting_close(election=election, now=at(2026, 4, 8), actor=SCHEDULER)
     assert (election.result, election.decided_on) == first
     assert AuditEntry.objects.filter(election_id=election.pk, data__to="result_notice").count() == 1
 
@@ -362,70 +377,80 @@ def test_it_closes_safely_twice_and_late(compound, owners, holidays):
 def test_it_finishes_a_count_left_in_counting(compound, owners, holidays):
     """A crash after voting → counting leaves the stage; the next call counts and posts."""
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     Election.objects.filter(pk=election.pk).update(stage=Stage.COUNTING)
-    lc.voting_close(election=election, now=at(2026, 4, 6))
+    lc.voting_close(election=election, now=at(2026, 4, 6), actor=SCHEDULER)
     assert election.stage == Stage.RESULT_NOTICE and election.result is not None
 
 
 def test_it_refuses_to_finalise_inside_the_objection_window(compound, owners, holidays):
     """The window ends at 24:00 on its last day; finalising on that day is refused."""
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, [[]] * 3)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
-    lc.result_publish(election=election, on=date(2026, 4, 6))
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     with pytest.raises(ElectionError, match="2026-04-13"):
-        lc.result_finalise(election=election, on=date(2026, 4, 13))
-    lc.result_finalise(election=election, on=date(2026, 4, 14))
-    lc.election_file(election=election, on=date(2026, 4, 15))  # matters only: no committee needed
+        lc.result_finalise(election=election, on=date(2026, 4, 13), actor=SCHEDULER)
+    lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
+    lc.election_file(
+        election=election, on=date(2026, 4, 15), actor=OPERATOR
+    )  # matters only: no committee needed
     assert election.stage == Stage.DONE
 
 
 def test_it_refuses_filing_before_the_committee_is_registered(compound, owners, holidays):
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
-    lc.result_publish(election=election, on=date(2026, 4, 6))
-    lc.result_finalise(election=election, on=date(2026, 4, 14))
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
+    lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
     with pytest.raises(ElectionError, match="名册"):
-        lc.election_file(election=election, on=date(2026, 4, 20))
+        lc.election_file(election=election, on=date(2026, 4, 20), actor=OPERATOR)
 
 
 def test_it_refuses_to_fail_without_a_reason_and_a_restart_of_an_open_election(compound):
     election = ready_for_notice(compound)
     with pytest.raises(ElectionError, match="原因"):
-        lc.election_fail(election=election, reason="  ")
+        lc.election_fail(election=election, reason="  ", actor=OPERATOR)
     with pytest.raises(ElectionError):
-        lc.election_restart(election=election, at="notice")
+        lc.election_restart(election=election, at="notice", actor=OPERATOR)
 
 
 def test_it_refuses_a_restart_at_nomination_of_an_election_never_noticed(compound):
     election = ready_for_notice(compound)
-    lc.election_fail(election=election, reason="筹备组解散")
+    lc.election_fail(election=election, reason="筹备组解散", actor=OPERATOR)
     with pytest.raises(ElectionError, match="公告"):
-        lc.election_restart(election=election, at="nomination")
+        lc.election_restart(election=election, at="nomination", actor=OPERATOR)
 
 
 def test_it_removes_an_unfiled_committee_when_the_election_fails(compound, owners, holidays):
     """A committee registered from a result later overturned leaves the register; the audit keeps it."""
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
-    lc.result_publish(election=election, on=date(2026, 4, 6))
-    lc.result_finalise(election=election, on=date(2026, 4, 14))
-    lc.committee_from_result(election=election)
-    lc.election_fail(election=election, reason="区法院判决撤销选举结果")
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
+    lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
+    lc.committee_from_result(election=election, actor=OPERATOR)
+    lc.election_fail(election=election, reason="区法院判决撤销选举结果", actor=OPERATOR)
     assert not Committee.objects.filter(compound=compound).exists()
     entry = AuditEntry.objects.get(election_id=election.pk, data__to="failed")
     assert len(entry.data["removed_committee"]["members"]) == 6
@@ -449,33 +474,35 @@ def test_it_removes_an_unfiled_committee_when_the_election_fails(compound, owner
 )
 def test_it_keeps_the_voting_window_within_five_to_sixty_days(compound, holidays, opens, closes, ok):
     """杭州 第20条 as the national default: 5 to 60 days, the starting day not counted."""
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     if ok:
-        lc.voting_schedule(election=election, opens_at=opens, closes_at=closes)
+        lc.voting_schedule(election=election, opens_at=opens, closes_at=closes, actor=OPERATOR)
         assert election.voting_closes_at == closes
     else:
         with pytest.raises(ElectionError, match="投票期"):
-            lc.voting_schedule(election=election, opens_at=opens, closes_at=closes)
+            lc.voting_schedule(election=election, opens_at=opens, closes_at=closes, actor=OPERATOR)
 
 
 def test_it_refuses_a_window_that_closes_before_it_opens(compound):
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     with pytest.raises(ElectionError):
-        lc.voting_schedule(election=election, opens_at=at(2026, 3, 7), closes_at=at(2026, 3, 2))
+        lc.voting_schedule(
+            election=election, opens_at=at(2026, 3, 7), closes_at=at(2026, 3, 2), actor=OPERATOR
+        )
 
 
 def test_it_lets_one_of_two_racing_transitions_win(compound, monkeypatch):
     """Two requests that both passed their checks: the conditional UPDATE lets exactly one move."""
     election = ready_for_notice(compound)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     first = Election.objects.get(pk=election.pk)
     second = Election.objects.get(pk=election.pk)
-    lc.nominations_open(election=first)
+    lc.nominations_open(election=first, actor=OPERATOR)
     # The second request read the stage before the first committed: let its check pass.
     monkeypatch.setattr(lc, "_p_nominations", lambda e: [])
     monkeypatch.setattr(lc, "_fresh", lambda e: second)
     with pytest.raises(ElectionError, match="刚刚"):
-        lc.nominations_open(election=second)
+        lc.nominations_open(election=second, actor=OPERATOR)
     assert AuditEntry.objects.filter(election_id=election.pk, data__to="nomination").count() == 1
 
 
@@ -483,9 +510,9 @@ def test_it_refuses_a_second_transition_on_a_stale_page(compound):
     """The same button pressed twice: the second gets the stage it is now at."""
     election = ready_for_notice(compound)
     stale = Election.objects.get(pk=election.pk)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     with pytest.raises(ElectionError):
-        lc.notice_publish(election=stale, on=date(2026, 3, 3))
+        lc.notice_publish(election=stale, on=date(2026, 3, 3), actor=OPERATOR)
     assert Election.objects.get(pk=election.pk).notice_published_on == date(2026, 3, 2)
 
 
@@ -503,54 +530,54 @@ def test_it_records_overrides_with_reason_by_and_at(compound, street_staff):
     assert (election.quorum_numerator, election.quorum_denominator) == (3, 4)
     assert lc.effective_profile(election).objection_window_days.source == "议事规则: 议事规则第二十条"
     with pytest.raises(ElectionError, match="议事规则"):
-        lc.election_update_settings(election=election, overrides={"notice_days": (20, "")})
-    lc.election_update_settings(election=election, overrides={"objection_window_days": None})
+        lc.election_update_settings(election=election, overrides={"notice_days": (20, "")}, actor=OPERATOR)
+    lc.election_update_settings(election=election, overrides={"objection_window_days": None}, actor=OPERATOR)
     assert "objection_window_days" not in Election.objects.get(pk=election.pk).rule_overrides
 
 
 def test_it_refuses_settings_once_voting_has_opened(compound, owners, holidays):
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5), actor=OPERATOR)
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     with pytest.raises(ElectionError, match="投票开始后"):
-        lc.election_update_settings(election=election, quorum="1/2")
+        lc.election_update_settings(election=election, quorum="1/2", actor=OPERATOR)
 
 
 def test_it_takes_the_streets_profile_for_a_new_election(compound):
     street = compound.community.street
     street.profile = "beijing"
     street.save()
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     assert election.profile == "beijing" and election.stage == Stage.STARTED
 
 
 def test_it_marks_items_six_to_eight_special_and_refuses_changes_after_the_notice(compound):
     """The threshold follows the statutory item; after the notice the list is fixed (北京 35, 杭州 19)."""
     election = ready_for_notice(compound)
-    fund = lc.matter_save(election=election, title="筹集维修资金", item=6)
-    fee = lc.matter_save(election=election, title="调整物业费", item=9)
+    fund = lc.matter_save(election=election, title="筹集维修资金", item=6, actor=OPERATOR)
+    fee = lc.matter_save(election=election, title="调整物业费", item=9, actor=OPERATOR)
     assert (fund.category, fee.category) == ("special", "ordinary")
     assert (fund.key, fee.key) == ("M1", "M2")
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     with pytest.raises(ElectionError, match="公告发布后不得更改表决事项"):
-        lc.matter_save(election=election, title="又一事项", item=9)
+        lc.matter_save(election=election, title="又一事项", item=9, actor=OPERATOR)
     with pytest.raises(ElectionError, match="公告发布后不得更改表决事项"):
-        lc.matter_delete(matter=fee)
+        lc.matter_delete(matter=fee, actor=OPERATOR)
     with pytest.raises(ElectionError, match="公告发布后不得更改表决事项"):
-        lc.race_save(election=election, race=election.races.get(), title="委员", seats=7)
+        lc.race_save(election=election, race=election.races.get(), title="委员", seats=7, actor=OPERATOR)
 
 
 @pytest.mark.parametrize(
     ("seats", "ok"), [(3, False), (4, False), (5, True), (6, False), (11, True), (13, False)]
 )
 def test_it_keeps_a_committee_at_five_to_eleven_odd(compound, seats, ok):
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     if ok:
-        assert lc.race_save(election=election, title="委员", seats=seats).seats == seats
+        assert lc.race_save(election=election, title="委员", seats=seats, actor=OPERATOR).seats == seats
     else:
         with pytest.raises(ElectionError, match="5"):
-            lc.race_save(election=election, title="委员", seats=seats)
+            lc.race_save(election=election, title="委员", seats=seats, actor=OPERATOR)
 
 
 def test_it_lets_a_small_hangzhou_compound_elect_three(compound):
@@ -559,29 +586,31 @@ def test_it_lets_a_small_hangzhou_compound_elect_three(compound):
     street.profile = "hangzhou"
     street.save()
     unit_with_owners(compound, "1-1-101", "80.00", [OwnerFactory()])
-    election = lc.election_create(compound=compound, title="换届选举")
-    assert lc.race_save(election=election, title="委员", seats=3).seats == 3
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    assert lc.race_save(election=election, title="委员", seats=3, actor=OPERATOR).seats == 3
 
 
 def test_it_lets_the_rules_of_procedure_allow_an_even_committee(compound):
-    election = lc.election_create(compound=compound, title="换届选举")
-    lc.election_update_settings(election=election, overrides={"committee_size_odd": ("no", "议事规则第八条")})
-    assert lc.race_save(election=election, title="委员", seats=6).seats == 6
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    lc.election_update_settings(
+        election=election, overrides={"committee_size_odd": ("no", "议事规则第八条")}, actor=OPERATOR
+    )
+    assert lc.race_save(election=election, title="委员", seats=6, actor=OPERATOR).seats == 6
 
 
 def test_it_copies_nominations_on_a_restart_at_nomination(compound, holidays):
     """'Withdraws nothing': nominations and their candidates carry over, linked anew."""
     election = ready_for_notice(compound)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.nominations_open(election=election)
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.nominations_open(election=election, actor=OPERATOR)
     nominee = OwnerFactory(name="王五")
     race = election.races.get()
     nomination = Nomination.objects.create(
         election=election, race=race, nominee=nominee, source="self", status="approved"
     )
     Candidate.objects.create(race=race, key="C1", name="王五", owner=nominee, nomination=nomination)
-    lc.election_fail(election=election, reason="街道办决定重新组织")
-    new = lc.election_restart(election=election, at="nomination")
+    lc.election_fail(election=election, reason="街道办决定重新组织", actor=OPERATOR)
+    new = lc.election_restart(election=election, at="nomination", actor=OPERATOR)
     copy = Nomination.objects.get(election=new)
     assert copy.status == "approved" and copy.race.election_id == new.pk
     assert Candidate.objects.get(race__election=new).nomination_id == copy.pk
@@ -600,7 +629,7 @@ def test_it_refuses_a_transition_by_an_anonymous_user(compound):
         lifecycle.working_group_form(election=election, actor=AnonymousUser())
     election.refresh_from_db()
     assert election.stage == Stage.STARTED
-    lifecycle.working_group_form(election=election, actor=None)  # the system may
+    lifecycle.working_group_form(election=election, actor=OPERATOR)  # the system may
     election.refresh_from_db()
     assert election.stage == Stage.WORKING_GROUP
 
@@ -610,7 +639,7 @@ def test_it_refuses_a_transition_by_an_anonymous_user(compound):
 # ---------------------------------------------------------------------------------------------
 
 
-def counted_and_published(compound, owners, actor=None) -> Election:
+def counted_and_published(compound, owners, actor=OPERATOR) -> Election:
     """A re-election counted on 4-05 with five elected, its result published on 4-06."""
     election = ready_for_notice(compound, actor)
     to_candidate_notice(election, actor)
@@ -645,36 +674,38 @@ def test_it_refuses_the_committee_register_at_filing_without_a_final_result(comp
     election = counted_and_published(compound, owners)
     Election.objects.filter(pk=election.pk).update(stage=Stage.FILING, result_final=False)
     with pytest.raises(ElectionError, match="询异公示期满"):
-        lc.committee_from_result(election=Election.objects.get(pk=election.pk))
+        lc.committee_from_result(election=Election.objects.get(pk=election.pk), actor=OPERATOR)
     assert not Committee.objects.filter(compound=compound).exists()
 
 
 def failed_after_the_vote(compound, owners) -> Election:
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners[:1], ALL_VOTE[:1])
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
-    lc.election_fail(election=election, reason="参与表决人数未达三分之二")
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    lc.election_fail(election=election, reason="参与表决人数未达三分之二", actor=OPERATOR)
     return election
 
 
 def test_it_measures_a_restarted_elections_notice_period_from_its_new_notice(compound, owners, holidays):
     """After a restart at nomination, a new notice 11 days before the new vote is refused (15 needed)."""
     old = failed_after_the_vote(compound, owners)
-    new = lc.election_restart(election=old, at="nomination")
-    lc.vetting_start(election=new)
-    lc.candidate_notice_publish(election=new, start=date(2026, 4, 20), end=date(2026, 4, 27))
-    lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18))
-    lc.notice_publish(election=new, on=date(2026, 5, 8))
+    new = lc.election_restart(election=old, at="nomination", actor=OPERATOR)
+    lc.vetting_start(election=new, actor=OPERATOR)
+    lc.candidate_notice_publish(election=new, start=date(2026, 4, 20), end=date(2026, 4, 27), actor=OPERATOR)
+    lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18), actor=OPERATOR)
+    lc.notice_publish(election=new, on=date(2026, 5, 8), actor=OPERATOR)
     entry = AuditEntry.objects.get(election_id=new.pk, action="election.notice_published")
     assert entry.data["on"] == "2026-05-08" and entry.data["stage"] == Stage.CANDIDATE_NOTICE
     assert not AuditEntry.objects.filter(
         election_id=new.pk, action="election.stage", data__to="notice"
     ).exists()
     with pytest.raises(ElectionError, match="少于规定的15日"):
-        lc.voting_open(election=new, now=at(2026, 5, 20))
+        lc.voting_open(election=new, now=at(2026, 5, 20), actor=SCHEDULER)
     new.refresh_from_db()
     assert new.stage == Stage.CANDIDATE_NOTICE and new.roll_frozen_at is None
 
@@ -682,9 +713,9 @@ def test_it_measures_a_restarted_elections_notice_period_from_its_new_notice(com
 def test_it_refuses_a_restarted_elections_notice_dated_on_the_old_one(compound, owners, holidays):
     """Re-entering the failed election's notice date is refused; nothing is recorded."""
     old = failed_after_the_vote(compound, owners)
-    new = lc.election_restart(election=old, at="nomination")
+    new = lc.election_restart(election=old, at="nomination", actor=OPERATOR)
     with pytest.raises(ElectionError, match="2026-03-02"):
-        lc.notice_publish(election=new, on=date(2026, 3, 2))
+        lc.notice_publish(election=new, on=date(2026, 3, 2), actor=OPERATOR)
     new.refresh_from_db()
     assert new.notice_published_on is None and new.stage == Stage.NOMINATION
     assert not AuditEntry.objects.filter(election_id=new.pk, action="election.notice_published").exists()
@@ -693,20 +724,20 @@ def test_it_refuses_a_restarted_elections_notice_dated_on_the_old_one(compound, 
 def test_it_refuses_a_second_notice_at_nomination_for_an_election_not_restarted(compound):
     """Only a restarted election publishes its notice after the notice stage."""
     election = ready_for_notice(compound)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.nominations_open(election=election)
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.nominations_open(election=election, actor=OPERATOR)
     with pytest.raises(ElectionError):
-        lc.notice_publish(election=election, on=date(2026, 3, 10))
+        lc.notice_publish(election=election, on=date(2026, 3, 10), actor=OPERATOR)
     assert Election.objects.get(pk=election.pk).notice_published_on == date(2026, 3, 2)
 
 
 def test_it_gives_a_race_as_many_alternates_as_seats_by_default(compound):
     """RULES §5: alternates up to the number of seats unless the race says otherwise."""
-    election = lc.election_create(compound=compound, title="换届选举")
-    assert lc.race_save(election=election, title="委员", seats=7).alternates == 7
-    explicit = lc.race_save(election=election, title="委员（二）", seats=5, alternates=0)
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    assert lc.race_save(election=election, title="委员", seats=7, actor=OPERATOR).alternates == 7
+    explicit = lc.race_save(election=election, title="委员（二）", seats=5, alternates=0, actor=OPERATOR)
     assert explicit.alternates == 0
-    changed = lc.race_save(election=election, race=explicit, title="委员（二）", seats=9)
+    changed = lc.race_save(election=election, race=explicit, title="委员（二）", seats=9, actor=OPERATOR)
     assert changed.alternates == 9
 
 
@@ -723,8 +754,8 @@ def test_it_defaults_the_race_forms_alternates_to_the_seats(compound):
     assert chosen.is_valid() and chosen.cleaned_data["alternates"] == 2
     edit = RaceForm({"title": "委员", "seats": 5, "alternates": 1}, initial={"alternates": 1, "seats": 5})
     assert edit.is_valid() and edit.cleaned_data["alternates"] == 1
-    election = lc.election_create(compound=compound, title="换届选举")
-    race = lc.race_save(election=election, **untouched.cleaned_data)
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    race = lc.race_save(election=election, actor=OPERATOR, **untouched.cleaned_data)
     assert (race.seats, race.alternates) == (5, 5)
 
 

@@ -16,6 +16,7 @@ from elections.models import Candidate, Election, Objection, Stage
 from elections.tasks import tick
 from tests.elections.test_lifecycle import ALL_VOTE, at, ready_for_notice, to_candidate_notice, vote
 from tests.factories import owner_user
+from yezhu.actors import OPERATOR, SCHEDULER
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def holidays(db):
-    seed_holidays(years=[2026])
+    seed_holidays(years=[2026], actor=OPERATOR)
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_it_refuses_to_form_the_working_group_twice(compound, street_staff):
 
 def test_it_refuses_to_form_the_working_group_of_another_street(compound, outsider_staff):
     """Staff of another street may not move this election."""
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     before = Unchanged(election)
     with pytest.raises(ElectionError):
         lc.working_group_form(election=election, actor=outsider_staff, on=date(2026, 2, 2))
@@ -77,30 +78,30 @@ def test_it_refuses_to_form_the_working_group_of_another_street(compound, outsid
 
 def test_it_refuses_to_publish_the_working_group_before_it_is_formed(compound):
     """working_group_publish at 'started' is refused with the stage."""
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="启动"):
-        lc.working_group_publish(election=election, on=date(2026, 2, 5))
+        lc.working_group_publish(election=election, on=date(2026, 2, 5), actor=OPERATOR)
     assert before.check().working_group_published_on is None
 
 
 def test_it_refuses_to_publish_a_working_group_without_members(compound):
     """No members entered: the list cannot be published."""
-    election = lc.election_create(compound=compound, title="换届选举")
-    lc.working_group_form(election=election, on=date(2026, 2, 2))
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="成员"):
-        lc.working_group_publish(election=election, on=date(2026, 2, 5))
+        lc.working_group_publish(election=election, on=date(2026, 2, 5), actor=OPERATOR)
     assert before.check().working_group_published_on is None
 
 
 def test_it_refuses_a_working_group_list_dated_before_the_group_was_formed(compound):
-    election = lc.election_create(compound=compound, title="换届选举")
-    lc.working_group_form(election=election, on=date(2026, 2, 2))
-    lc.working_group_member_add(election=election, name="张三", affiliation="owner")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
+    lc.working_group_member_add(election=election, name="张三", affiliation="owner", actor=OPERATOR)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="不能早于筹备组成立日期"):
-        lc.working_group_publish(election=election, on=date(2026, 2, 1))
+        lc.working_group_publish(election=election, on=date(2026, 2, 1), actor=OPERATOR)
     assert before.check().working_group_published_on is None
 
 
@@ -109,28 +110,28 @@ def test_it_refuses_to_publish_the_working_group_twice(compound):
     election = ready_for_notice(compound)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="成员名单已经公告"):
-        lc.working_group_publish(election=election, on=date(2026, 2, 9))
+        lc.working_group_publish(election=election, on=date(2026, 2, 9), actor=OPERATOR)
     assert before.check().working_group_published_on == date(2026, 2, 5)
 
 
 def test_it_refuses_to_start_vetting_before_nominations_open(compound):
     """vetting_start at the notice (nominations never opened) names the stage."""
     election = ready_for_notice(compound)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="公告"):
-        lc.vetting_start(election=election)
+        lc.vetting_start(election=election, actor=OPERATOR)
     before.check()
 
 
 def test_it_refuses_to_start_vetting_twice(compound):
     election = ready_for_notice(compound)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.nominations_open(election=election)
-    lc.vetting_start(election=election)
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.nominations_open(election=election, actor=OPERATOR)
+    lc.vetting_start(election=election, actor=OPERATOR)
     before = Unchanged(election)
     with pytest.raises(ElectionError):
-        lc.vetting_start(election=election)
+        lc.vetting_start(election=election, actor=OPERATOR)
     assert before.check().stage == Stage.VETTING
 
 
@@ -138,11 +139,13 @@ def test_it_refuses_to_publish_a_result_while_voting_is_open(compound, owners, h
     """result_publish during voting: no result yet, the stage and the dates stay."""
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="还没有计票结果"):
-        lc.result_publish(election=election, on=date(2026, 4, 1))
+        lc.result_publish(election=election, on=date(2026, 4, 1), actor=OPERATOR)
     fresh = before.check()
     assert fresh.result_published_on is None and fresh.objection_window_end is None
 
@@ -150,10 +153,12 @@ def test_it_refuses_to_publish_a_result_while_voting_is_open(compound, owners, h
 def counted(compound, owners) -> Election:
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18))
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     return election
 
 
@@ -161,17 +166,17 @@ def test_it_refuses_a_result_published_before_it_was_counted(compound, owners, h
     election = counted(compound, owners)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="不能早于计票日期"):
-        lc.result_publish(election=election, on=date(2026, 4, 4))
+        lc.result_publish(election=election, on=date(2026, 4, 4), actor=OPERATOR)
     assert before.check().result_published_on is None
 
 
 def test_it_refuses_to_publish_the_result_twice(compound, owners, holidays):
     """A second publication would move the objection window: refused, the first date stays."""
     election = counted(compound, owners)
-    lc.result_publish(election=election, on=date(2026, 4, 6))
+    lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="结果已经公告"):
-        lc.result_publish(election=election, on=date(2026, 4, 8))
+        lc.result_publish(election=election, on=date(2026, 4, 8), actor=OPERATOR)
     fresh = before.check()
     assert (fresh.result_published_on, fresh.objection_window_end) == (date(2026, 4, 6), date(2026, 4, 13))
 
@@ -185,7 +190,9 @@ def with_objections(compound, owners, n: int) -> tuple[Election, list[Objection]
     """At the candidate notice (3-05 to 3-12) with n objections filed on 3-06 and a window from 3-28."""
     election = ready_for_notice(compound)
     to_candidate_notice(election)
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
     candidate = Candidate.objects.get(race__election=election, key="C1")
     objections = [
         nm.objection_file(
@@ -240,5 +247,5 @@ def test_it_does_not_count_an_objection_to_the_result_against_the_opening(compou
     Objection.objects.create(
         election=election, kind=Objection.Kind.RESULT, filed_by=owners[0][0], text="另一轮的结果异议"
     )
-    lc.voting_open(election=election, now=at(2026, 3, 28))
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     assert election.stage == Stage.VOTING

@@ -22,6 +22,7 @@ from grids.models import Building, Owner, Ownership, Unit
 from grids.roll import voter_key_for
 from tests.elections.test_voting import close_and_publish
 from tests.factories import UserFactory
+from yezhu.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +133,7 @@ def test_it_recounts_the_exported_bundle_to_exactly_the_live_tally(compound, dja
     rng = random.Random(20261122)
     build_compound(compound, rng)
     election = ballot_paper(compound)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     election.refresh_from_db()
     voters = list(Voter.objects.filter(election=election).order_by("pk"))
     assert len(voters) == SINGLES + CO_OWNED + 1  # + the developer; second homes and parking add no head
@@ -145,7 +146,7 @@ def test_it_recounts_the_exported_bundle_to_exactly_the_live_tally(compound, dja
         owner.save(update_fields=["user"])
         online.append(
             voting.ballot_cast_online(
-                election=election, voter=voter, user=owner.user, choices=random_choices(rng)
+                election=election, voter=voter, actor=owner.user, choices=random_choices(rng)
             )
         )
     few = Election.objects.get(pk=election.pk)

@@ -12,6 +12,7 @@ from elections import lifecycle as lc
 from elections.calendar import seed_holidays
 from elections.models import CaseStep, Election, Matter, Stage
 from tests.elections.test_lifecycle import at, ready_for_notice
+from yezhu.actors import OPERATOR, SCHEDULER
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +21,11 @@ pytestmark = pytest.mark.django_db
 def world(compound):
     """An election with a matter, a race and a working group member, and a committee with a member."""
     election = ready_for_notice(compound)
-    matter = lc.matter_save(election=election, title="修订管理规约", item=2)
+    matter = lc.matter_save(election=election, title="修订管理规约", item=2, actor=OPERATOR)
     committee = lc.committee_register(
-        compound=compound, term_start=date(2022, 1, 1), term_end=date(2027, 1, 1)
+        compound=compound, term_start=date(2022, 1, 1), term_end=date(2027, 1, 1), actor=OPERATOR
     )
-    member = lc.committee_member_save(committee=committee, name="赵六", role="chair")
+    member = lc.committee_member_save(committee=committee, name="赵六", role="chair", actor=OPERATOR)
     return {
         "election": election,
         "matter": matter,
@@ -177,7 +178,7 @@ def test_it_refuses_to_create_an_election_in_another_streets_compound(
 
 def test_it_runs_a_transition_and_shows_the_next_blockers(client, compound, street_staff):
     """Forming the working group moves the stage; the overview then says members are missing."""
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     client.force_login(street_staff)
     html = client.get(reverse("manage:election", args=[election.pk])).content.decode()
     assert "登记筹备组已成立" in html
@@ -193,7 +194,7 @@ def test_it_runs_a_transition_and_shows_the_next_blockers(client, compound, stre
 
 
 def test_it_turns_a_refused_transition_into_a_message(client, compound, street_staff):
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     client.force_login(street_staff)
     response = client.post(reverse("manage:do", args=[election.pk, "nominations_open"]), follow=True)
     assert "不能进行这一步" in response.content.decode()
@@ -209,10 +210,10 @@ def test_it_answers_404_for_an_unknown_action(client, world, street_staff):
 
 def test_it_shows_a_notice_twelve_days_before_voting_as_a_violation(client, compound, street_staff):
     """Notice on 3-02, voting from 3-15: 12 full days between, 15 required."""
-    seed_holidays(years=[2026])
+    seed_holidays(years=[2026], actor=OPERATOR)
     election = ready_for_notice(compound)
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
-    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(election=election, opens_at=at(2026, 3, 15), closes_at=at(2026, 3, 25), actor=OPERATOR)
     client.force_login(street_staff)
     html = client.get(reverse("manage:timeline", args=[election.pk])).content.decode()
     assert "公告于投票开始前12日发出，少于规定的15日" in html
@@ -222,19 +223,19 @@ def test_it_shows_a_notice_twelve_days_before_voting_as_a_violation(client, comp
 
 
 def test_it_shows_a_rule_of_procedure_as_the_source(client, compound, street_staff):
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     client.force_login(street_staff)
     client.post(
         reverse("manage:override", args=[election.pk]),
         {"name": "working_group_publish_days", "value": "10", "reason": "议事规则第五条"},
     )
-    lc.working_group_form(election=election, on=date(2026, 2, 2))
+    lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
     html = client.get(reverse("manage:timeline", args=[election.pk])).content.decode()
     assert "议事规则: 议事规则第五条" in html and "2026-02-12" in html
 
 
 def test_it_saves_the_rules_form(client, compound, street_staff):
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     client.force_login(street_staff)
     client.post(
         reverse("manage:settings", args=[election.pk]),
@@ -250,7 +251,7 @@ def test_it_edits_matters_before_the_notice_and_refuses_after(client, compound, 
     client.force_login(street_staff)
     client.post(reverse("manage:matter_add", args=[election.pk]), {"title": "改变车库用途", "item": 8})
     assert Matter.objects.get(election=election).category == "special"
-    lc.notice_publish(election=election, on=date(2026, 3, 2))
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     response = client.post(
         reverse("manage:matter_add", args=[election.pk]), {"title": "新增事项", "item": 9}, follow=True
     )
@@ -261,7 +262,7 @@ def test_it_edits_matters_before_the_notice_and_refuses_after(client, compound, 
 
 
 def test_it_refuses_an_even_committee_in_the_races_editor(client, compound, street_staff):
-    election = lc.election_create(compound=compound, title="换届选举")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     client.force_login(street_staff)
     response = client.post(
         reverse("manage:race_add", args=[election.pk]),
@@ -272,8 +273,8 @@ def test_it_refuses_an_even_committee_in_the_races_editor(client, compound, stre
 
 
 def test_it_adds_working_group_members_and_prints_the_notice(client, compound, street_staff):
-    election = lc.election_create(compound=compound, title="换届选举")
-    lc.working_group_form(election=election, on=date(2026, 2, 2))
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
     client.force_login(street_staff)
     client.post(
         reverse("manage:working_group", args=[election.pk]),
@@ -287,7 +288,7 @@ def test_it_adds_working_group_members_and_prints_the_notice(client, compound, s
 
 def test_it_shows_turnout_but_no_result_while_voting_is_open(client, compound, street_staff):
     """Ballot secrecy: during voting staff see how many voted, never a count of choices."""
-    seed_holidays(years=[2026])
+    seed_holidays(years=[2026], actor=OPERATOR)
     from tests.factories import owner_user
 
     owner_user(compound, "1-1-101")
@@ -300,8 +301,9 @@ def test_it_shows_turnout_but_no_result_while_voting_is_open(client, compound, s
         election=election,
         opens_at=timezone.now() - timedelta(hours=1),
         closes_at=timezone.now() + timedelta(days=7),
+        actor=OPERATOR,
     )
-    lc.voting_open(election=election)
+    lc.voting_open(election=election, actor=SCHEDULER)
     client.force_login(street_staff)
     html = client.get(reverse("manage:election", args=[election.pk])).content.decode()
     assert "已投票 0 户，共 1 户" in html
@@ -311,7 +313,10 @@ def test_it_shows_turnout_but_no_result_while_voting_is_open(client, compound, s
 def test_it_shows_the_reelection_alert_on_the_index(client, compound, street_staff):
     today = timezone.localdate()
     lc.committee_register(
-        compound=compound, term_start=today - timedelta(days=1800), term_end=today - timedelta(days=1)
+        compound=compound,
+        term_start=today - timedelta(days=1800),
+        term_end=today - timedelta(days=1),
+        actor=OPERATOR,
     )
     client.force_login(street_staff)
     html = client.get(reverse("manage:index")).content.decode()
@@ -320,7 +325,7 @@ def test_it_shows_the_reelection_alert_on_the_index(client, compound, street_sta
 
 def test_it_shows_the_case_file_on_a_failed_election(client, compound, street_staff):
     election = ready_for_notice(compound)
-    lc.election_fail(election=election, reason="业主参与不足")
+    lc.election_fail(election=election, reason="业主参与不足", actor=OPERATOR)
     CaseStep.objects.create(election=election, step=1, responsible="社区书记")
     client.force_login(street_staff)
     html = client.get(reverse("manage:election", args=[election.pk])).content.decode()

@@ -39,6 +39,7 @@ from tests.factories import (
     unit_with_owners,
 )
 from yezhu.accounts.models import SmsMessage
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,7 @@ def owners(compound):
 
 
 def make_notice(election, *, audience=Notice.Audience.ALL_OWNERS, channels=("sms", "inbox"), **extra):
+    extra.setdefault("actor", OPERATOR)
     return notice_create(
         compound=election.compound,
         election=election,
@@ -76,7 +78,7 @@ def make_notice(election, *, audience=Notice.Audience.ALL_OWNERS, channels=("sms
 
 def send(notice, capture):
     with capture(execute=True):
-        return notice_send(notice=notice)
+        return notice_send(notice=notice, actor=OPERATOR)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,11 +103,11 @@ def test_it_sends_all_owners_one_delivery_per_channel_even_when_sent_twice(
 def test_it_reminds_only_owners_who_have_not_voted(compound, owners):
     """Once the roll is frozen, the owners of a voter with a valid ballot are not reminded."""
     election = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     user_b, owner_b = owners["b"]
     voter_b = election.voters.get(units__code="1-1-102")
     ballot_record(
-        election=election, voter=voter_b, user=user_b, cast_as="owner", channel="online", choices={}
+        election=election, voter=voter_b, actor=user_b, cast_as="owner", channel="online", choices={}
     )
     notice = make_notice(election, audience=Notice.Audience.NON_VOTERS, kind=Notice.Kind.REMINDER)
     keys = {r.key for r in audience_recipients(notice)}
@@ -198,11 +200,11 @@ def test_it_records_a_missing_mobile_as_a_failure_and_resends_once_the_roll_has_
     assert failed.provider_reply == "花名册中没有手机号"
     assert Delivery.objects.get(notice=notice, channel="inbox").status == Delivery.Status.SENT
     with django_capture_on_commit_callbacks(execute=True):
-        assert notices_resend_failed(notice=notice) == 0
+        assert notices_resend_failed(notice=notice, actor=OPERATOR) == 0
     owner.mobile = "13700004444"
     owner.save()
     with django_capture_on_commit_callbacks(execute=True):
-        assert notices_resend_failed(notice=notice) == 1
+        assert notices_resend_failed(notice=notice, actor=OPERATOR) == 1
     failed.refresh_from_db()
     assert failed.status == Delivery.Status.SENT
     assert failed.address == "13700004444"
@@ -240,12 +242,12 @@ def test_it_returns_the_existing_notice_for_a_repeated_dedupe_key(election):
 def test_it_will_not_reschedule_a_sent_notice(election, owners, django_capture_on_commit_callbacks):
     """Scheduling is for drafts; a sent notice cannot be moved."""
     notice = make_notice(election)
-    notice_schedule(notice=notice, scheduled_at=timezone.now() + timedelta(hours=1))
+    notice_schedule(notice=notice, scheduled_at=timezone.now() + timedelta(hours=1), actor=OPERATOR)
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SCHEDULED
     send(notice, django_capture_on_commit_callbacks)
     with pytest.raises(ElectionError):
-        notice_schedule(notice=notice, scheduled_at=timezone.now() + timedelta(hours=2))
+        notice_schedule(notice=notice, scheduled_at=timezone.now() + timedelta(hours=2), actor=OPERATOR)
 
 
 def test_it_skips_a_delivery_that_is_no_longer_queued(election, owners, django_capture_on_commit_callbacks):
@@ -269,10 +271,10 @@ def test_it_records_the_first_opening_only(election, owners, django_capture_on_c
     send(notice, django_capture_on_commit_callbacks)
     user_a, owner_a = owners["a"]
     delivery = Delivery.objects.get(notice=notice, owner=owner_a)
-    assert delivery_opened(delivery=delivery, user=user_a) is True
+    assert delivery_opened(delivery=delivery, actor=user_a) is True
     first = delivery.opened_at
     assert first is not None
-    assert delivery_opened(delivery=delivery, user=user_a) is False
+    assert delivery_opened(delivery=delivery, actor=user_a) is False
     delivery.refresh_from_db()
     assert delivery.opened_at == first
     assert AuditEntry.objects.filter(action="notice.opened").count() == 1
@@ -293,7 +295,9 @@ def test_it_exports_every_owners_record_with_masked_mobiles(
     notice = make_notice(election)
     send(notice, django_capture_on_commit_callbacks)
     user_a, owner_a = owners["a"]
-    delivery_opened(delivery=Delivery.objects.get(notice=notice, owner=owner_a, channel="inbox"), user=user_a)
+    delivery_opened(
+        delivery=Delivery.objects.get(notice=notice, owner=owner_a, channel="inbox"), actor=user_a
+    )
     data = deliveries_export_xlsx(election)
     sheet = load_workbook(io.BytesIO(data)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]

@@ -14,6 +14,7 @@ from elections.errors import AlreadyVoted, ElectionError
 from elections.models import Ballot, PaperEntry, Stage
 from elections.services import ballot_record, roll_freeze
 from tests.factories import election_with_ballot_paper
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,12 @@ def voter_of(election, code):
 
 def key_in(election, voter, user, choices=CHOICES, signed=True, **kwargs):
     return paper.paper_entry_submit(
-        election=election, serial=paper.serial_for(voter), user=user, signed=signed, choices=choices, **kwargs
+        election=election,
+        serial=paper.serial_for(voter),
+        actor=user,
+        signed=signed,
+        choices=choices,
+        **kwargs,
     )
 
 
@@ -59,7 +65,7 @@ def test_it_refuses_a_mistyped_serial_at_entry(election, working_group):
     mistyped = serial[:-1] + ("Z" if serial[-1] != "Z" else "Y")
     with pytest.raises(ElectionError):
         paper.paper_entry_submit(
-            election=election, serial=mistyped, user=working_group, signed=True, choices=CHOICES
+            election=election, serial=mistyped, actor=working_group, signed=True, choices=CHOICES
         )
     assert PaperEntry.objects.count() == 0
 
@@ -106,15 +112,15 @@ def test_it_sends_differing_entries_to_review_and_records_the_resolved_reading(
     assert entry.status == PaperEntry.Status.MISMATCH
     assert Ballot.objects.count() == 0
     with pytest.raises(ElectionError, match="third|第三"):
-        paper.paper_entry_resolve(entry=entry, user=street_staff, pick="first")
-    resolved = paper.paper_entry_resolve(entry=entry, user=third_staff, pick="second")
+        paper.paper_entry_resolve(entry=entry, actor=street_staff, pick="first")
+    resolved = paper.paper_entry_resolve(entry=entry, actor=third_staff, pick="second")
     assert resolved.status == PaperEntry.Status.RESOLVED
     ballot = Ballot.objects.get()
     assert ballot.status == Ballot.Status.VALID
     assert ballot.cast_by == third_staff
     assert ballot.choices["matters"] == {"M1": "yes", "M2": "abstain"}
     with pytest.raises(ElectionError):
-        paper.paper_entry_resolve(entry=entry, user=third_staff, pick="first")
+        paper.paper_entry_resolve(entry=entry, actor=third_staff, pick="first")
 
 
 def test_it_lets_the_reviewer_enter_a_new_reading(election, working_group, street_staff, third_staff):
@@ -124,7 +130,7 @@ def test_it_lets_the_reviewer_enter_a_new_reading(election, working_group, stree
     entry = key_in(election, voter, street_staff, choices={"matters": {"M1": "no"}, "races": {"R1": []}})
     paper.paper_entry_resolve(
         entry=entry,
-        user=third_staff,
+        actor=third_staff,
         pick="new",
         signed=True,
         choices={"matters": {"M1": "abstain"}, "races": {}},
@@ -166,7 +172,7 @@ def test_it_rejects_a_paper_ballot_after_an_online_vote(election, owners, workin
     voter = voter_of(election, "1-1-101")
     user = owners[0][0]
     ballot_record(
-        election=election, voter=voter, user=user, cast_as="owner", channel="online", choices=CHOICES
+        election=election, voter=voter, actor=user, cast_as="owner", channel="online", choices=CHOICES
     )
     key_in(election, voter, working_group)
     entry = key_in(election, voter, street_staff)
@@ -186,7 +192,7 @@ def test_it_refuses_an_online_vote_after_a_paper_ballot(election, owners, workin
         ballot_record(
             election=election,
             voter=voter,
-            user=owners[0][0],
+            actor=owners[0][0],
             cast_as="owner",
             channel="online",
             choices=CHOICES,
@@ -421,7 +427,7 @@ def test_it_prints_a_voter_with_homes_in_two_buildings_once(compound, owners, wo
     unit_with_owners(compound, "3-1-101", "80.00", [owner])
     unit_with_owners(compound, "4-1-101", "70.00", [owner])
     election = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     b3 = Building.objects.get(compound=compound, name="3")
     b4 = Building.objects.get(compound=compound, name="4")
     assert paper.voters_printed_with_building(election=election, building_id=b3.pk).count() == 1

@@ -13,6 +13,7 @@ from elections import paper
 from elections.models import Ballot, PaperEntry, Stage
 from elections.services import roll_freeze
 from tests.factories import election_with_ballot_paper, owner_user
+from yezhu.actors import OPERATOR
 from yezhu.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def election(compound):
     owner_user(compound, "1-1-102", "90.00", name="王二")
     owner_user(compound, "2-1-101", "80.00", name="李三")
     election = election_with_ballot_paper(compound, stage=Stage.VOTING, matters=2, seats=2, candidates=3)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     return election
 
 
@@ -108,12 +109,12 @@ def test_it_confirms_a_sheet_keyed_by_another_staff_member(
 def test_it_matches_a_hand_entry_against_an_imported_row(election, working_group, street_staff):
     """An imported row and a hand entry of the same reading compare equal."""
     paper.paper_import(
-        election=election, user=working_group, data=sheet_csv(good_rows(election)), filename="a.csv"
+        election=election, actor=working_group, data=sheet_csv(good_rows(election)), filename="a.csv"
     )
     entry = paper.paper_entry_submit(
         election=election,
         serial=serial(election, "1-1-102"),
-        user=street_staff,
+        actor=street_staff,
         signed=True,
         choices={"matters": {"M1": "abstain"}, "races": {"R1": ["C2"]}},
     )
@@ -152,7 +153,7 @@ def test_it_reports_bad_cells_with_their_row(election, working_group):
         [serial(election, "2-1-101"), "是", "同意", "反对", "C1、候选人1"],
     ]
     with pytest.raises(paper.PaperImportError) as info:
-        paper.paper_import(election=election, user=working_group, data=sheet_csv(rows), filename="a.csv")
+        paper.paper_import(election=election, actor=working_group, data=sheet_csv(rows), filename="a.csv")
     errors = info.value.errors
     assert errors[0].startswith("第 2 行：签名")
     assert any(e.startswith("第 3 行：M1") for e in errors)
@@ -165,16 +166,16 @@ def test_it_refuses_a_wrong_header(election, working_group):
     """The header must name the election's matters and races in order."""
     data = sheet_csv(good_rows(election), header=("序列号", "签名", "M1", "R1", "M2"))
     with pytest.raises(paper.PaperImportError) as info:
-        paper.paper_import(election=election, user=working_group, data=data, filename="a.csv")
+        paper.paper_import(election=election, actor=working_group, data=data, filename="a.csv")
     assert info.value.errors[0].startswith("第 1 行：表头")
 
 
 def test_it_refuses_the_same_staff_member_confirming_their_own_sheet(election, working_group):
     """A second upload by the same person is refused, row by row, and writes nothing."""
     data = sheet_csv(good_rows(election))
-    paper.paper_import(election=election, user=working_group, data=data, filename="a.csv")
+    paper.paper_import(election=election, actor=working_group, data=data, filename="a.csv")
     with pytest.raises(paper.PaperImportError) as info:
-        paper.paper_import(election=election, user=working_group, data=data, filename="a.csv")
+        paper.paper_import(election=election, actor=working_group, data=data, filename="a.csv")
     assert len(info.value.errors) == 3
     assert all("另一位工作人员" in e for e in info.value.errors)
     assert PaperEntry.objects.filter(second_by__isnull=False).count() == 0
@@ -190,7 +191,7 @@ def test_it_reads_an_xlsx_sheet(election, working_group):
     buffer = io.BytesIO()
     book.save(buffer)
     counts = paper.paper_import(
-        election=election, user=working_group, data=buffer.getvalue(), filename="a.xlsx"
+        election=election, actor=working_group, data=buffer.getvalue(), filename="a.xlsx"
     )
     assert counts["first"] == 3
 
@@ -201,7 +202,7 @@ def test_it_refuses_a_sheet_outside_voting(election, working_group):
     election.save()
     with pytest.raises(paper.PaperImportError):
         paper.paper_import(
-            election=election, user=working_group, data=sheet_csv(good_rows(election)), filename="a.csv"
+            election=election, actor=working_group, data=sheet_csv(good_rows(election)), filename="a.csv"
         )
 
 

@@ -18,6 +18,7 @@ from elections.models import Election, Stage
 from elections.services import roll_freeze
 from tests.elections.test_paper import key_in, voter_of
 from tests.factories import election_with_ballot_paper
+from yezhu.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def test_it_makes_a_key_for_each_election_when_the_roll_is_frozen(compound, election):
     """64 hexadecimal characters, different for another election."""
     other = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=other)
+    roll_freeze(election=other, actor=OPERATOR)
     other.refresh_from_db()
     assert len(election.paper_key) == 64 and int(election.paper_key, 16) >= 0
     assert other.paper_key and other.paper_key != election.paper_key

@@ -18,6 +18,7 @@ from tests.conftest import requires_postgres
 from tests.elections.test_paper import CHOICES, key_in, voter_of
 from tests.factories import election_with_ballot_paper
 from tests.race import race
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_it_withdraws_a_first_entry_and_frees_its_serial(election, working_group
     voter = voter_of(election, "1-1-101")
     entry = key_in(election, voter, working_group)
     assert paper.paper_pending_count(election) == 1
-    done = paper.paper_entry_withdraw(entry=entry, user=working_group, reason=f"  {REASON} ")
+    done = paper.paper_entry_withdraw(entry=entry, actor=working_group, reason=f"  {REASON} ")
     assert done.status == PaperEntry.Status.WITHDRAWN
     assert done.withdrawn_by == working_group
     assert done.withdrawn_at is not None
@@ -83,7 +84,7 @@ def test_it_lets_another_manager_withdraw_an_entry_in_review(
     key_in(election, voter, working_group)
     entry = key_in(election, voter, street_staff, choices={"matters": {"M1": "no"}, "races": {"R1": []}})
     assert entry.status == PaperEntry.Status.MISMATCH
-    done = paper.paper_entry_withdraw(entry=entry, user=third_staff, reason="不是本次选举的选票")
+    done = paper.paper_entry_withdraw(entry=entry, actor=third_staff, reason="不是本次选举的选票")
     assert done.status == PaperEntry.Status.WITHDRAWN
     assert done.withdrawn_by == third_staff
     assert paper.paper_pending_count(election) == 0
@@ -94,7 +95,7 @@ def test_it_writes_an_audit_row_without_the_readings(election, working_group, st
     """paper.withdrawn names actor, serial, voter, previous status and reason, never a reading."""
     voter = voter_of(election, "1-1-101")
     entry = key_in(election, voter, working_group)
-    paper.paper_entry_withdraw(entry=entry, user=street_staff, reason=REASON)
+    paper.paper_entry_withdraw(entry=entry, actor=street_staff, reason=REASON)
     row = AuditEntry.objects.get(action="paper.withdrawn")
     assert row.actor == street_staff
     assert row.election_id == election.pk and row.compound_id == election.compound_id
@@ -116,7 +117,7 @@ def test_it_unblocks_the_count_after_the_close(election, working_group, street_s
         lc.voting_close(election=election, actor=street_staff)
     election.refresh_from_db()
     assert election.stage == Stage.COUNTING and election.result is None
-    paper.paper_entry_withdraw(entry=entry, user=street_staff, reason="截止后才收到，不应计票")
+    paper.paper_entry_withdraw(entry=entry, actor=street_staff, reason="截止后才收到，不应计票")
     lc.voting_close(election=election, actor=street_staff)
     election.refresh_from_db()
     assert election.stage == Stage.RESULT_NOTICE
@@ -133,7 +134,7 @@ def test_it_refuses_to_withdraw_an_entry_that_produced_a_ballot(election, workin
     election.refresh_from_db()
     head, before = election.chain_head, snapshot()
     with pytest.raises(ElectionError, match="recorded|已计入|已录入"):
-        paper.paper_entry_withdraw(entry=entry, user=street_staff, reason=REASON)
+        paper.paper_entry_withdraw(entry=entry, actor=street_staff, reason=REASON)
     assert snapshot() == before
     election.refresh_from_db()
     assert election.chain_head == head and election.ballot_count == 1
@@ -147,7 +148,7 @@ def test_it_refuses_a_stale_entry_that_was_completed_meanwhile(election, working
     key_in(election, voter, street_staff)
     assert stale.status == PaperEntry.Status.AWAITING_SECOND  # the caller's copy
     with pytest.raises(ElectionError):
-        paper.paper_entry_withdraw(entry=stale, user=street_staff, reason=REASON)
+        paper.paper_entry_withdraw(entry=stale, actor=street_staff, reason=REASON)
     assert PaperEntry.objects.get().status == PaperEntry.Status.MATCHED
     assert Ballot.objects.count() == 1
 
@@ -155,10 +156,10 @@ def test_it_refuses_a_stale_entry_that_was_completed_meanwhile(election, working
 def test_it_refuses_to_withdraw_twice(election, working_group):
     """A withdrawn entry is history: a second withdrawal is refused and changes nothing."""
     entry = key_in(election, voter_of(election, "1-1-101"), working_group)
-    paper.paper_entry_withdraw(entry=entry, user=working_group, reason=REASON)
+    paper.paper_entry_withdraw(entry=entry, actor=working_group, reason=REASON)
     before = snapshot()
     with pytest.raises(ElectionError, match="already|已经"):
-        paper.paper_entry_withdraw(entry=entry, user=working_group, reason="再撤一次")
+        paper.paper_entry_withdraw(entry=entry, actor=working_group, reason="再撤一次")
     assert snapshot() == before
 
 
@@ -168,7 +169,7 @@ def test_it_refuses_a_withdrawal_without_a_reason(election, working_group, reaso
     entry = key_in(election, voter_of(election, "1-1-101"), working_group)
     before = snapshot()
     with pytest.raises(ElectionError, match="原因"):
-        paper.paper_entry_withdraw(entry=entry, user=working_group, reason=reason)
+        paper.paper_entry_withdraw(entry=entry, actor=working_group, reason=reason)
     assert snapshot() == before
 
 
@@ -178,7 +179,7 @@ def test_it_refuses_staff_of_another_street_and_owners(election, working_group, 
     before = snapshot()
     for user in (outsider_staff, owners[0][0]):
         with pytest.raises(ElectionError):
-            paper.paper_entry_withdraw(entry=entry, user=user, reason=REASON)
+            paper.paper_entry_withdraw(entry=entry, actor=user, reason=REASON)
     assert snapshot() == before
 
 
@@ -188,7 +189,7 @@ def test_it_refuses_once_the_tally_has_run(election, working_group):
     Election.objects.filter(pk=election.pk).update(stage=Stage.COUNTING, result={"format": "yezhu-result/1"})
     before = snapshot()
     with pytest.raises(ElectionError, match="tally|计票"):
-        paper.paper_entry_withdraw(entry=entry, user=working_group, reason=REASON)
+        paper.paper_entry_withdraw(entry=entry, actor=working_group, reason=REASON)
     assert snapshot() == before
 
 
@@ -196,10 +197,10 @@ def test_it_skips_withdrawn_entries_in_the_sheet_import(election, working_group,
     """An imported row for a withdrawn serial is a fresh first entry, not a second entry of the old one."""
     voter = voter_of(election, "1-1-101")
     entry = key_in(election, voter, working_group)
-    paper.paper_entry_withdraw(entry=entry, user=working_group, reason=REASON)
+    paper.paper_entry_withdraw(entry=entry, actor=working_group, reason=REASON)
     header = ",".join(paper.template_header(election))
     sheet = f"{header}\n{paper.serial_for(voter)},是,同意,反对,C1、C3\n".encode()
-    counts = paper.paper_import(election=election, user=working_group, data=sheet, filename="a.csv")
+    counts = paper.paper_import(election=election, actor=working_group, data=sheet, filename="a.csv")
     assert counts["first"] == 1 and counts["matched"] == 0
     live = paper.live_entries(election).get()
     assert live.pk != entry.pk and live.status == PaperEntry.Status.AWAITING_SECOND
@@ -295,7 +296,7 @@ def test_it_refuses_the_wrong_method(client, election, working_group):
 def test_it_finds_no_entry_of_another_election(client, election, working_group, compound):
     """An entry id of another election under this election's URL is a 404."""
     other = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=other)
+    roll_freeze(election=other, actor=OPERATOR)
     entry = key_in(election, voter_of(election, "1-1-101"), working_group)
     client.force_login(working_group)
     assert client.get(withdraw_url(other, entry)).status_code == 404
@@ -314,9 +315,9 @@ user = User.objects.get(pk=args["user"])
 wait_for_go()
 try:
     if args["mode"] == "withdraw":
-        done = paper.paper_entry_withdraw(entry=entry, user=user, reason="race")
+        done = paper.paper_entry_withdraw(entry=entry, actor=user, reason="race")
     else:
-        done = paper.paper_entry_submit(election=election, serial=entry.serial, user=user, signed=True,
+        done = paper.paper_entry_submit(election=election, serial=entry.serial, actor=user, signed=True,
                                         choices=args["choices"])
     print(json.dumps({"mode": args["mode"], "ok": True, "entry": done.pk, "status": done.status}))
 except ElectionError as error:

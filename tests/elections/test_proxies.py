@@ -38,7 +38,7 @@ def election(compound, owners):
 def authorise(election, owner, phone=PROXY_PHONE, name="张代理"):
     user, _owner, unit = owner
     return voting.proxy_authorise(
-        election=election, voter=voter_of(election, unit), user=user, proxy_mobile=phone, proxy_name=name
+        election=election, voter=voter_of(election, unit), actor=user, proxy_mobile=phone, proxy_name=name
     )
 
 
@@ -50,7 +50,7 @@ def test_it_creates_the_proxys_account_and_lets_the_proxy_cast(election, owners)
     assert proxy.proxy_user == proxy_user and proxy.status == Proxy.Status.ACTIVE
     assert not proxy_user.has_usable_password()
     voter = voter_of(election, owners[0][2])
-    ballot = voting.ballot_cast_online(election=election, voter=voter, user=proxy_user, choices=CHOICES)
+    ballot = voting.ballot_cast_online(election=election, voter=voter, actor=proxy_user, choices=CHOICES)
     assert ballot.cast_as == Ballot.CastAs.PROXY and ballot.proxy == proxy
     assert AuditEntry.objects.filter(action="proxy.authorised", object_id=str(proxy.pk)).exists()
 
@@ -72,7 +72,7 @@ def test_it_refuses_a_proxy_beyond_the_elections_limit(election, owners):
         authorise(election, owners[3])
     assert "上限" in str(error.value)
     assert Proxy.objects.filter(status="active").count() == 3
-    voting.proxy_revoke(proxy=first, user=owners[0][0])
+    voting.proxy_revoke(proxy=first, actor=owners[0][0])
     authorise(election, owners[3])
     assert Proxy.objects.filter(status="active").count() == 3
 
@@ -92,20 +92,20 @@ def test_it_stops_the_owner_voting_while_a_proxy_holds_the_vote(election, owners
     proxy = authorise(election, owners[0])
     voter = voter_of(election, unit)
     with pytest.raises(ElectionError) as error:
-        voting.ballot_cast_online(election=election, voter=voter, user=user, choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=user, choices=CHOICES)
     assert "撤销" in str(error.value) and "张代理" in str(error.value)
-    voting.proxy_revoke(proxy=proxy, user=user)
-    ballot = voting.ballot_cast_online(election=election, voter=voter, user=user, choices=CHOICES)
+    voting.proxy_revoke(proxy=proxy, actor=user)
+    ballot = voting.ballot_cast_online(election=election, voter=voter, actor=user, choices=CHOICES)
     assert ballot.cast_as == Ballot.CastAs.OWNER
 
 
 def test_it_refuses_a_revoked_proxy(election, owners):
     """Once revoked, the proxy can no longer cast."""
     proxy = authorise(election, owners[0])
-    voting.proxy_revoke(proxy=proxy, user=owners[0][0])
+    voting.proxy_revoke(proxy=proxy, actor=owners[0][0])
     with pytest.raises(ElectionError):
         voting.ballot_cast_online(
-            election=election, voter=voter_of(election, owners[0][2]), user=proxy.proxy_user, choices=CHOICES
+            election=election, voter=voter_of(election, owners[0][2]), actor=proxy.proxy_user, choices=CHOICES
         )
     assert AuditEntry.objects.filter(action="proxy.revoked").count() == 1
 
@@ -114,10 +114,10 @@ def test_it_refuses_to_revoke_after_the_proxy_voted(election, owners):
     """A proxy's cast ballot stands: the owner can no longer revoke the proxy."""
     proxy = authorise(election, owners[0])
     voting.ballot_cast_online(
-        election=election, voter=voter_of(election, owners[0][2]), user=proxy.proxy_user, choices=CHOICES
+        election=election, voter=voter_of(election, owners[0][2]), actor=proxy.proxy_user, choices=CHOICES
     )
     with pytest.raises(ElectionError) as error:
-        voting.proxy_revoke(proxy=proxy, user=owners[0][0])
+        voting.proxy_revoke(proxy=proxy, actor=owners[0][0])
     assert "已经投票" in str(error.value)
     proxy.refresh_from_db()
     assert proxy.status == Proxy.Status.ACTIVE
@@ -131,20 +131,20 @@ def test_it_refuses_the_proxy_after_the_owner_voted_on_paper(election, owners, w
     ballot_record(
         election=election,
         voter=voter,
-        user=working_group,
+        actor=working_group,
         cast_as=Ballot.CastAs.PAPER,
         channel=Ballot.Channel.PAPER,
         choices=CHOICES,
     )
     with pytest.raises(AlreadyVoted) as error:
-        voting.ballot_cast_online(election=election, voter=voter, user=proxy.proxy_user, choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=proxy.proxy_user, choices=CHOICES)
     assert "纸质选票" in str(error.value)
 
 
 def test_it_refuses_a_proxy_once_the_owner_has_voted(election, owners):
     """After the owner has voted there is nothing left to authorise."""
     user, _owner, unit = owners[0]
-    voting.ballot_cast_online(election=election, voter=voter_of(election, unit), user=user, choices=CHOICES)
+    voting.ballot_cast_online(election=election, voter=voter_of(election, unit), actor=user, choices=CHOICES)
     with pytest.raises(ElectionError):
         authorise(election, owners[0])
     assert not Proxy.objects.exists()
@@ -156,7 +156,7 @@ def test_it_refuses_a_proxy_from_someone_who_is_not_the_owner(election, owners):
         voting.proxy_authorise(
             election=election,
             voter=voter_of(election, owners[0][2]),
-            user=owners[1][0],
+            actor=owners[1][0],
             proxy_mobile=PROXY_PHONE,
             proxy_name="张代理",
         )
@@ -183,7 +183,7 @@ def test_it_refuses_proxies_after_the_close(election, owners):
         authorise(election, owners[1])
     proxy.refresh_from_db()
     with pytest.raises(ElectionError):
-        voting.proxy_revoke(proxy=proxy, user=owners[0][0])
+        voting.proxy_revoke(proxy=proxy, actor=owners[0][0])
 
 
 def test_it_records_a_paper_proxy_with_its_scan(election, owners, working_group):
@@ -279,7 +279,7 @@ def test_it_shows_the_proxy_each_principal_separately(client, election, owners):
     first, second = voter_of(election, owners[0][2]), voter_of(election, owners[1][2])
     assert reverse("elections:vote", args=[election.pk, first.pk]) in page
     assert reverse("elections:vote", args=[election.pk, second.pk]) in page
-    voting.ballot_cast_online(election=election, voter=first, user=proxy_user, choices=CHOICES)
+    voting.ballot_cast_online(election=election, voter=first, actor=proxy_user, choices=CHOICES)
     page = client.get(reverse("elections:detail", args=[election.pk])).content.decode()
     assert reverse("elections:vote", args=[election.pk, first.pk]) not in page
     assert reverse("elections:vote", args=[election.pk, second.pk]) in page

@@ -27,7 +27,7 @@ def election(compound, homes):  # noqa: F811
     for unit_key, user_key, choices in cast:
         unit = homes[unit_key][0] if unit_key == "buyer_units" else homes[unit_key]
         voting.ballot_cast_online(
-            election=election, voter=voter_of(election, unit), user=homes[user_key], choices=choices
+            election=election, voter=voter_of(election, unit), actor=homes[user_key], choices=choices
         )
     return election
 

@@ -30,13 +30,13 @@ def election(compound, homes, working_group):  # noqa: F811
     voting.ballot_cast_online(
         election=election,
         voter=voter_of(election, homes["alone_unit"]),
-        user=homes["alone"],
+        actor=homes["alone"],
         choices={"matters": {"M1": "no"}, "races": {"R1": ["C1"]}},
     )
     voting.ballot_cast_online(
         election=election,
         voter=voter_of(election, homes["shared_unit"]),
-        user=homes["co_a"],
+        actor=homes["co_a"],
         choices={"matters": {"M1": "no"}, "races": {"R1": ["C1"]}},
     )
     return election

@@ -17,6 +17,7 @@ from elections.tasks import drain_deliveries, due_reminder, send_delivery, send_
 from grids.models import RoleAssignment
 from tests.factories import UserFactory, election_with_ballot_paper, grant, owner_user
 from yezhu.accounts.models import SmsMessage
+from yezhu.actors import OPERATOR, SCHEDULER
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,7 @@ def people(compound):
 
 
 def a_notice(compound, election=None, **extra):
+    extra.setdefault("actor", OPERATOR)
     return notice_create(
         compound=compound,
         election=election,
@@ -68,7 +70,7 @@ def ready_to_open(compound, *, opens_at, closes_at) -> Election:
 
 def voting(compound, *, closes_in: timedelta, **extra) -> Election:
     election = election_with_ballot_paper(compound, stage=Stage.VOTING, closes_in=closes_in, **extra)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     return election
 
 
@@ -80,7 +82,7 @@ def voting(compound, *, closes_in: timedelta, **extra) -> Election:
 def test_it_sends_a_delivery_once_even_if_its_task_runs_twice(compound, people, sms_file):
     """send_delivery run twice (and a third time through the queue) sends one text message."""
     notice = a_notice(compound)
-    notice_send(notice=notice, dispatch=False)
+    notice_send(notice=notice, dispatch=False, actor=OPERATOR)
     delivery = Delivery.objects.filter(notice=notice).first()
     assert send_delivery.apply(args=[delivery.pk]).get() == "sent"
     assert send_delivery.apply(args=[delivery.pk]).get() == "skipped"
@@ -106,7 +108,7 @@ def test_it_retries_with_back_off_then_fails_with_the_providers_reason(compound,
     the provider's reason, and staff can resend it."""
     settings.SMS_BACKEND = "yezhu.sms.FailingBackend"
     notice = a_notice(compound)
-    notice_send(notice=notice, dispatch=False)
+    notice_send(notice=notice, dispatch=False, actor=OPERATOR)
     delivery = Delivery.objects.filter(notice=notice).first()
     countdowns = []
     for _ in range(MAX_ATTEMPTS - 1):
@@ -137,7 +139,7 @@ def test_it_keeps_deliveries_queued_when_the_broker_is_down_and_the_drain_sends_
     monkeypatch.setattr(send_delivery, "delay", broker_down)
     notice = a_notice(compound)
     with django_capture_on_commit_callbacks(execute=True):
-        notice_send(notice=notice)
+        notice_send(notice=notice, actor=OPERATOR)
     assert Delivery.objects.filter(notice=notice, status="queued").count() == 3
     assert drain_deliveries(older_than_minutes=0) == 0  # still down: nothing lost, nothing queued
     monkeypatch.undo()
@@ -220,7 +222,7 @@ def test_it_reminds_non_voters_once_at_each_offset(
     election = voting(compound, closes_in=timedelta(hours=70))
     voter = election.voters.get(units__code="1-1-001")
     ballot_record(
-        election=election, voter=voter, user=people[0], cast_as="owner", channel="online", choices={}
+        election=election, voter=voter, actor=people[0], cast_as="owner", channel="online", choices={}
     )
     assert run_tick(capture, now)["reminders"] == 1
     assert run_tick(capture, now)["reminders"] == 0
@@ -264,7 +266,12 @@ def test_it_finalises_results_whose_objection_window_has_ended(compound, monkeyp
 
     calls = []
 
-    def result_finalise(*, election, actor=None, on=None, request=None):
+    def result_finalise(
+        *,
+        election,
+        actor,
+        on=None,
+    ):
         calls.append((election.pk, on, actor))
         Election.objects.filter(pk=election.pk).update(stage=Stage.FILING, result_final=True)
         return election
@@ -281,7 +288,7 @@ def test_it_finalises_results_whose_objection_window_has_ended(compound, monkeyp
     Election.objects.filter(pk=running.pk).update(objection_window_end=today, result={})
     tick()
     tick()
-    assert calls == [(ended.pk, today, None)]
+    assert calls == [(ended.pk, today, SCHEDULER)]
 
 
 def test_it_raises_a_reelection_alert_once_to_street_staff(

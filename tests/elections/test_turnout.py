@@ -23,6 +23,7 @@ from tests.factories import (
     owner_user,
     unit_with_owners,
 )
+from yezhu.actors import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def homes(compound):
 
 def frozen(compound, stage=Stage.VOTING):
     election = election_with_ballot_paper(compound, stage=stage)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     return election
 
 
@@ -51,7 +52,7 @@ def vote(election, code, status=Ballot.Status.VALID):
     return ballot_record(
         election=election,
         voter=voter,
-        user=user,
+        actor=user,
         cast_as="owner",
         channel="online",
         choices=CHOICES if status == Ballot.Status.VALID else {},
@@ -110,7 +111,7 @@ def test_it_counts_a_voter_with_homes_in_two_buildings_in_each_but_once_overall(
     ballot_record(
         election=election,
         voter=election.voters.get(units__code="3-1-101"),
-        user=homes[0][0],
+        actor=homes[0][0],
         cast_as="owner",
         channel="online",
         choices=CHOICES,

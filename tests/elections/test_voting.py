@@ -19,6 +19,7 @@ from tests.factories import (
     owner_user,
     unit_with_owners,
 )
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def open_election(
     election = election_with_ballot_paper(
         compound, stage=stage, matters=matters, seats=seats, candidates=candidates
     )
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     election.refresh_from_db()
     return election
 
@@ -108,7 +109,7 @@ def test_it_casts_an_owners_ballot_into_the_chain(election, homes):
     """A single owner casts online: the ballot is valid, cast as the owner, first in the chain,
     and the audit row names voter, channel and role but never a choice."""
     voter = voter_of(election, homes["alone_unit"])
-    ballot = voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=CHOICES)
+    ballot = voting.ballot_cast_online(election=election, voter=voter, actor=homes["alone"], choices=CHOICES)
     assert (ballot.status, ballot.channel, ballot.cast_as, ballot.seq) == ("valid", "online", "owner", 1)
     assert ballot.choices == {"matters": {"M1": "yes", "M2": "no"}, "races": {"R1": ["C1", "C3"]}}
     election.refresh_from_db()
@@ -126,7 +127,7 @@ def test_it_refuses_before_the_window_opens(compound, homes):
     election.save()
     voter = voter_of(election, homes["alone_unit"])
     with pytest.raises(ElectionError) as error:
-        voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=homes["alone"], choices=CHOICES)
     assert "尚未开始" in str(error.value)
     assert timezone.localtime(election.voting_opens_at).strftime("%Y-%m-%d %H:%M") in str(error.value)
     assert not Ballot.objects.exists()
@@ -140,7 +141,7 @@ def test_it_refuses_after_the_window_closes_even_if_the_stage_still_says_voting(
     assert election.stage == Stage.VOTING
     voter = voter_of(election, homes["alone_unit"])
     with pytest.raises(ElectionError) as error:
-        voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=homes["alone"], choices=CHOICES)
     assert "结束，不再接受投票" in str(error.value)
     assert not Ballot.objects.exists()
 
@@ -151,7 +152,7 @@ def test_it_refuses_when_the_stage_has_moved_on_inside_the_window(election, home
     election.save()
     voter = voter_of(election, homes["alone_unit"])
     with pytest.raises(ElectionError):
-        voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=homes["alone"], choices=CHOICES)
     assert not Ballot.objects.exists()
 
 
@@ -160,7 +161,7 @@ def test_it_refuses_a_user_who_is_not_an_owner(election, homes):
     stranger = UserFactory()
     voter = voter_of(election, homes["alone_unit"])
     with pytest.raises(ElectionError) as error:
-        voting.ballot_cast_online(election=election, voter=voter, user=stranger, choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=stranger, choices=CHOICES)
     assert not isinstance(error.value, AlreadyVoted)
     assert "不是" in str(error.value)
     assert not Ballot.objects.exists()
@@ -169,10 +170,10 @@ def test_it_refuses_a_user_who_is_not_an_owner(election, homes):
 def test_it_refuses_a_second_ballot_saying_when_how_and_who_but_not_what(election, homes):
     """The second cast gets AlreadyVoted naming the time, the channel and the role; no choice."""
     voter = voter_of(election, homes["alone_unit"])
-    first = voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=CHOICES)
+    first = voting.ballot_cast_online(election=election, voter=voter, actor=homes["alone"], choices=CHOICES)
     with pytest.raises(AlreadyVoted) as error:
         voting.ballot_cast_online(
-            election=election, voter=voter, user=homes["alone"], choices={"matters": {"M1": "no"}}
+            election=election, voter=voter, actor=homes["alone"], choices={"matters": {"M1": "no"}}
         )
     message = str(error.value)
     assert timezone.localtime(first.cast_at).strftime("%Y-%m-%d %H:%M") in message
@@ -186,11 +187,11 @@ def test_it_refuses_a_second_ballot_saying_when_how_and_who_but_not_what(electio
 def test_it_lets_either_co_owner_cast_the_one_ballot_of_a_shared_home(election, homes):
     """Co-owners (共有人) are one voter: the first casts as co-owner, the second is told who did."""
     voter = voter_of(election, homes["shared_unit"])
-    ballot = voting.ballot_cast_online(election=election, voter=voter, user=homes["co_a"], choices=CHOICES)
+    ballot = voting.ballot_cast_online(election=election, voter=voter, actor=homes["co_a"], choices=CHOICES)
     assert ballot.cast_as == Ballot.CastAs.CO_OWNER
     assert ballot.cast_by == homes["co_a"]
     with pytest.raises(AlreadyVoted) as error:
-        voting.ballot_cast_online(election=election, voter=voter, user=homes["co_b"], choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=homes["co_b"], choices=CHOICES)
     assert "共有人" in str(error.value)
     assert error.value.ballot.cast_by == homes["co_a"]
 
@@ -201,9 +202,9 @@ def test_it_counts_a_buyer_of_two_homes_as_one_voter(election, homes):
     voter = voter_of(election, first)
     assert voter == voter_of(election, second)
     assert voting.owner_count(voter) == 1
-    voting.ballot_cast_online(election=election, voter=voter, user=homes["buyer"], choices=CHOICES)
+    voting.ballot_cast_online(election=election, voter=voter, actor=homes["buyer"], choices=CHOICES)
     with pytest.raises(AlreadyVoted):
-        voting.ballot_cast_online(election=election, voter=voter, user=homes["buyer"], choices=CHOICES)
+        voting.ballot_cast_online(election=election, voter=voter, actor=homes["buyer"], choices=CHOICES)
 
 
 def test_it_records_an_over_ticked_race_and_the_tally_makes_it_void(election, homes):
@@ -211,7 +212,7 @@ def test_it_records_an_over_ticked_race_and_the_tally_makes_it_void(election, ho
     counts it as invalid without giving any candidate a vote (RULES.md §3)."""
     voter = voter_of(election, homes["alone_unit"])
     over = {"matters": {"M1": "yes"}, "races": {"R1": ["C1", "C2", "C3"]}}
-    ballot = voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=over)
+    ballot = voting.ballot_cast_online(election=election, voter=voter, actor=homes["alone"], choices=over)
     assert ballot.choices["races"]["R1"] == ["C1", "C2", "C3"]
     result = election_tally(election)
     assert result["participation"]["heads"] == 1
@@ -226,7 +227,7 @@ def test_it_refuses_a_ballot_for_a_voter_of_another_election(compound, homes):
     second = open_election(compound)
     voter = voter_of(first, homes["alone_unit"])
     with pytest.raises(ElectionError):
-        voting.ballot_cast_online(election=second, voter=voter, user=homes["alone"], choices=CHOICES)
+        voting.ballot_cast_online(election=second, voter=voter, actor=homes["alone"], choices=CHOICES)
 
 
 def test_it_refuses_unknown_candidates(election, homes):
@@ -234,7 +235,7 @@ def test_it_refuses_unknown_candidates(election, homes):
     voter = voter_of(election, homes["alone_unit"])
     with pytest.raises(ElectionError):
         voting.ballot_cast_online(
-            election=election, voter=voter, user=homes["alone"], choices={"races": {"R1": ["C9"]}}
+            election=election, voter=voter, actor=homes["alone"], choices={"races": {"R1": ["C9"]}}
         )
     assert not Ballot.objects.exists()
 
@@ -245,14 +246,14 @@ def test_it_lets_a_valid_online_ballot_follow_a_rejected_paper_one(election, hom
     ballot_record(
         election=election,
         voter=voter,
-        user=working_group,
+        actor=working_group,
         cast_as=Ballot.CastAs.PAPER,
         channel=Ballot.Channel.PAPER,
         choices={},
         status=Ballot.Status.REJECTED,
         reject_reason="unsigned",
     )
-    ballot = voting.ballot_cast_online(election=election, voter=voter, user=homes["alone"], choices=CHOICES)
+    ballot = voting.ballot_cast_online(election=election, voter=voter, actor=homes["alone"], choices=CHOICES)
     assert ballot.seq == 2 and ballot.status == "valid"
 
 
@@ -266,7 +267,7 @@ def test_it_refuses_an_online_ballot_once_the_close_holds_the_election(election,
         ballot_record(
             election=seen_open,
             voter=voter,
-            user=homes["alone"],
+            actor=homes["alone"],
             cast_as=Ballot.CastAs.OWNER,
             channel=Ballot.Channel.ONLINE,
             choices=CHOICES,
@@ -284,13 +285,16 @@ def test_it_reads_the_ballot_paper_once_while_voting_is_open(election, homes):
     from django.test.utils import CaptureQueriesContext
 
     voting.ballot_cast_online(
-        election=election, voter=voter_of(election, homes["alone_unit"]), user=homes["alone"], choices=CHOICES
+        election=election,
+        voter=voter_of(election, homes["alone_unit"]),
+        actor=homes["alone"],
+        choices=CHOICES,
     )
     with CaptureQueriesContext(connection) as queries:
         voting.ballot_cast_online(
             election=election,
             voter=voter_of(election, homes["shared_unit"]),
-            user=homes["co_a"],
+            actor=homes["co_a"],
             choices=CHOICES,
         )
     assert not [q for q in queries if "elections_matter" in q["sql"] or "elections_race" in q["sql"]]
@@ -298,7 +302,7 @@ def test_it_reads_the_ballot_paper_once_while_voting_is_open(election, homes):
         voting.ballot_cast_online(
             election=election,
             voter=voter_of(election, homes["buyer_units"][0]),
-            user=homes["buyer"],
+            actor=homes["buyer"],
             choices={"matters": {}, "races": {"R1": ["C9"]}},
         )
     assert Ballot.objects.count() == 2

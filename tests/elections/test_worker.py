@@ -27,6 +27,7 @@ from elections.services import ballot_record, roll_freeze
 from elections.tasks import tick
 from tests.conftest import requires_postgres
 from tests.factories import election_with_ballot_paper, owner_user
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,9 +166,10 @@ def test_it_delivers_a_notice_to_everyone_once_through_the_worker(compound, redi
         channels=["sms", "inbox"],
         title="停水通知",
         body="明日停水。",
+        actor=OPERATOR,
     )
     with celery_worker(redis_url, tmp_path) as (_, sms_file, log):
-        notice_send(notice=notice)  # autocommit: the task is queued at once
+        notice_send(notice=notice, actor=OPERATOR)  # autocommit: the task is queued at once
         wait_for(
             lambda: Delivery.objects.filter(notice=notice, status="sent").count() == 12,
             what="12 deliveries sent",
@@ -186,10 +188,10 @@ def test_it_reminds_non_voters_once_through_beats_tick(compound, redis_url, tmp_
     """tick run by the worker reminds the owners who have not voted; run again it adds nothing."""
     users = [owner_user(compound, f"1-1-{i:03d}")[0] for i in range(1, 5)]
     election = election_with_ballot_paper(compound, stage=Stage.VOTING, closes_in=timedelta(hours=20))
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     voter = election.voters.get(units__code="1-1-001")
     ballot_record(
-        election=election, voter=voter, user=users[0], cast_as="owner", channel="online", choices={}
+        election=election, voter=voter, actor=users[0], cast_as="owner", channel="online", choices={}
     )
     with celery_worker(redis_url, tmp_path) as (_, sms_file, log):
         assert tick.delay().get(timeout=60)["reminders"] == 1
@@ -213,13 +215,13 @@ def test_it_closes_voting_and_counts_once_through_beats_tick(compound, redis_url
     """A worker that runs tick after the close closes voting and counts; a second tick does nothing."""
     users = [owner_user(compound, f"1-1-{i:03d}")[0] for i in range(1, 4)]
     election = election_with_ballot_paper(compound, stage=Stage.VOTING, closes_in=timedelta(hours=1))
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     for user in users:
         voter = election.voters.get(units__ownerships__owner__user=user)
         ballot_record(
             election=election,
             voter=voter,
-            user=user,
+            actor=user,
             cast_as="owner",
             channel="online",
             choices={"matters": {"M1": "yes"}, "races": {"R1": ["C1", "C2"]}},

@@ -16,6 +16,7 @@ from elections.models import Ballot, Stage, Visit
 from elections.services import ballot_record, roll_freeze
 from grids.models import Building, RoleAssignment
 from tests.factories import GridFactory, UserFactory, election_with_ballot_paper, grant, owner_user
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def leader(grids):
 @pytest.fixture
 def election(compound, homes):
     election = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     return election
 
 
@@ -61,7 +62,7 @@ def cast(election, homes, code):
     return ballot_record(
         election=election,
         voter=voter,
-        user=user,
+        actor=user,
         cast_as="owner",
         channel="online",
         choices={"matters": {"M1": "no"}, "races": {"R1": ["C4"]}},
@@ -169,7 +170,7 @@ def test_it_refuses_a_visit_to_an_owner_of_another_grid(leader, election):
     """The service checks the grid too, not only the page."""
     with pytest.raises(ElectionError):
         turnout.visit_record(
-            election=election, voter=voter(election, "2-1-101"), user=leader, outcome="visited"
+            election=election, voter=voter(election, "2-1-101"), actor=leader, outcome="visited"
         )
     assert Visit.objects.count() == 0
 
@@ -238,7 +239,7 @@ def test_it_hides_another_compounds_election_from_a_grid_leader(client, leader, 
     """An election of a compound where the user leads no grid: 404."""
     owner_user(other_compound, "9-1-101", "90.00")
     other = election_with_ballot_paper(other_compound, stage=Stage.VOTING)
-    roll_freeze(election=other)
+    roll_freeze(election=other, actor=OPERATOR)
     client.force_login(leader)
     assert client.get(reverse("grid:election", args=[other.pk])).status_code == 404
     v = other.voters.get()

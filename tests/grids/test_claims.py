@@ -199,7 +199,7 @@ def test_it_refuses_a_claim_decision_by_staff_of_another_street(compound, outsid
     owner = OwnerFactory(name="王秀英", id_last4="1234")
     unit = unit_with_owners(compound, "3-1-201", "89.50", [owner])
     claim = claim_file(
-        user=UserFactory(), unit=unit, name="王秀英", id_last4="1234", certificate_number="浙2020001"
+        actor=UserFactory(), unit=unit, name="王秀英", id_last4="1234", certificate_number="浙2020001"
     )
     with pytest.raises(RollError):
         claim_approve(claim=claim, actor=outsider_staff)

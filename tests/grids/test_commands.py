@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from grids.models import Community, Compound, Street, Unit
 from tests.factories import OwnerFactory, unit_with_owners
 from tests.grids.test_import_service import FIRST, ZHAO, roll_csv, roll_xlsx
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +133,7 @@ def test_it_reports_a_refused_removal_as_a_command_error(compound, roll_file, tm
     from tests.factories import election_with_ballot_paper
 
     run("import_roll", "XYLW", str(roll_file), "--commit")
-    roll_freeze(election=election_with_ballot_paper(compound))
+    roll_freeze(election=election_with_ballot_paper(compound), actor=OPERATOR)
     fewer = tmp_path / "fewer.csv"
     fewer.write_bytes(roll_csv(FIRST[:2]))
     with pytest.raises(CommandError) as caught:

@@ -20,6 +20,7 @@ from grids.roll import compute_roll, voter_key_for
 from grids.roll_file import COLUMNS, RollFileError, parse_roll
 from grids.services import RollError, roll_import, roll_preview
 from tests.factories import UserFactory, election_with_ballot_paper
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +123,9 @@ def test_it_previews_a_new_roll_as_all_added_and_writes_nothing(compound, build,
 
 def test_it_writes_units_owners_ownerships_and_voter_keys(compound):
     """The import writes every unit and owner; the identity number only as salted hash and last four."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), filename="roll.csv")
+    roll_import(
+        compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), filename="roll.csv", actor=OPERATOR
+    )
 
     units = {u.code: u for u in Unit.objects.filter(compound=compound)}
     assert set(units) == {"1-1-101", "1-1-102", "1-1-201", "2-1501", "2-1502", "P-001"}
@@ -155,7 +158,7 @@ def test_it_writes_units_owners_ownerships_and_voter_keys(compound):
 
 def test_it_updates_exactly_what_a_changed_file_changes(compound):
     """A second import adds, removes and changes exactly the units whose rows differ."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
     before = {u.code: u for u in Unit.objects.filter(compound=compound)}
     kept_ownerships = set(Ownership.objects.filter(unit__code="1-1-101").values_list("pk", flat=True))
 
@@ -177,7 +180,7 @@ def test_it_updates_exactly_what_a_changed_file_changes(compound):
     assert diff.other_changed == ["2-1502"]
     assert diff.changed == 3 and diff.unchanged == 2
 
-    roll_import(compound=compound, parsed=parsed)
+    roll_import(compound=compound, parsed=parsed, actor=OPERATOR)
     after = {u.code: u for u in Unit.objects.filter(compound=compound)}
     assert set(after) == {"1-1-101", "1-1-102", "1-1-201", "2-1501", "2-1502", "3-1-101"}
     assert after["1-1-101"].pk == before["1-1-101"].pk
@@ -195,7 +198,7 @@ def test_it_updates_exactly_what_a_changed_file_changes(compound):
 
 def test_it_writes_nothing_when_one_row_is_bad(compound):
     """A file with one bad row fails to parse as a whole; the roll is untouched."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
     before = snapshot(compound)
     rows = [*FIRST, ("9-1-101", "-5", [ZHAO])]
     with pytest.raises(RollFileError) as caught:
@@ -206,7 +209,7 @@ def test_it_writes_nothing_when_one_row_is_bad(compound):
 
 def test_it_rolls_back_everything_when_the_import_fails_midway(compound, monkeypatch):
     """If roll_import raises RollError after writing units and owners, nothing it wrote remains."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
     before = snapshot(compound)
     audits = AuditEntry.objects.count()
 
@@ -216,19 +219,19 @@ def test_it_rolls_back_everything_when_the_import_fails_midway(compound, monkeyp
     monkeypatch.setattr("grids.services.link_owners_by_mobile", fail)
     changed = [("1-1-101", "99.00", [ZHAO]), ("4-1-101", "50.00", [("孙七", make_id(7), "")])]
     with pytest.raises(RollError):
-        roll_import(compound=compound, parsed=parse_roll(roll_csv(changed), "roll.csv"))
+        roll_import(compound=compound, parsed=parse_roll(roll_csv(changed), "roll.csv"), actor=OPERATOR)
     assert snapshot(compound) == before
     assert AuditEntry.objects.count() == audits
 
 
 def test_it_refuses_to_remove_a_unit_on_a_frozen_election_roll(compound):
     """A unit on the frozen roll of an election cannot be removed by an import; nothing changes."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
-    roll_freeze(election=election_with_ballot_paper(compound))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
+    roll_freeze(election=election_with_ballot_paper(compound), actor=OPERATOR)
     before = snapshot(compound)
     without_201 = [u for u in FIRST if u[0] != "1-1-201"]
     with pytest.raises(RollError) as caught:
-        roll_import(compound=compound, parsed=parse_roll(roll_csv(without_201), "roll.csv"))
+        roll_import(compound=compound, parsed=parse_roll(roll_csv(without_201), "roll.csv"), actor=OPERATOR)
     assert "1-1-201" in str(caught.value)
     assert snapshot(compound) == before
 
@@ -236,7 +239,7 @@ def test_it_refuses_to_remove_a_unit_on_a_frozen_election_roll(compound):
 def test_it_links_owners_whose_mobile_matches_an_account(compound):
     """An owner whose mobile number belongs to a signed-up user is linked to that user."""
     user = UserFactory(phone="13800138001")
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
     assert Owner.objects.get(name="张三").user == user
     assert Owner.objects.get(name="王五").user is None  # no account with 13800138003
 
@@ -260,7 +263,7 @@ def test_it_gives_the_roll_the_pure_tally_would_give(compound):
     from elections.rules import tally
 
     parsed = parse_roll(roll_csv(FIRST), "roll.csv")
-    roll_import(compound=compound, parsed=parsed)
+    roll_import(compound=compound, parsed=parsed, actor=OPERATOR)
     rows = [
         tally.UnitRow(id=u.code, area=u.area, status=tally.UnitStatus(u.status), owners=u.owner_ids)
         for u in parsed.units
@@ -282,6 +285,7 @@ def test_it_imports_a_shop_owned_by_a_company(compound):
         parsed=parse_roll(
             roll_csv([*FIRST, ("S-101", "45.00", [company], "delivered", "commercial")]), "roll.csv"
         ),
+        actor=OPERATOR,
     )
     owner = Owner.objects.get(name="杭州某某商贸有限公司")
     assert owner.id_last4 == "852F"

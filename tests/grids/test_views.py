@@ -24,6 +24,7 @@ from tests.factories import (
     unit_with_owners,
 )
 from tests.grids.test_import_service import FIRST, LI, WANG, ZHANG, ZHAO, roll_csv, roll_xlsx
+from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 from yezhu.jobs.models import Job
 
@@ -229,7 +230,7 @@ def test_it_refuses_a_stale_preview(client, compound, working_group):
     client.force_login(working_group)
     upload(client, compound, roll_csv(FIRST))
     job = last_upload()
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST[:2]), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST[:2]), "roll.csv"), actor=OPERATOR)
     response = client.post(reverse("grids:roll_commit", args=[compound.pk, job.pk]), follow=True)
     assert "预览之后" in response.content.decode()
     assert Unit.objects.filter(compound=compound).count() == 2
@@ -242,8 +243,8 @@ def test_it_shows_that_units_on_a_frozen_roll_cannot_be_removed(client, compound
     from elections.services import roll_freeze
     from tests.factories import election_with_ballot_paper
 
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
-    roll_freeze(election=election_with_ballot_paper(compound))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
+    roll_freeze(election=election_with_ballot_paper(compound), actor=OPERATOR)
     client.force_login(working_group)
     response = client.get(upload(client, compound, roll_csv(FIRST[:3]))["Location"])
     assert response.context["result"]["frozen"] == ["2-1501", "2-1502"]
@@ -329,7 +330,7 @@ def _export(client, compound) -> list[tuple]:
 
 def test_it_exports_the_roll_without_identity_numbers(client, compound, working_group):
     """The export has the import's columns, **** and the last four instead of the ID, full mobiles for managers."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
     client.force_login(working_group)
     rows = _export(client, compound)
     assert rows[0] == COLUMNS
@@ -349,7 +350,7 @@ def test_it_exports_the_roll_without_identity_numbers(client, compound, working_
 
 def test_it_masks_mobiles_for_staff_who_do_not_manage_the_compound(client, compound, street):
     """An auditor's export shows 138****8001, never the full number."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
     auditor = UserFactory()
     grant(auditor, RoleAssignment.Role.AUDITOR, street)
     client.force_login(auditor)
@@ -363,7 +364,7 @@ def test_it_round_trips_an_export_back_into_the_preview_except_identity_numbers(
     client, compound, working_group
 ):
     """The exported file has the template's columns: re-reading it fails only on the masked IDs."""
-    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"))
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST), "roll.csv"), actor=OPERATOR)
     client.force_login(working_group)
     response = client.get(reverse("grids:roll_export", args=[compound.pk]))
     with pytest.raises(Exception) as caught:

@@ -236,7 +236,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     ballot = services.ballot_record(
         election=e_vote,
         voter=voters["1-1-102"],
-        user=a_voter,
+        actor=a_voter,
         cast_as=Ballot.CastAs.OWNER,
         channel=Ballot.Channel.ONLINE,
         choices={"matters": {"M1": "yes"}, "races": {"R1": ["C1"]}},
@@ -309,7 +309,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     services.ballot_record(
         election=e_closed,
         voter=closed_voters["1-1-101"],
-        user=a_owner,
+        actor=a_owner,
         cast_as=Ballot.CastAs.OWNER,
         channel=Ballot.Channel.ONLINE,
         choices={"matters": {"M1": "yes"}, "races": {"R1": ["C1", "C2"]}},
@@ -318,7 +318,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     services.ballot_record(
         election=e_closed,
         voter=closed_voters["1-1-102"],
-        user=a_staff,
+        actor=a_staff,
         cast_as=Ballot.CastAs.PAPER,
         channel=Ballot.Channel.PAPER,
         choices={},

@@ -19,6 +19,7 @@ from grids.models import RoleAssignment
 from tests.conftest import requires_postgres
 from tests.security import build_world
 from yezhu.accounts.models import SmsMessage
+from yezhu.actors import OPERATOR
 from yezhu.audit.log import record
 from yezhu.audit.models import AppendOnlyError, AuditEntry
 
@@ -53,7 +54,7 @@ def _last_id() -> int:
 
 def test_it_refuses_to_change_or_remove_an_entry_through_the_orm(db):
     """save() of an existing row, delete(), and queryset update/delete/bulk_update all raise."""
-    entry = record("test.entry", summary="一条记录")
+    entry = record("test.entry", summary="一条记录", actor=OPERATOR)
     entry.summary = "改过的"
     with pytest.raises(AppendOnlyError):
         entry.save()
@@ -100,7 +101,7 @@ def test_it_refuses_raw_update_and_delete_in_postgresql():
     """The trigger refuses UPDATE and DELETE even in raw SQL, whatever the application does."""
     from django.db import DatabaseError
 
-    entry = record("test.entry", summary="原文")
+    entry = record("test.entry", summary="原文", actor=OPERATOR)
     for sql in (
         "UPDATE audit_auditentry SET summary = 'x' WHERE id = %s",
         "DELETE FROM audit_auditentry WHERE id = %s",
@@ -239,7 +240,7 @@ def test_it_records_every_transition_of_the_lifecycle(compound, street_staff):
     from tests.elections.test_lifecycle import ALL_VOTE, at, ready_for_notice, to_candidate_notice, vote
     from tests.factories import owner_user
 
-    seed_holidays(years=[2026])
+    seed_holidays(years=[2026], actor=OPERATOR)
     owners = [
         owner_user(compound, c, a)[::2] for c, a in (("1-1-101", "100"), ("1-1-102", "90"), ("1-1-103", "80"))
     ]
@@ -325,8 +326,8 @@ def test_it_records_every_export(world, name, args, action, who):
 
 def test_it_shows_an_auditor_the_log_of_their_scope_only(world):
     """The street A auditor sees street A's compound rows, not street B's; street B's auditor the reverse."""
-    record("test.a", summary="甲区的记录", compound_id=world.compound.pk)
-    record("test.b", summary="乙区的记录", compound_id=world.other_compound.pk)
+    record("test.a", summary="甲区的记录", compound_id=world.compound.pk, actor=OPERATOR)
+    record("test.b", summary="乙区的记录", compound_id=world.other_compound.pk, actor=OPERATOR)
     page = _client(world.users["a_auditor"]).get(reverse("audit:index", query={"action": "test."}))
     assert page.status_code == 200
     body = page.content.decode()
@@ -388,7 +389,9 @@ def test_it_neutralises_formulas_in_the_export(world):
     """A summary that starts with = is written as text, so a spreadsheet never runs it."""
     from openpyxl import load_workbook
 
-    record("test.formula", summary='=HYPERLINK("http://x","y")', compound_id=world.compound.pk)
+    record(
+        "test.formula", summary='=HYPERLINK("http://x","y")', compound_id=world.compound.pk, actor=OPERATOR
+    )
     response = _client(world.users["a_auditor"]).get(
         reverse("audit:export", query={"action": "test.formula"})
     )

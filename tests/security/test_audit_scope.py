@@ -26,6 +26,7 @@ from tests.factories import (
     owner_user,
 )
 from yezhu.accounts.models import SmsMessage
+from yezhu.actors import OPERATOR
 from yezhu.audit.log import record, streets_of_user
 from yezhu.audit.models import AuditEntry
 from yezhu.audit.selectors import audit_entries_for
@@ -222,8 +223,8 @@ def test_it_keeps_street_rows_from_compound_and_community_auditors(scope, compou
     """An auditor of one compound reads that compound's rows, not the street's own rows."""
     auditor = UserFactory(name="小区审计员")
     grant(auditor, Role.AUDITOR, compound)
-    in_compound = record("test.compound", compound_id=compound.pk)
-    street_row = record("test.street", street_id=scope["a"].pk)
+    in_compound = record("test.compound", compound_id=compound.pk, actor=OPERATOR)
+    street_row = record("test.street", street_id=scope["a"].pk, actor=OPERATOR)
     assert in_compound.street_id == scope["a"].pk
     assert _sees(auditor, [in_compound, street_row]) == [True, False]
     assert _sees(scope["a_auditor"], [in_compound, street_row]) == [True, True]
@@ -331,7 +332,7 @@ def test_it_says_so_when_the_export_is_cut(scope, compound, monkeypatch):
     from yezhu.audit import views
 
     for i in range(3):
-        record("test.many", summary=f"第{i}条", compound_id=compound.pk)
+        record("test.many", summary=f"第{i}条", compound_id=compound.pk, actor=OPERATOR)
     client = _client(scope["a_auditor"])
     monkeypatch.setattr(views, "EXPORT_LIMIT", 3)
     page = client.get(reverse("audit:index", query={"action": "test.many"}))

@@ -314,7 +314,7 @@ def test_it_refuses_malformed_paper_sheets_and_changes_nothing(world, data):
     payload, filename = data.draw(malformed_sheet(header))
     before = counts()
     with pytest.raises(PaperImportError) as caught:
-        paper_import(election=world.e_vote, user=world.users["a_staff"], data=payload, filename=filename)
+        paper_import(election=world.e_vote, actor=world.users["a_staff"], data=payload, filename=filename)
     assert isinstance(caught.value, ElectionError)
     assert _is_clear(caught.value.errors)
     assert counts() == before

@@ -144,7 +144,7 @@ def test_it_takes_the_address_our_proxies_saw_for_audit_and_throttles(settings, 
     from rest_framework.request import Request
 
     from yezhu.api.throttles import BallotIPThrottle
-    from yezhu.audit.log import client_ip
+    from yezhu.audit.context import client_ip
 
     settings.TRUSTED_PROXY_COUNT = count
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": count}

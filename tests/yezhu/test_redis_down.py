@@ -24,6 +24,7 @@ from tests.factories import election_with_ballot_paper, owner_user
 from tests.yezhu.test_settings import run_python
 from yezhu import cache as resilient
 from yezhu.accounts.models import SmsMessage, User
+from yezhu.actors import OPERATOR
 from yezhu.cache import ResilientRedisCache
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def owners(compound):
 def election(compound, owners):
     """Voting open, the roll frozen with the owners' homes."""
     election = election_with_ballot_paper(compound, stage=Stage.VOTING)
-    roll_freeze(election=election)
+    roll_freeze(election=election, actor=OPERATOR)
     election.refresh_from_db()
     return election
 

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from yezhu.actors import OPERATOR
 from yezhu.sms import SmsError, with_signature
 from yezhu.sms_providers import FileBackend, HttpTemplateBackend, sign_request
 
@@ -147,9 +148,10 @@ def test_it_sends_a_notice_through_the_provider_and_records_its_reason(
         channels=["sms"],
         title="停水通知",
         body="明日停水。",
+        actor=OPERATOR,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        notice_send(notice=notice)
+        notice_send(notice=notice, actor=OPERATOR)
     delivery = Delivery.objects.get(notice=notice)
     assert delivery.status == Delivery.Status.SENT
     assert delivery.provider_reply == "900619746936498440^0"

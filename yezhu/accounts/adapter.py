@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
 from yezhu.accounts.services import sms_queue
+from yezhu.hooks import places
 
 # Session key: when the last sign-in code was sent, so the code page can tell an owner whose code
 # ran out why they are back there (allauth's view drops an expired code without a word).
@@ -32,10 +33,7 @@ def signs_in_with_password(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    from grids.models import RoleAssignment
-    from grids.selectors import STAFF_ROLES
-
-    return RoleAssignment.objects.filter(user=user, role__in=STAFF_ROLES).exists()
+    return places().is_staff(user)
 
 
 class AccountAdapter(DefaultAccountAdapter):

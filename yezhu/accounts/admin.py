@@ -75,8 +75,8 @@ class UserAdmin(BaseUserAdmin):
             return
         record(
             "user.changed" if change else "user.created",
+            actor=request.user,
             obj=user,
-            request=request,
             summary=(
                 f"user #{user.pk} changed in the admin: {', '.join(changes)}"
                 if change
@@ -93,8 +93,8 @@ class UserAdmin(BaseUserAdmin):
             if user is not None:
                 record(
                     "user.changed",
+                    actor=request.user,
                     obj=user,
-                    request=request,
                     summary=f"user #{user.pk} changed in the admin: password",
                     data={"user": user.pk, "fields": ["password"], "changes": {"password": "changed"}},
                     streets=streets_of_user(user),

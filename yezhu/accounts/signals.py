@@ -1,5 +1,6 @@
 from allauth.account.signals import login_code_rejected, user_logged_in
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -11,9 +12,7 @@ from yezhu.audit.log import record, streets_of_user
 
 @receiver(user_logged_in)
 def audit_sign_in(sender, request, user, **kwargs):
-    record(
-        "sign_in", actor=user, obj=user, request=request, summary="signed in", streets=streets_of_user(user)
-    )
+    record("sign_in", actor=user, obj=user, summary="signed in", streets=streets_of_user(user))
 
 
 @receiver(user_logged_in)
@@ -42,9 +41,7 @@ def forget_a_dead_code(sender, request, user, last_attempt=False, **kwargs):
 def audit_sign_out(sender, request, user=None, **kwargs):
     if user is None:
         return
-    record(
-        "sign_out", actor=user, obj=user, request=request, summary="signed out", streets=streets_of_user(user)
-    )
+    record("sign_out", actor=user, obj=user, summary="signed out", streets=streets_of_user(user))
 
 
 def _known_user(phone: str):
@@ -61,7 +58,7 @@ def audit_sign_in_failed(sender, credentials, request=None, **kwargs):
     user = _known_user(phone) if phone else None
     record(
         "sign_in_failed",
-        request=request,
+        actor=AnonymousUser(),
         summary=f"failed sign-in for {masked}",
         streets=streets_of_user(user) if user is not None else None,
     )

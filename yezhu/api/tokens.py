@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yezhu.accounts.models import User
 from yezhu.api.base import ApiViewMixin
 from yezhu.api.throttles import TokenThrottle
 from yezhu.audit.log import record, streets_of_user
@@ -27,32 +28,30 @@ class TokenSerializer(serializers.Serializer):
     created = serializers.DateTimeField()
 
 
-def token_rotate(*, user, request=None) -> Token:
+def token_rotate(*, actor: User) -> Token:
     """Replace the user's token by a new one (the old one stops working at once)."""
     with transaction.atomic():
-        replaced = Token.objects.filter(user=user).delete()[0] > 0
-        token = Token.objects.create(user=user)
+        replaced = Token.objects.filter(user=actor).delete()[0] > 0
+        token = Token.objects.create(user=actor)
         record(
             "api.token_rotated" if replaced else "api.token_created",
-            actor=user,
-            request=request,
+            actor=actor,
             summary="API token rotated" if replaced else "API token created",
             data={"replaced": replaced},
-            streets=streets_of_user(user),
+            streets=streets_of_user(actor),
         )
     return token
 
 
-def token_revoke(*, user, request=None) -> bool:
+def token_revoke(*, actor: User) -> bool:
     with transaction.atomic():
-        deleted = Token.objects.filter(user=user).delete()[0] > 0
+        deleted = Token.objects.filter(user=actor).delete()[0] > 0
         if deleted:
             record(
                 "api.token_revoked",
-                actor=user,
-                request=request,
+                actor=actor,
                 summary="API token revoked",
-                streets=streets_of_user(user),
+                streets=streets_of_user(actor),
             )
     return deleted
 
@@ -73,7 +72,7 @@ class TokenView(ApiViewMixin, APIView):
         responses={201: TokenSerializer},
     )
     def post(self, request):
-        token = token_rotate(user=request.user, request=request)
+        token = token_rotate(actor=request.user)
         return Response(
             TokenSerializer({"token": token.key, "created": token.created}).data,
             status=status.HTTP_201_CREATED,
@@ -81,5 +80,5 @@ class TokenView(ApiViewMixin, APIView):
 
     @extend_schema(summary="Revoke your API token", tags=["auth"], request=None, responses={204: None})
     def delete(self, request):
-        token_revoke(user=request.user, request=request)
+        token_revoke(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,3 @@ class AuditConfig(AppConfig):
     name = "yezhu.audit"
     label = "audit"
     verbose_name = _("Audit log")
-
-    def ready(self):
-        from yezhu.audit import signals  # noqa: F401 - registers the role-change receivers

@@ -18,83 +18,31 @@ site's own jobs) has no street: only superusers read it.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 
+from yezhu.actors import actor_label, is_person, require_actor
+from yezhu.audit.context import current
 from yezhu.audit.models import AuditEntry
-
-
-def client_ip(request) -> str | None:
-    """The client's address: the X-Forwarded-For entry our own proxies added
-    (`settings.TRUSTED_PROXY_COUNT` of them, the same rule as the rate limits), else REMOTE_ADDR.
-    Entries a client put in the header themselves are never taken."""
-    if request is None:
-        return None
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    candidate = None
-    if count > 0 and forwarded:
-        entries = [part.strip() for part in forwarded.split(",")]
-        if len(entries) >= count:
-            candidate = entries[-count]
-    candidate = candidate or request.META.get("REMOTE_ADDR") or ""
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
+from yezhu.hooks import places
 
 
 def street_of_compound(compound_id: int) -> int | None:
-    from grids.models import Compound
-
-    return Compound.objects.filter(pk=compound_id).values_list("community__street_id", flat=True).first()
+    return places().street_of_compound(compound_id)
 
 
 def streets_of_user(user, *, roles: Iterable[str] | None = None, homes: bool = True) -> list[int]:
-    """The streets a user belongs to: those of their role assignments (only `roles` if given; a
-    district role counts as every street of its district) and, with `homes`, of the units they own."""
-    from grids.models import RoleAssignment, Street, Unit
-
-    if user is None or getattr(user, "pk", None) is None:
-        return []
-    assignments = RoleAssignment.objects.filter(user_id=user.pk)
-    if roles is not None:
-        assignments = assignments.filter(role__in=list(roles))
-    found: set[int] = set()
-    districts: set[int] = set()
-    for district, *streets in assignments.values_list(
-        "district_id",
-        "street_id",
-        "community__street_id",
-        "compound__community__street_id",
-        "grid__community__street_id",
-    ):
-        if district:
-            districts.add(district)
-        found.update(s for s in streets if s)
-    if districts:
-        found.update(Street.objects.filter(district_id__in=districts).values_list("pk", flat=True))
-    if homes:
-        found.update(
-            s
-            for s in Unit.objects.filter(ownerships__owner__user_id=user.pk)
-            .values_list("compound__community__street_id", flat=True)
-            .distinct()
-            if s
-        )
-    return sorted(found)
+    """The streets a user belongs to (their roles' and, with `homes`, their homes'): see yezhu.hooks."""
+    return places().streets_of_user(user, roles=roles, homes=homes)
 
 
 def record(
     action: str,
     *,
-    actor=None,
+    actor: object,
     obj: models.Model | None = None,
-    request=None,
     summary: str = "",
     data: dict[str, Any] | None = None,
     compound_id: int | None = None,
@@ -103,15 +51,14 @@ def record(
     streets: Iterable[int] | None = None,
 ) -> AuditEntry:
     """Write one audit row (one per street when `streets` names several; the first is returned).
-    The street comes from `street_id`, else from the compound, else from `streets`."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    request_user = getattr(request, "user", None)
-    if actor is None and request_user is not None and request_user.is_authenticated:
-        actor = request_user
-    label = ""
-    if actor is not None:
-        label = str(actor)[:100]
+    The street comes from `street_id`, else from the compound, else from `streets`.
+
+    `actor` is required: the person (a User, or an anonymous visitor for a refused sign-in) or the
+    `yezhu.actors.SystemActor` that acted. Where from (the client's address) comes from the audit
+    context that the middleware and the task signals set (`yezhu.audit.context`)."""
+    require_actor(actor)
+    label = actor_label(actor)
+    person = actor if is_person(actor) else None
     if street_id is None and compound_id is not None:
         street_id = street_of_compound(compound_id)
     targets: list[int | None] = [street_id]
@@ -120,13 +67,13 @@ def record(
         targets = sorted(set(streets)) or [None]
         if len(targets) > 1:
             data["streets"] = targets
-    ip = client_ip(request)
+    context = current()
     entries = []
     for street in targets:
         entry = AuditEntry(
-            actor=actor,
-            actor_label=label or "system",
-            ip=ip,
+            actor=person,
+            actor_label=label,
+            ip=context.ip,
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",

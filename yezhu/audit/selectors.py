@@ -11,42 +11,34 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from grids.models import RoleAssignment, Street
-from grids.selectors import roles_of, staff_compounds
 from yezhu.audit.models import AuditEntry
+from yezhu.hooks import places
 
 
 def may_read_audit(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_superuser) or any(ra.role == RoleAssignment.Role.AUDITOR for ra in roles_of(user))
+    return bool(user.is_superuser) or places().audit_scope(user) is not None
 
 
 def audit_entries_for(user) -> QuerySet[AuditEntry]:
     """The audit entries the user may read (none for anyone but auditors and superusers)."""
-    if not may_read_audit(user):
+    if not getattr(user, "is_authenticated", False):
         return AuditEntry.objects.none()
     if user.is_superuser:
         return AuditEntry.objects.all()
-    compounds = staff_compounds(user, {RoleAssignment.Role.AUDITOR}).values("pk")
-    scope = Q(compound_id__in=compounds)
-    streets = audit_streets(user)
-    if streets:
-        scope |= Q(compound_id__isnull=True, street_id__in=streets)
+    scope = places().audit_scope(user)
+    if scope is None:
+        return AuditEntry.objects.none()
     return AuditEntry.objects.filter(scope)
 
 
 def audit_streets(user) -> list[int]:
     """The streets whose street-level rows the user's auditor roles cover (street or district roles)."""
-    auditing = [ra for ra in roles_of(user) if ra.role == RoleAssignment.Role.AUDITOR]
-    streets = {ra.street_id for ra in auditing if ra.street_id}
-    districts = {ra.district_id for ra in auditing if ra.district_id}
-    if districts:
-        streets.update(Street.objects.filter(district_id__in=districts).values_list("pk", flat=True))
-    return sorted(streets)
+    return places().auditor_streets(user)
 
 
 def _day_start(day: date) -> datetime:

@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from grids.models import RoleAssignment
-from yezhu.audit.log import record, streets_of_user
-from yezhu.audit.selectors import actions_in, audit_entries_for, filter_entries, may_read_audit
+from yezhu.audit.log import record
+from yezhu.audit.selectors import actions_in, audit_entries_for, audit_streets, filter_entries, may_read_audit
 
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
@@ -140,10 +139,9 @@ def export(request):
     record(
         "audit.exported",
         actor=request.user,
-        request=request,
         summary=f"audit log exported: {count} entries" + (" (cut at the limit)" if cut else ""),
         data={k: str(v) for k, v in filters.items() if v} | {"rows": count, "cut": cut},
-        streets=streets_of_user(request.user, roles={RoleAssignment.Role.AUDITOR}, homes=False),
+        streets=audit_streets(request.user),
     )
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     stamp = timezone.localdate().strftime("%Y%m%d")

@@ -4,6 +4,7 @@ from celery import current_app, shared_task
 from django.utils import timezone
 
 from yezhu.accounts.services import enqueue
+from yezhu.actors import SCHEDULER
 from yezhu.jobs.models import Job
 
 TASKS = {}  # kind → task, filled by `register`
@@ -80,5 +81,6 @@ def purge_job_files(now=None) -> int:
             "job.files_purged",
             summary=f"{len(deleted)} job files deleted after their retention period",
             data={"files": len(deleted), "jobs": sorted(jobs)},
+            actor=SCHEDULER,
         )
     return len(deleted)

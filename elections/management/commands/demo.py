@@ -200,7 +200,7 @@ class Command(BaseCommand):
             services.ballot_record(
                 election=election,
                 voter=voter,
-                user=admin,
+                actor=admin,
                 cast_as=Ballot.CastAs.PAPER,
                 channel=Ballot.Channel.PAPER,
                 choices=choices,

@@ -16,6 +16,7 @@ from elections.models import Election
 from elections.rules.bundle import dump_json
 from elections.services import bundle_for
 from elections.voting import bundle_exportable
+from yezhu.actors import OPERATOR
 from yezhu.audit.log import record
 
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             compound_id=election.compound_id,
             summary="bundle exported by manage.py export_bundle",
             data={"ballots": election.ballot_count},
+            actor=OPERATOR,
         )
         if output:
             Path(output).write_text(text + "\n", encoding="utf-8")

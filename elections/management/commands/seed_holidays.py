@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from elections.calendar import package_years, seed_holidays
+from yezhu.actors import OPERATOR
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, years: list[int], **options: Any) -> None:
         wanted = years or package_years()
-        report = seed_holidays(years=wanted)
+        report = seed_holidays(years=wanted, actor=OPERATOR)
         unknown = sorted(set(wanted) - set(package_years(min(wanted)))) if wanted else []
         self.stdout.write(
             f"holidays: {report.days_added} days added, {report.days_kept} kept; "

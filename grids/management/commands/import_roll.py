@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from grids.models import Compound
 from grids.roll_file import RollFileError, parse_roll
 from grids.services import RollError, compound_create, roll_import, roll_preview
+from yezhu.actors import OPERATOR
 
 SHOWN = 10  # the first changes of each kind printed in a preview
 
@@ -74,7 +75,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 if compound is None:
                     compound = compound_create(
-                        code=code, name=create_compound, street_name=street, community_name=community
+                        code=code,
+                        name=create_compound,
+                        street_name=street,
+                        community_name=community,
+                        actor=OPERATOR,
                     )
                     self.stdout.write(
                         _("New compound %(name)s (%(code)s) in %(street)s, %(community)s.")
@@ -84,7 +89,7 @@ class Command(BaseCommand):
                 self._print_preview(diff)
                 if not commit:
                     raise _Rollback
-                diff = roll_import(compound=compound, parsed=parsed, filename=path.name)
+                diff = roll_import(compound=compound, parsed=parsed, filename=path.name, actor=OPERATOR)
         except _Rollback:
             self.stdout.write(_("Preview only: nothing was written. Add --commit to import."))
             return

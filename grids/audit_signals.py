@@ -15,6 +15,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from grids.models import RoleAssignment
+from yezhu.actors import OPERATOR
 from yezhu.audit.log import record
 
 _request: ContextVar = ContextVar("audit_request", default=None)
@@ -79,6 +80,13 @@ def _street(ra: RoleAssignment) -> dict:
     return {}
 
 
+def _actor():
+    """The admin user changing the role, else the operator (a command, the shell, a data migration)."""
+    request = _request.get()
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else OPERATOR
+
+
 def _summary(verb: str, ra: RoleAssignment) -> str:
     where = ", ".join(f"{k} #{v}" for k, v in _scope(ra).items())
     return f"{verb} role {ra.role} for user #{ra.user_id} ({where})"
@@ -90,8 +98,8 @@ def audit_role_saved(sender, instance: RoleAssignment, created: bool, raw: bool 
         return
     record(
         "role.granted" if created else "role.changed",
+        actor=_actor(),
         obj=instance,
-        request=_request.get(),
         compound_id=_compound_id(instance),
         **_street(instance),
         summary=_summary("granted" if created else "changed", instance),
@@ -103,8 +111,8 @@ def audit_role_saved(sender, instance: RoleAssignment, created: bool, raw: bool 
 def audit_role_deleted(sender, instance: RoleAssignment, **kwargs):
     record(
         "role.revoked",
+        actor=_actor(),
         obj=None,
-        request=_request.get(),
         compound_id=_compound_id(instance),
         **_street(instance),
         summary=_summary("revoked", instance),
