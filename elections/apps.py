@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ElectionsConfig(AppConfig):
     name = "elections"
     verbose_name = _("Elections and assembly votes")
+
+    def ready(self):
+        # Services queue tasks by name (yezhu.queue.enqueue): register them in every process.
+        from elections import tasks, tasks_paper  # noqa: F401
+        from elections.selectors import frozen_unit_codes
+        from grids.roll import ROLL_REMOVAL_GUARDS
+
+        if frozen_unit_codes not in ROLL_REMOVAL_GUARDS:
+            ROLL_REMOVAL_GUARDS.append(frozen_unit_codes)

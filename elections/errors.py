@@ -31,3 +31,40 @@ class AlreadyVoted(ElectionError):
     def __init__(self, message: str, ballot: Ballot):
         super().__init__(message)
         self.ballot = ballot
+
+
+class Problem(str):
+    """One reason a step is refused or blocked: the message (the string itself, in the user's
+    language) and a stable ``code`` a client can switch on (``notice_unpublished``, ``wrong_stage``).
+    A str, so a page shows it as it is; the API gives ``{"code": …, "message": …}``."""
+
+    code: str
+
+    def __new__(cls, code: str, message: str) -> Problem:
+        problem = super().__new__(cls, str(message))
+        problem.code = code
+        return problem
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": str(self)}
+
+
+#: Short name used where problems are listed.
+P = Problem
+
+
+def coded(problem: str) -> Problem:
+    """A problem with its code (a plain message gets the generic code ``refused``)."""
+    return problem if isinstance(problem, Problem) else Problem("refused", problem)
+
+
+class Refused(ElectionError):
+    """A step refused for these problems. ``code`` is the first problem's; the API lists them all."""
+
+    def __init__(self, problems: list[str]):
+        coded_problems = [coded(p) for p in problems]
+        super().__init__(" ".join(coded_problems), code=coded_problems[0].code)
+        self.problems = coded_problems
+
+    def body_extra(self) -> dict:
+        return {"problems": [p.as_dict() for p in self.problems]}

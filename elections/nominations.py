@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -73,6 +74,29 @@ _EXTENSIONS = {
     "gif": {".gif"},
     "webp": {".webp"},
 }
+
+
+#: Salt of the share link that lets people support a nomination.
+SUPPORT_SALT = "elections.nomination.support"
+PUBLISHED_STAGES = (
+    Stage.CANDIDATE_NOTICE,
+    Stage.VOTING,
+    Stage.COUNTING,
+    Stage.RESULT_NOTICE,
+    Stage.FILING,
+    Stage.DONE,
+)
+
+
+def support_token(nomination: Nomination) -> str:
+    """The share link's secret: only people the nominator sends it to can find the nomination."""
+    return signing.Signer(salt=SUPPORT_SALT).sign(str(nomination.pk))
+
+
+def candidate_notice_published(election: Election) -> bool:
+    return election.stage in PUBLISHED_STAGES or (
+        election.stage == Stage.FAILED and election.candidate_notice_start is not None
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 from elections.errors import ElectionError
 from elections.models import Delivery, Election, Notice, Voter, WorkingGroupMember
 from grids.models import Owner, Ownership, RoleAssignment
-from yezhu.accounts.services import enqueue
 from yezhu.audit.log import record
+from yezhu.queue import enqueue
 from yezhu.sms import SmsError, get_backend, with_signature
 
 log = logging.getLogger(__name__)
@@ -369,9 +369,7 @@ def notice_send(*, notice: Notice, actor, dispatch: bool = True) -> int:
                 data={"recipients": len(recipients), "deliveries": created, "channels": locked.channels},
             )
         if dispatch:
-            from elections.tasks import send_notice
-
-            transaction.on_commit(lambda: enqueue(send_notice, locked.pk))
+            transaction.on_commit(lambda: enqueue("elections.tasks.send_notice", locked.pk))
     notice.refresh_from_db()
     return created
 
@@ -442,9 +440,7 @@ def notices_resend_failed(
             data={"failed": len(failed), "requeued": len(requeued)},
         )
         if requeued:
-            from elections.tasks import send_notice
-
-            transaction.on_commit(lambda: enqueue(send_notice, locked.pk))
+            transaction.on_commit(lambda: enqueue("elections.tasks.send_notice", locked.pk))
     return len(requeued)
 
 

@@ -76,3 +76,10 @@ def owner_elections(user, limit: int = 10) -> list[Election]:
         .distinct()
         .order_by("-created_at")[:limit]
     )
+
+
+def frozen_unit_codes(compound, codes: list[str]) -> list[str]:
+    """Of these unit codes, those on the frozen roll of an election of the compound: the roll
+    import must not remove them (registered as a guard in grids.roll by ElectionsConfig.ready)."""
+    through = Voter.units.through.objects.filter(unit__compound=compound, unit__code__in=codes)
+    return sorted(set(through.values_list("unit__code", flat=True)))

@@ -33,6 +33,32 @@ from yezhu.audit.log import record
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 
 
+#: Stages after the close: no ballot is accepted whatever the clock says.
+AFTER_VOTING = (Stage.COUNTING, Stage.RESULT_NOTICE, Stage.FILING, Stage.DONE, Stage.FAILED)
+
+
+def window_refusal(election: Election, now: datetime) -> str:
+    """Why voting is not possible at `now` (empty when the window is open).
+
+    The server refuses outside the window whatever the stage machinery did: a stage left on
+    "voting" after `voting_closes_at` still refuses.
+    """
+    if election.voting_is_open(now):
+        return ""
+    opens, closes = election.voting_opens_at, election.voting_closes_at
+    if (closes is not None and now >= closes) or election.stage in AFTER_VOTING:
+        if closes is None:
+            return _("Voting has closed. No more ballots are accepted.")
+        return _("Voting closed on %(when)s. No more ballots are accepted.") % {
+            "when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")
+        }
+    if opens is not None and now < opens:
+        return _("Voting has not opened yet. It opens on %(when)s.") % {
+            "when": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M")
+        }
+    return _("Voting has not opened yet.")
+
+
 # ---------------------------------------------------------------------------------------------
 # The frozen roll
 # ---------------------------------------------------------------------------------------------
@@ -295,8 +321,6 @@ def ballot_record(
                     voting_closes_at=head["voting_closes_at"],
                 )
                 if not stored.voting_is_open(window_at):
-                    from elections.voting import window_refusal
-
                     raise OutsideWindow(window_refusal(stored, window_at))
             seq = head["ballot_count"] + 1
             prev = head["chain_head"] or GENESIS

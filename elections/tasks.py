@@ -33,9 +33,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from elections.models import Committee, Delivery, Election, Notice, Stage
-from yezhu.accounts.services import enqueue
 from yezhu.actors import SCHEDULER
 from yezhu.jobs.tasks import register
+from yezhu.queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ BEFORE_VOTING = Q(stage=Stage.CANDIDATE_NOTICE) | Q(stage=Stage.NOTICE, kind=Ele
 # ---------------------------------------------------------------------------------------------
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(name="elections.tasks.send_notice", acks_late=True, ignore_result=True)
 def send_notice(notice_id: int) -> int:
     """Fan out a notice if that is not done yet, then queue each delivery still waiting."""
     from elections.notices import notice_dispatch, notice_send
@@ -70,7 +70,9 @@ def send_notice(notice_id: int) -> int:
     return notice_dispatch(notice_id, queue=lambda pk: enqueue(send_delivery, pk))
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
+@shared_task(
+    name="elections.tasks.send_delivery", bind=True, acks_late=True, max_retries=None, ignore_result=True
+)
 def send_delivery(self, delivery_id: int) -> str:
     """Send one delivery. Safe to run twice: a delivery that is no longer queued is skipped."""
     from elections.notices import DeliveryRetry, backoff, delivery_send
@@ -82,7 +84,7 @@ def send_delivery(self, delivery_id: int) -> str:
         raise self.retry(exc=exc, countdown=backoff(exc.attempts)) from None
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="elections.tasks.drain_deliveries", ignore_result=True)
 def drain_deliveries(older_than_minutes: int = DRAIN_AFTER_MINUTES, limit: int = 5000) -> int:
     """Queue again the deliveries still `queued` some minutes after they were written.
 
@@ -112,7 +114,7 @@ def drain_deliveries(older_than_minutes: int = DRAIN_AFTER_MINUTES, limit: int =
 
 
 @register(EXPORT_KIND)
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(name="elections.tasks.deliveries_export_job", acks_late=True, ignore_result=True)
 def deliveries_export_job(job_id: int) -> str:
     """Write the proof-of-service workbook of one election, reporting progress to the job."""
     from elections.notices import deliveries_export_xlsx
@@ -148,10 +150,13 @@ def deliveries_export_job(job_id: int) -> str:
 
 
 def _lifecycle(name: str, election: Election, now: datetime):
-    """Call `elections.lifecycle.<name>` for one election, as the scheduler."""
+    """Take the transition `name` of the table for one election, as the scheduler. Only the entries
+    marked `scheduled` (opening and closing voting, making a result final) are taken on time."""
     from elections import lifecycle
 
-    func = getattr(lifecycle, name)
+    if not lifecycle.transition(name).scheduled:
+        raise ValueError(f"the scheduler does not take {name}")
+    func = lifecycle.SERVICES[name]
     params = inspect.signature(func).parameters
     kwargs = {"election": election}
     if "now" in params:
@@ -281,7 +286,9 @@ def _reelection_alert(committee: Committee, start_by, status: str) -> bool:
     return True
 
 
-@shared_task(acks_late=True, ignore_result=False)  # the worker tests read what it did
+@shared_task(
+    name="elections.tasks.tick", acks_late=True, ignore_result=False
+)  # the worker tests read what it did
 def tick(now: str | None = None) -> dict:
     """Everything due by the clock (beat, every minute). Safe to run twice and late.
 

@@ -23,7 +23,7 @@ KIND = "paper_import"
 
 
 @register(KIND)
-@shared_task(acks_late=True)
+@shared_task(name="elections.tasks_paper.paper_import_task", acks_late=True)
 def paper_import_task(job_id: int) -> str:
     """Run one sheet import. Safe to run twice: a finished job is left alone, and a repeated run
     of a committed import fails row by row ("already entered") without writing anything."""

@@ -32,7 +32,12 @@ from django.utils.translation import gettext as _
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Proxy, Stage, Voter
 from elections.selectors import can_manage, get_visible_election
-from elections.services import already_voted_message, ballot_record, valid_ballot_of
+from elections.services import (
+    already_voted_message,
+    ballot_record,
+    valid_ballot_of,
+    window_refusal,
+)
 from grids.models import Owner, Ownership
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
@@ -48,7 +53,6 @@ DOCUMENT_SIGNATURES = {  # extension → the bytes such a file starts with
 
 # Stages in which the roll is frozen and voting has not yet closed: proxies may still change.
 PROXY_STAGES = (Stage.CANDIDATE_NOTICE, Stage.VOTING)
-AFTER_VOTING = (Stage.COUNTING, Stage.RESULT_NOTICE, Stage.FILING, Stage.DONE, Stage.FAILED)
 
 
 @dataclass(frozen=True)
@@ -243,28 +247,6 @@ def _right(voter: Voter, user) -> CastRight:
         )
     cast_as = Ballot.CastAs.OWNER if owner_count(voter) == 1 else Ballot.CastAs.CO_OWNER
     return CastRight(voter=voter, cast_as=cast_as)
-
-
-def window_refusal(election: Election, now: datetime) -> str:
-    """Why voting is not possible at `now` (empty when the window is open).
-
-    The server refuses outside the window whatever the stage machinery did: a stage left on
-    "voting" after `voting_closes_at` still refuses.
-    """
-    if election.voting_is_open(now):
-        return ""
-    opens, closes = election.voting_opens_at, election.voting_closes_at
-    if (closes is not None and now >= closes) or election.stage in AFTER_VOTING:
-        if closes is None:
-            return _("Voting has closed. No more ballots are accepted.")
-        return _("Voting closed on %(when)s. No more ballots are accepted.") % {
-            "when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")
-        }
-    if opens is not None and now < opens:
-        return _("Voting has not opened yet. It opens on %(when)s.") % {
-            "when": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M")
-        }
-    return _("Voting has not opened yet.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ class GridsConfig(AppConfig):
     verbose_name = _("Compounds, roll and grids")
 
     def ready(self):
-        from grids import audit_signals, signals  # noqa: F401
+        from grids import audit_signals, signals, tasks  # noqa: F401
         from grids.places import GridPlaces
         from yezhu.hooks import register_places
 

@@ -51,6 +51,40 @@ class Roll:
         return {"units": self.units, "area": f"{self.area.quantize(TWO_PLACES)}", "heads": self.heads}
 
 
+def roll_of_rows(rows: Iterable[tuple[Decimal, str, Iterable[str]]]) -> Roll | None:
+    """The roll a list of (area, status, owner ids) would give, before anything is saved (the roll
+    import's preview): voters grouped as `voter_key_for` groups them, the developer's unsold and
+    undelivered units as one voter. None when a delivered unit has no owner (the import refuses
+    it with its own message). The live count builds its voters with the pure tally, which groups
+    the same way (tests/grids/test_roll.py holds the two together)."""
+    areas: dict[object, Decimal] = {}
+    counts: dict[object, int] = {}
+    for area, status, owner_ids in rows:
+        owners = frozenset(owner_ids)
+        if status == Unit.Status.DELIVERED and not owners:
+            return None
+        key: object = Unit.DEVELOPER_KEY if status != Unit.Status.DELIVERED else owners
+        areas[key] = areas.get(key, Decimal("0")) + Decimal(area)
+        counts[key] = counts.get(key, 0) + 1
+    area = sum(areas.values(), Decimal("0.00")).quantize(TWO_PLACES)
+    return Roll(units=sum(counts.values()), area=area, heads=len(areas), voters=())
+
+
+#: Checks that may refuse removing units from a compound's roll, registered by the apps that hold
+#: them (elections registers "units on an election's frozen roll"): (compound, unit codes) → the
+#: codes that must stay. grids names no other app.
+ROLL_REMOVAL_GUARDS: list = []
+
+
+def units_that_must_stay(compound: Compound, codes: list[str]) -> list[str]:
+    if not codes:
+        return []
+    kept: set[str] = set()
+    for guard in ROLL_REMOVAL_GUARDS:
+        kept.update(guard(compound, codes))
+    return sorted(kept)
+
+
 def counted_units(compound: Compound) -> QuerySet[Unit]:
     """The units that count toward the roll: parking spaces and stalls only if the rules say so."""
     units = Unit.objects.filter(compound=compound)

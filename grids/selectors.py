@@ -186,6 +186,4 @@ def home_context_for(user) -> dict:
         claim_url = reverse("grids:claim")
     except NoReverseMatch:
         claim_url = ""
-    from elections.selectors import owner_elections
-
-    return {"units": units, "staff_links": links, "claim_url": claim_url, "elections": owner_elections(user)}
+    return {"units": units, "staff_links": links, "claim_url": claim_url}

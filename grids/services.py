@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from grids.bulk import insert_rows
 from grids.idcard import hash_id_number
 from grids.models import Building, Community, Compound, Owner, OwnerClaim, Ownership, Street, Unit
-from grids.roll import voter_key_for
+from grids.roll import units_that_must_stay, voter_key_for
 from grids.roll_file import ParsedRoll
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
@@ -134,19 +134,11 @@ def roll_preview(*, compound: Compound, parsed: ParsedRoll) -> RollDiff:
 
 def roll_import(*, compound: Compound, parsed: ParsedRoll, actor, filename: str = "") -> RollDiff:
     """Replace the compound's roll with the parsed file: all of it, or (on any error) nothing."""
-    from elections.models import Voter
-
     diff = roll_preview(compound=compound, parsed=parsed)
     with transaction.atomic():
         Compound.objects.select_for_update().get(pk=compound.pk)
         if diff.removed:
-            frozen = sorted(
-                set(
-                    Voter.units.through.objects.filter(
-                        unit__compound=compound, unit__code__in=diff.removed
-                    ).values_list("unit__code", flat=True)
-                )
-            )
+            frozen = units_that_must_stay(compound, diff.removed)
             if frozen:
                 raise RollError(
                     _("Units on the frozen roll of an election cannot be removed: %(units)s")

@@ -44,7 +44,7 @@ def import_message(diff) -> str:
 
 
 @register(IMPORT_KIND)
-@shared_task(bind=True, acks_late=True, max_retries=3)
+@shared_task(name="grids.tasks.roll_import_job", bind=True, acks_late=True, max_retries=3)
 def roll_import_job(self, job_id: int) -> str:
     """Import the roll file of one job. Safe to run twice: a finished job is left alone, and
     importing the same file again changes nothing (the preview check then fails the job)."""

@@ -36,10 +36,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from elections.rules import tally
 from grids.forms import ClaimForm, RejectClaimForm, RollUploadForm
 from grids.models import Compound, OwnerClaim, Ownership, PartyOrg, RoleAssignment, Unit
-from grids.roll import TWO_PLACES, compute_roll
+from grids.roll import compute_roll, roll_of_rows, units_that_must_stay
 from grids.roll_file import RollFileError, parse_roll, template_csv, template_xlsx, write_roll_xlsx
 from grids.selectors import STAFF_ROLES, claims_for, managed_compounds, staff_compounds
 from grids.services import RollError, claim_approve, claim_file, claim_reject, roll_import, roll_preview
@@ -175,28 +174,18 @@ def compound_detail(request, pk: int):
 
 
 def _roll_after(compound: Compound, parsed) -> dict | None:
-    """The roll the file would give (units that count, area, heads), with the pure tally code."""
-    rows = [
-        tally.UnitRow(id=u.code, area=u.area, status=tally.UnitStatus(u.status), owners=u.owner_ids)
+    """The roll the file would give (units that count, area, heads)."""
+    roll = roll_of_rows(
+        (u.area, u.status, u.owner_ids)
         for u in parsed.units
         if compound.parking_counts or u.kind not in Unit.NOT_COUNTED_KINDS
-    ]
-    try:
-        voters, _units = tally.build_voters(rows)
-    except ValueError:
-        return None
-    totals = tally.roll_totals(voters)
-    return {"units": len(rows), "area": f"{totals.area.quantize(TWO_PLACES)}", "heads": totals.heads}
+    )
+    return roll.as_json() if roll is not None else None
 
 
 def _frozen_removals(compound: Compound, removed: list[str]) -> list[str]:
     """Units the file leaves out that are on the frozen roll of an election (the import refuses)."""
-    if not removed:
-        return []
-    from elections.models import Voter
-
-    codes = Voter.units.through.objects.filter(unit__compound=compound, unit__code__in=removed)
-    return sorted(set(codes.values_list("unit__code", flat=True)))
+    return units_that_must_stay(compound, removed)
 
 
 def _preview_result(compound: Compound, parsed) -> dict:

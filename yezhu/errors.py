@@ -21,6 +21,10 @@ class DomainError(Exception):
             self.code = code
         self.fields: dict[str, list[str]] = fields or {}
 
+    def body_extra(self) -> dict:
+        """More keys for the API's error body (e.g. every problem of a refused step)."""
+        return {}
+
     def public_message(self) -> str:
         """The sentence the API answers with (the exception's own message unless a subclass says)."""
         return str(self)

@@ -5,9 +5,10 @@ def home(request):
     """The owner's home: who they are, their units and elections (an empty state until claimed)."""
     context = {}
     if request.user.is_authenticated:
+        from elections.selectors import owner_elections
         from grids.selectors import home_context_for
 
-        context.update(home_context_for(request.user))
+        context.update(home_context_for(request.user), elections=owner_elections(request.user))
     return render(request, "home.html", context)
 
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from elections import voting
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Voter
-from elections.services import valid_ballot_of, voters_of_user
+from elections.services import valid_ballot_of, voters_of_user, window_refusal
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
 from yezhu.api.throttles import BallotIPThrottle, BallotUserThrottle
@@ -179,7 +179,7 @@ class BallotView(ApiViewMixin, GenericAPIView):
     def get(self, request, election_pk=None):
         election = self._election(election_pk)
         now = timezone.now()
-        refusal = voting.window_refusal(election, now)
+        refusal = window_refusal(election, now)
         voters = [
             _status_row(
                 election=election, voter=voter, user=request.user, relation=relation, now=now, refusal=refusal

@@ -56,10 +56,10 @@ from elections.models import (
     Race,
     Stage,
 )
+from elections.nominations import candidate_notice_published, support_token
 from elections.rules import timeline
 from elections.selectors import elections_for
-from elections.services import bundle_export
-from elections.views.nominations import candidate_notice_published, support_token
+from elections.services import bundle_export, window_refusal
 from grids.models import Grid
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 
@@ -180,7 +180,7 @@ class ElectionDetailSerializer(ElectionSerializer):
 
     def get_voting_refusal(self, election) -> str:
         """Why a ballot cannot be cast now (empty while the window is open)."""
-        return voting.window_refusal(election, timezone.now())
+        return window_refusal(election, timezone.now())
 
     def get_chain_head(self, election) -> str:
         """The head of the ballot hash chain, published with the result (empty before)."""

@@ -1,17 +1,18 @@
-"""Running an election through the API: the stage transitions the staff overview offers
-(/manage/e/<pk>/, elections/views/manage.py), for the staff who manage the election.
+"""Running an election through the API: the transitions of the table (elections/lifecycle/table.py)
+that the staff overview (/manage/e/<pk>/) also offers, for the staff who manage the election.
 
     GET  /api/v1/elections/<pk>/actions/         the stage, the actions allowed now, the blockers
-    POST /api/v1/elections/<pk>/actions/<name>/  one of `elections.lifecycle.ACTIONS`
+    POST /api/v1/elections/<pk>/actions/<name>/  one transition of the table, by its name
 
-A POST calls the service of that name in elections/lifecycle.py with the parameters the page's
-form gives it (elections/forms/manage.py): a date `on`, the candidate notice's `start`/`end`, the
-voting window `opens_at`/`closes_at`, a `reason`, the restart point `at`. The serializers below
-only parse them, as the forms do; the service checks the rules, moves the stage and writes the
-audit row, and its refusal (`ElectionError`) is a 400 `refused` with its message, the same
-sentences `lifecycle.blockers` lists. A date left out is today (the page pre-fills today).
-Parameters the page does not offer (the `now` of opening and closing, the `on` of finalising)
-are not offered here either: they would let a client move the clock.
+The parameters of each action are made from its entry in the table (as the page's form is): a date
+`on`, the candidate notice's `start`/`end`, the voting window `opens_at`/`closes_at`, a `reason`,
+the restart point `at`. The serializers only parse them; the service (elections/lifecycle/stages.py)
+checks the table's preconditions, moves the stage and writes the audit row. A refusal is a 400
+whose `code` is the first problem's (`notice_unpublished`, `wrong_stage`, …) and whose `problems`
+list every `{code, message}`: the same problems `blockers` lists before anyone posts. A date left
+out is today (the page pre-fills today). Parameters the page does not offer (the `now` of opening
+and closing, the `on` of finalising) are not offered here either: they would let a client move
+the clock.
 
 Scope: the election must be visible (else 404, as every election endpoint) and the user must
 manage it (`may_manage`: street or community staff, the compound's working group), else 403.
@@ -26,10 +27,12 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from elections import lifecycle
 from elections.api.elections import ElectionDetailSerializer, visible_elections
 from elections.api.permissions import may_manage
+from elections.errors import coded
 from elections.forms.manage import DATETIME_FORMATS
+from elections.lifecycle import table
+from elections.lifecycle.stages import SERVICES
 from elections.models import Election, Stage
 from yezhu.api.base import ApiViewMixin
 from yezhu.api.errors import ApiError
@@ -37,111 +40,55 @@ from yezhu.api.errors import ApiError
 DATETIME_INPUT = ["iso-8601", *DATETIME_FORMATS]
 
 # ---------------------------------------------------------------------------------------------
-# Parameters of each action: the fields of the page's form, named as the service's arguments
+# Parameters of each action: made from the transition table's entry, as the page's form is
 # ---------------------------------------------------------------------------------------------
 
 
-class NoParams(serializers.Serializer):
-    pass
+def _field(param: table.Param, *, required: bool) -> serializers.Field:
+    common = {"required": required, "help_text": str(param.help_text or param.label)}
+    if param.kind == table.DATE:
+        return serializers.DateField(allow_null=not param.required, **common)
+    if param.kind == table.DATETIME:
+        return serializers.DateTimeField(input_formats=DATETIME_INPUT, **common)
+    if param.kind == table.CHOICE:
+        if param.default is not None and not required:
+            common["default"] = param.default
+            common.pop("required")
+        return serializers.ChoiceField(choices=[c for c, _label in param.choices], **common)
+    if param.kind == table.TEXT:
+        return serializers.CharField(max_length=param.max_length, allow_blank=not param.required, **common)
+    raise ValueError(f"unknown parameter kind {param.kind!r}")
 
 
-class DateParams(serializers.Serializer):
-    on = serializers.DateField(
-        required=False, help_text="The day it happened (YYYY-MM-DD); today if left out."
-    )
+def _serializer(entry: table.Transition) -> type[serializers.Serializer]:
+    fields = {p.name: _field(p, required=p.required) for p in entry.params}
+    name = "".join(w.title() for w in entry.name.split("_")) + "Params"
+    return type(name, (serializers.Serializer,), fields)
 
 
-class CandidateNoticeParams(serializers.Serializer):
-    start = serializers.DateField(
-        required=False, help_text="First day of the candidate notice; today if left out."
-    )
-    end = serializers.DateField(
-        required=False,
-        allow_null=True,
-        help_text="Last day; left out: the shortest period the rules allow.",
-    )
+#: The parameters of each action, from its entry in the transition table.
+ACTION_PARAMS: dict[str, type[serializers.Serializer]] = {t.name: _serializer(t) for t in table.TRANSITIONS}
 
 
-class WindowParams(serializers.Serializer):
-    opens_at = serializers.DateTimeField(input_formats=DATETIME_INPUT, help_text="When voting opens.")
-    closes_at = serializers.DateTimeField(input_formats=DATETIME_INPUT, help_text="When voting closes.")
-
-
-class CloseParams(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=300,
-        help_text="Only before the scheduled close: the street office's or a court's decision.",
-    )
-
-
-class FailParams(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, help_text="Why the election did not succeed.")
-
-
-class RestartParams(serializers.Serializer):
-    at = serializers.ChoiceField(
-        choices=list(lifecycle.RESTART_AT),
-        default="notice",
-        help_text="notice: a new assembly notice (matters and seats editable again); "
-        "nomination: the notice stands and the candidates are kept.",
-    )
-
-
-#: The parameters of each action, as the page's form (elections/views/manage.py, ACTIONS) has them.
-ACTION_PARAMS: dict[str, type[serializers.Serializer]] = {
-    "working_group_form": DateParams,
-    "working_group_publish": DateParams,
-    "notice_publish": DateParams,
-    "nominations_open": NoParams,
-    "vetting_start": NoParams,
-    "candidate_notice_publish": CandidateNoticeParams,
-    "voting_schedule": WindowParams,
-    "voting_open": NoParams,
-    "voting_close": CloseParams,
-    "result_publish": DateParams,
-    "result_finalise": NoParams,
-    "committee_from_result": NoParams,
-    "election_file": DateParams,
-    "election_fail": FailParams,
-    "election_restart": RestartParams,
-}
-
-
-class ActionRequestSerializer(serializers.Serializer):
+def _request_fields() -> dict[str, serializers.Field]:
     """Every parameter any action takes (the schema's view); each action reads only its own."""
+    fields: dict[str, serializers.Field] = {}
+    users: dict[str, list[str]] = {}
+    for entry in table.TRANSITIONS:
+        for param in entry.params:
+            users.setdefault(param.name, []).append(entry.name)
+            fields.setdefault(param.name, _field(param, required=False))
+    for name, field in fields.items():
+        field.help_text = f"{', '.join(users[name])}: {field.help_text}"
+    return fields
 
-    on = serializers.DateField(
-        required=False,
-        help_text="working_group_form, working_group_publish, notice_publish, result_publish, "
-        "election_file: the day it happened; today if left out.",
-    )
-    start = serializers.DateField(
-        required=False, help_text="candidate_notice_publish: first day of the notice; today if left out."
-    )
-    end = serializers.DateField(
-        required=False,
-        allow_null=True,
-        help_text="candidate_notice_publish: last day; left out: the shortest period the rules allow.",
-    )
-    opens_at = serializers.DateTimeField(
-        required=False, help_text="voting_schedule (required): voting opens."
-    )
-    closes_at = serializers.DateTimeField(
-        required=False, help_text="voting_schedule (required): voting closes."
-    )
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=300,
-        help_text="voting_close before the scheduled close (the decision); election_fail (required).",
-    )
-    at = serializers.ChoiceField(
-        choices=list(lifecycle.RESTART_AT),
-        required=False,
-        help_text="election_restart: notice (default) or nomination.",
-    )
+
+ActionRequestSerializer = type("ActionRequestSerializer", (serializers.Serializer,), _request_fields())
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="A stable word a client can switch on, e.g. notice_unpublished.")
+    message = serializers.CharField(help_text="What to do, in the user's language.")
 
 
 class ActionsSerializer(serializers.Serializer):
@@ -149,12 +96,11 @@ class ActionsSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     stage_display = serializers.CharField()
     allowed = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(lifecycle.ACTIONS)),
+        child=serializers.ChoiceField(choices=list(table.NAMES)),
         help_text="The actions that may be taken now, in process order.",
     )
-    blockers = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="What keeps the election from its next step, in words to act on.",
+    blockers = ProblemSerializer(
+        many=True, help_text="What keeps the election from its next step: a code and words to act on."
     )
 
 
@@ -194,8 +140,8 @@ class ElectionActionsView(_ManagedElection):
                     "election": election.pk,
                     "stage": election.stage,
                     "stage_display": election.get_stage_display(),
-                    "allowed": lifecycle.allowed_actions(election),
-                    "blockers": lifecycle.blockers(election),
+                    "allowed": table.allowed_actions(election),
+                    "blockers": [coded(p).as_dict() for p in table.blockers(election)],
                 }
             ).data
         )
@@ -213,7 +159,7 @@ class ElectionActionView(_ManagedElection):
         tags=["elections"],
         parameters=[
             OpenApiParameter(
-                "name", str, OpenApiParameter.PATH, enum=list(lifecycle.ACTIONS), description="the action"
+                "name", str, OpenApiParameter.PATH, enum=list(table.NAMES), description="the action"
             )
         ],
         request=ActionRequestSerializer,
@@ -221,18 +167,17 @@ class ElectionActionView(_ManagedElection):
     )
     def post(self, request, pk=None, name=None):
         election = self.managed_election()
-        params_class = ACTION_PARAMS.get(name) if name in lifecycle.ACTIONS else None
+        params_class = ACTION_PARAMS.get(name)
         if params_class is None:
             raise ApiError(
-                _("There is no such action. The actions are: %(names)s.")
-                % {"names": ", ".join(lifecycle.ACTIONS)},
+                _("There is no such action. The actions are: %(names)s.") % {"names": ", ".join(table.NAMES)},
                 code="unknown_action",
                 status_code=status.HTTP_404_NOT_FOUND,
             )
         params = params_class(data=request.data)
         params.is_valid(raise_exception=True)
-        service = getattr(lifecycle, name)
-        outcome = service(election=election, actor=request.user, **params.validated_data)
+        values = {k: v for k, v in params.validated_data.items() if v not in (None, "")}
+        outcome = SERVICES[name](election=election, actor=request.user, **values)
         shown = outcome if isinstance(outcome, Election) and name == "election_restart" else election
         shown = Election.objects.select_related("compound").get(pk=shown.pk)
         return Response(ElectionDetailSerializer(shown, context=self.get_serializer_context()).data)

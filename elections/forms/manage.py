@@ -92,51 +92,6 @@ class OverrideForm(forms.Form):
         self.fields["name"].choices = [(n, rule_label(n)) for n in tl.Profile.rule_names()]
 
 
-class DateActionForm(forms.Form):
-    on = _date(_("Date"))
-
-
-class CandidateNoticeForm(forms.Form):
-    start = _date(_("Posted from"))
-    end = _date(_("Posted until"), required=False)
-
-
-class WindowForm(forms.Form):
-    opens_at = forms.DateTimeField(label=_("Voting opens"), widget=DATETIME, input_formats=DATETIME_FORMATS)
-    closes_at = forms.DateTimeField(label=_("Voting closes"), widget=DATETIME, input_formats=DATETIME_FORMATS)
-
-
-class CloseForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Decision to close early (only before the scheduled close)"),
-        max_length=300,
-        required=False,
-    )
-
-
-class FailForm(forms.Form):
-    reason = forms.CharField(label=_("Why the election did not succeed"), max_length=300)
-
-
-class RestartForm(forms.Form):
-    at = forms.ChoiceField(
-        label=_("Start again from"),
-        choices=[
-            ("notice", _("a new assembly notice (matters and seats can be changed)")),
-            (
-                "nomination",
-                _("the nominations (matters and candidates are kept; publish a new assembly notice)"),
-            ),
-        ],
-        widget=forms.RadioSelect,
-        initial="notice",
-    )
-
-
-class EmptyForm(forms.Form):
-    pass
-
-
 class MatterForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     text = forms.CharField(label=_("Full text"), widget=forms.Textarea(attrs={"rows": 6}), required=False)

@@ -32,7 +32,7 @@ from elections.forms.ballot import (
 )
 from elections.models import Ballot, Matter, Proxy, Race
 from elections.selectors import get_managed_election
-from elections.services import already_voted_message, valid_ballot_of
+from elections.services import already_voted_message, valid_ballot_of, window_refusal
 
 
 def _ballot_paper(election) -> tuple[list[Matter], list[Race]]:
@@ -125,7 +125,7 @@ def vote(request, pk: int, voter_id: int):
     if voter is None:
         raise Http404
     now = timezone.now()
-    refusal = voting.window_refusal(election, now)
+    refusal = window_refusal(election, now)
     existing = valid_ballot_of(voter)
     if existing is not None:
         return _refusal(

@@ -9,9 +9,6 @@ its `ElectionError` into a message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -27,6 +24,7 @@ from elections import lifecycle
 from elections.calendar import db_calendar
 from elections.errors import ElectionError
 from elections.forms import manage as f
+from elections.forms.transitions import parameters, transition_form
 from elections.models import (
     Ballot,
     CaseStep,
@@ -126,148 +124,30 @@ def _milestone_rows(view: lifecycle.TimelineView) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    label: str
-    form: type
-    run: Callable
-    danger: bool = False
-    secondary: bool = False
-
-
-def _today_initial():
-    return {"on": timezone.localdate()}
-
-
-ACTIONS: dict[str, Action] = {
-    "working_group_form": Action(
-        gettext_lazy("Record that the working group is formed"),
-        f.DateActionForm,
-        lambda e, d, u, r: lifecycle.working_group_form(election=e, actor=u, on=d["on"]),
-    ),
-    "working_group_publish": Action(
-        gettext_lazy("Record that the working group list is published"),
-        f.DateActionForm,
-        lambda e, d, u, r: lifecycle.working_group_publish(election=e, actor=u, on=d["on"]),
-    ),
-    "notice_publish": Action(
-        gettext_lazy("Record that the assembly notice is published"),
-        f.DateActionForm,
-        lambda e, d, u, r: lifecycle.notice_publish(election=e, actor=u, on=d["on"]),
-    ),
-    "nominations_open": Action(
-        gettext_lazy("Open nominations"),
-        f.EmptyForm,
-        lambda e, d, u, r: lifecycle.nominations_open(election=e, actor=u),
-    ),
-    "vetting_start": Action(
-        gettext_lazy("Close nominations and start vetting"),
-        f.EmptyForm,
-        lambda e, d, u, r: lifecycle.vetting_start(election=e, actor=u),
-    ),
-    "candidate_notice_publish": Action(
-        gettext_lazy("Publish the candidate notice"),
-        f.CandidateNoticeForm,
-        lambda e, d, u, r: lifecycle.candidate_notice_publish(
-            election=e, actor=u, start=d["start"], end=d.get("end")
-        ),
-    ),
-    "voting_schedule": Action(
-        gettext_lazy("Set the voting window"),
-        f.WindowForm,
-        lambda e, d, u, r: lifecycle.voting_schedule(
-            election=e, actor=u, opens_at=d["opens_at"], closes_at=d["closes_at"]
-        ),
-        secondary=True,
-    ),
-    "voting_open": Action(
-        gettext_lazy("Open voting (freezes the roll)"),
-        f.EmptyForm,
-        lambda e, d, u, r: lifecycle.voting_open(election=e, actor=u),
-    ),
-    "voting_close": Action(
-        gettext_lazy("Close voting and count"),
-        f.CloseForm,
-        lambda e, d, u, r: lifecycle.voting_close(election=e, actor=u, reason=d.get("reason", "")),
-    ),
-    "result_publish": Action(
-        gettext_lazy("Record that the result is published"),
-        f.DateActionForm,
-        lambda e, d, u, r: lifecycle.result_publish(election=e, actor=u, on=d["on"]),
-    ),
-    "result_finalise": Action(
-        gettext_lazy("Make the result final"),
-        f.EmptyForm,
-        lambda e, d, u, r: lifecycle.result_finalise(election=e, actor=u),
-    ),
-    "committee_from_result": Action(
-        gettext_lazy("Put the elected committee on the register"),
-        f.EmptyForm,
-        lambda e, d, u, r: lifecycle.committee_from_result(election=e, actor=u),
-    ),
-    "election_file": Action(
-        gettext_lazy("Record the filing"),
-        f.DateActionForm,
-        lambda e, d, u, r: lifecycle.election_file(election=e, actor=u, on=d["on"]),
-    ),
-    "election_fail": Action(
-        gettext_lazy("Mark as not successful"),
-        f.FailForm,
-        lambda e, d, u, r: lifecycle.election_fail(election=e, actor=u, reason=d["reason"]),
-        danger=True,
-    ),
-    "election_restart": Action(
-        gettext_lazy("Start again"),
-        f.RestartForm,
-        lambda e, d, u, r: lifecycle.election_restart(election=e, actor=u, at=d["at"]),
-    ),
-}
-
-DATE_ACTIONS = {
-    "working_group_form",
-    "working_group_publish",
-    "notice_publish",
-    "result_publish",
-    "election_file",
-}
-
-
-def _action_form(name: str, election: Election):
-    action = ACTIONS[name]
-    initial = {}
-    if name in DATE_ACTIONS:
-        initial = _today_initial()
-    elif name == "candidate_notice_publish":
-        initial = {"start": timezone.localdate()}
-    elif name == "voting_schedule" and election.voting_opens_at:
-        initial = {
-            "opens_at": timezone.localtime(election.voting_opens_at),
-            "closes_at": timezone.localtime(election.voting_closes_at),
-        }
-    return action.form(initial=initial, prefix=name)
-
-
 @login_required
 @require_POST
 def transition(request, pk: int, action: str):
+    """Take one transition of the table (elections.lifecycle.table) with its form's values."""
     election = get_managed_election(request.user, pk)
-    if action not in ACTIONS:
+    if action not in lifecycle.SERVICES:
         raise Http404
-    form = ACTIONS[action].form(request.POST, prefix=action)
+    form = transition_form(action, election, data=request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return _overview(election)
     try:
-        outcome = ACTIONS[action].run(election, form.cleaned_data, request.user, request)
+        outcome = lifecycle.SERVICES[action](
+            election=election, actor=request.user, **parameters(action, form.cleaned_data)
+        )
     except ElectionError as error:
         _error(request, error)
         return _overview(election)
     if action == "election_restart" and isinstance(outcome, Election):
         messages.success(request, _("A new election was started: %(title)s") % {"title": outcome.title})
         return _overview(outcome)
-    messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
+    messages.success(request, _("Done: %(action)s.") % {"action": lifecycle.transition(action).label})
     return _overview(election)
 
 
@@ -423,16 +303,16 @@ def election_detail(request, pk: int):
     allowed = lifecycle.allowed_actions(election)
     main_actions, side_actions = [], []
     for name in allowed:
-        action = ACTIONS[name]
+        entry = lifecycle.transition(name)
         item = {
             "name": name,
-            "label": action.label,
-            "form": _action_form(name, election),
+            "label": entry.label,
+            "form": transition_form(name, election),
             "url": reverse("manage:do", args=[election.pk, name]),
-            "danger": action.danger,
+            "danger": entry.danger,
         }
         (
-            side_actions if action.danger or action.secondary or name == "election_restart" else main_actions
+            side_actions if entry.danger or entry.secondary or name == "election_restart" else main_actions
         ).append(item)
     stage_now = lifecycle.stage_index(election.stage)
     track = [
@@ -755,7 +635,7 @@ def working_group(request, pk: int):
             "members": members,
             "form": form,
             "party_count": sum(1 for m in members if m.party_member),
-            "publish_form": f.DateActionForm(initial=_today_initial(), prefix="working_group_publish")
+            "publish_form": transition_form("working_group_publish", election)
             if "working_group_publish" in lifecycle.allowed_actions(election)
             else None,
         },

@@ -37,28 +37,13 @@ from elections.forms.nominations import (
     VettingForm,
 )
 from elections.models import Candidate, Election, Nomination, Objection, Race, Stage, VettingFlag
+from elections.nominations import SUPPORT_SALT, candidate_notice_published, support_token
 from elections.notices_print import KINDS, notice_context
 from elections.selectors import get_managed_election, get_visible_election, staff_elections
-
-SUPPORT_SALT = "elections.nomination.support"
-PUBLISHED_STAGES = (
-    Stage.CANDIDATE_NOTICE,
-    Stage.VOTING,
-    Stage.COUNTING,
-    Stage.RESULT_NOTICE,
-    Stage.FILING,
-    Stage.DONE,
-)
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def support_token(nomination: Nomination) -> str:
-    """The share link's secret: only people the nominator sends it to can find the nomination."""
-    return signing.Signer(salt=SUPPORT_SALT).sign(str(nomination.pk))
 
 
 def _nomination_from_token(election: Election, token: str) -> Nomination:
@@ -68,12 +53,6 @@ def _nomination_from_token(election: Election, token: str) -> Nomination:
         raise Http404 from None
     return get_object_or_404(
         Nomination.objects.select_related("nominee", "race", "election"), pk=pk, election=election
-    )
-
-
-def candidate_notice_published(election: Election) -> bool:
-    return election.stage in PUBLISHED_STAGES or (
-        election.stage == Stage.FAILED and election.candidate_notice_start is not None
     )
 
 

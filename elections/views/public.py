@@ -25,7 +25,7 @@ from elections import voting
 from elections.models import Ballot, Election, Matter, Race
 from elections.rules.bundle import dump_json
 from elections.selectors import staff_elections
-from elections.services import bundle_export, valid_ballot_of, voters_of_user
+from elections.services import bundle_export, valid_ballot_of, voters_of_user, window_refusal
 from elections.views.ballot import ballot_status
 from yezhu.audit.log import record
 
@@ -91,7 +91,7 @@ def detail(request, pk: int):
         {
             "election": election,
             "is_open": is_open,
-            "refusal": voting.window_refusal(election, now),
+            "refusal": window_refusal(election, now),
             "mine": mine,
             "held": held,
             "proxies_open": voting.proxies_open(election, now),

@@ -11,9 +11,8 @@ from django.utils import timezone
 from elections import lifecycle as lc
 from elections.api.lifecycle import ACTION_PARAMS
 from elections.calendar import seed_holidays
-from elections.forms import manage as manage_forms
+from elections.forms.transitions import form_class
 from elections.models import Election, Stage
-from elections.views.manage import ACTIONS as PAGE_ACTIONS
 from grids.models import RoleAssignment
 from tests.elections.test_lifecycle import add_candidates, ready_for_notice
 from tests.factories import UserFactory, election_with_ballot_paper, grant
@@ -74,17 +73,22 @@ def test_it_lists_the_stage_the_allowed_actions_and_the_blockers(as_user, compou
     assert body["stage"] == "started" and body["election"] == election.pk
     assert body["allowed"] == lc.allowed_actions(election)
     assert "working_group_form" in body["allowed"] and "notice_publish" not in body["allowed"]
-    assert body["blockers"] == lc.blockers(election) and body["blockers"]
+    blockers = lc.blockers(election)
+    assert body["blockers"] == [{"code": b.code, "message": str(b)} for b in blockers] and blockers
+    assert body["blockers"][0]["code"] == "working_group_not_formed"
 
 
 def test_it_takes_the_same_parameters_as_the_page_for_every_action():
-    """Every action of the lifecycle has parameters here, and they are the fields of the page's form."""
-    assert set(ACTION_PARAMS) == set(lc.ACTIONS) == set(PAGE_ACTIONS)
+    """Every transition of the table has parameters here, and they are the fields of the page's form,
+    required alike."""
+    assert set(ACTION_PARAMS) == set(lc.ACTIONS) == set(lc.SERVICES)
     for name in lc.ACTIONS:
-        api_fields = set(ACTION_PARAMS[name]().fields)
-        page_fields = set(PAGE_ACTIONS[name].form().fields)
-        assert api_fields == page_fields, name
-    assert isinstance(PAGE_ACTIONS["election_fail"].form(), manage_forms.FailForm)
+        api_fields = ACTION_PARAMS[name]().fields
+        page_fields = form_class(name)().fields
+        assert set(api_fields) == set(page_fields), name
+        for field in page_fields:
+            assert api_fields[field].required == page_fields[field].required, (name, field)
+    assert form_class("election_fail")().fields["reason"].required
 
 
 # -- each action moves the election as its service does ----------------------------------------
@@ -178,7 +182,7 @@ def test_it_closes_voting_early_only_with_a_reason(as_user, voting_election, str
     client = as_user(street_staff)
     refused = client.post(url(voting_election, "voting_close"), {}, format="json")
     assert refused.status_code == 400
-    assert refused.json()["error"]["code"] == "refused"
+    assert refused.json()["error"]["code"] == "close_early_needs_reason"
     assert refused.json()["error"]["message"] == " ".join(lc.blockers(voting_election))
     assert fresh(voting_election).stage == Stage.VOTING
     assert stage_moves(voting_election) == []
@@ -242,8 +246,11 @@ def test_it_refuses_a_blocked_action_with_the_blockers_and_changes_nothing(as_us
     )
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "refused"
-    assert error["message"] == " ".join(lc.blockers(election))
+    blockers = lc.blockers(election)
+    assert error["code"] == blockers[0].code == "working_group_empty"
+    assert error["problems"] == [{"code": b.code, "message": str(b)} for b in blockers]
+    assert {"working_group_empty", "no_race"} <= {p["code"] for p in error["problems"]}
+    assert error["message"] == " ".join(blockers)
     assert error["message"] and error["fields"] == {}
     election = fresh(election)
     assert election.stage == Stage.WORKING_GROUP and election.notice_published_on is None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from elections import lifecycle as lc
 from elections.calendar import seed_holidays
 from elections.errors import ElectionError
+from elections.lifecycle import stages
 from elections.models import Ballot, Candidate, Committee, CommitteeMember, Election, Nomination, Stage, Voter
 from elections.services import ballot_record
 from tests.factories import OwnerFactory, owner_user, unit_with_owners
@@ -499,8 +500,8 @@ def test_it_lets_one_of_two_racing_transitions_win(compound, monkeypatch):
     second = Election.objects.get(pk=election.pk)
     lc.nominations_open(election=first, actor=OPERATOR)
     # The second request read the stage before the first committed: let its check pass.
-    monkeypatch.setattr(lc, "_p_nominations", lambda e: [])
-    monkeypatch.setattr(lc, "_fresh", lambda e: second)
+    monkeypatch.setattr(stages, "check", lambda name, e, **params: None)
+    monkeypatch.setattr(stages, "load_fresh", lambda e: second)
     with pytest.raises(ElectionError, match="刚刚"):
         lc.nominations_open(election=second, actor=OPERATOR)
     assert AuditEntry.objects.filter(election_id=election.pk, data__to="nomination").count() == 1

@@ -276,7 +276,7 @@ def test_it_finalises_results_whose_objection_window_has_ended(compound, monkeyp
         Election.objects.filter(pk=election.pk).update(stage=Stage.FILING, result_final=True)
         return election
 
-    monkeypatch.setattr(lifecycle, "result_finalise", result_finalise)
+    monkeypatch.setitem(lifecycle.SERVICES, "result_finalise", result_finalise)
     today = timezone.localdate()
     ended = election_with_ballot_paper(
         compound, stage=Stage.RESULT_NOTICE, opens_in=timedelta(days=-20), closes_in=timedelta(days=-12)

@@ -9,7 +9,7 @@ import pytest
 
 from elections.rules import tally
 from grids.models import Unit
-from grids.roll import compute_roll
+from grids.roll import compute_roll, roll_of_rows
 from tests.factories import CompoundFactory, OwnerFactory, unit_with_owners
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +138,31 @@ def test_it_costs_one_query_whatever_the_size_of_the_roll(django_assert_num_quer
     with django_assert_num_queries(1):
         roll = compute_roll(compound)
     assert roll.units == units and roll.heads == min(units, 5)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_it_previews_the_same_roll_from_a_file_as_the_pure_tally_counts(seed):
+    """roll_of_rows (the import preview, which may not import elections) groups units into voters
+    exactly as the pure tally's build_voters does: same units, area and heads."""
+    rng = random.Random(seed)
+    people = [f"P{i}" for i in range(6)]
+    rows = []
+    for i in range(rng.randint(1, 30)):
+        status = rng.choice([Unit.Status.DELIVERED, Unit.Status.DELIVERED, UNSOLD, UNDELIVERED])
+        owners = (
+            frozenset(rng.sample(people, rng.randint(1, 3)))
+            if status == Unit.Status.DELIVERED
+            else frozenset()
+        )
+        rows.append((f"u{i}", Decimal(rng.randint(1000, 20000)) / 100, status, owners))
+    preview = roll_of_rows((area, status, owners) for _id, area, status, owners in rows)
+    voters, _units = tally.build_voters(
+        tally.UnitRow(id=i, area=area, status=tally.UnitStatus(status), owners=owners)
+        for i, area, status, owners in rows
+    )
+    totals = tally.roll_totals(voters)
+    assert (preview.units, preview.area, preview.heads) == (len(rows), totals.area, totals.heads)
+
+
+def test_it_previews_no_roll_for_a_delivered_unit_without_owner():
+    assert roll_of_rows([(Decimal("80.00"), Unit.Status.DELIVERED, [])]) is None

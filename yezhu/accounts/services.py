@@ -7,22 +7,10 @@ import logging
 from django.db import transaction
 
 from yezhu.accounts.models import SmsMessage
+from yezhu.queue import enqueue  # noqa: F401 - also imported from here
 from yezhu.sms import with_signature
 
 log = logging.getLogger(__name__)
-
-
-def enqueue(task, *args) -> bool:
-    """Queue a Celery task; False (and a log line) when the broker cannot be reached.
-
-    The caller's outbox row stays `queued`, and the periodic drain picks it up later.
-    """
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 - any broker failure must not lose the caller's write
-        log.warning("could not queue %s%r; the outbox drain will retry", task.name, args, exc_info=True)
-        return False
-    return True
 
 
 #: Messages someone is waiting for on the other side of the screen: if the broker (Redis) is down

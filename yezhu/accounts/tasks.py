@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yezhu.accounts.models import SmsMessage
-from yezhu.accounts.services import enqueue
+from yezhu.queue import enqueue
 from yezhu.sms import SmsError, get_backend
 
 MAX_ATTEMPTS = 5
@@ -36,7 +36,7 @@ def attempt_sms(message_id: int) -> tuple[str, SmsError | None]:
         return "sent", None
 
 
-@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
+@shared_task(name="yezhu.accounts.tasks.send_sms", bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
 def send_sms(self, message_id: int) -> str:
     """Deliver one outbox message, retrying with back-off: 2 s, 4 s, 8 s, …"""
     outcome, error = attempt_sms(message_id)
@@ -46,7 +46,7 @@ def send_sms(self, message_id: int) -> str:
     raise self.retry(exc=error, countdown=2**attempts)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="yezhu.accounts.tasks.drain_sms_outbox", ignore_result=True)
 def drain_sms_outbox() -> int:
     """Re-queue messages still waiting a minute after they were written (broker was down)."""
     cutoff = timezone.now() - timedelta(seconds=60)

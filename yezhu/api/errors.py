@@ -36,8 +36,8 @@ class ApiError(exceptions.APIException):
         self.fields = fields or {}
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}, **extra}}
 
 
 def _flatten(detail) -> dict[str, list[str]]:
@@ -122,7 +122,9 @@ def exception_handler(exc, context):
             error_body(exc.error_code, str(exc.detail), exc.fields), status=exc.status_code, headers=headers
         )
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.public_message(), exc.fields), status=exc.status)
+        return Response(
+            error_body(exc.code, exc.public_message(), exc.fields, **exc.body_extra()), status=exc.status
+        )
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: Django's 500 handling and logging
 

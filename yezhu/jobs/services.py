@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from yezhu.accounts.services import enqueue
 from yezhu.jobs.models import Job
+from yezhu.queue import enqueue
 
 
 def job_start(

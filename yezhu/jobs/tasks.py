@@ -3,9 +3,9 @@ from datetime import timedelta
 from celery import current_app, shared_task
 from django.utils import timezone
 
-from yezhu.accounts.services import enqueue
 from yezhu.actors import SCHEDULER
 from yezhu.jobs.models import Job
+from yezhu.queue import enqueue
 
 TASKS = {}  # kind → task, filled by `register`
 
@@ -20,7 +20,7 @@ def register(kind: str):
     return wrap
 
 
-@shared_task
+@shared_task(name="yezhu.jobs.tasks.requeue_stale_jobs")
 def requeue_stale_jobs() -> int:
     """Queue again the jobs still waiting two minutes after they were created (broker was down)."""
     cutoff = timezone.now() - timedelta(minutes=2)
@@ -34,7 +34,7 @@ def requeue_stale_jobs() -> int:
     return count
 
 
-@shared_task
+@shared_task(name="yezhu.jobs.tasks.purge_job_files")
 def purge_job_files(now=None) -> int:
     """Delete the files of finished jobs once nobody needs them; returns how many were deleted.
 

@@ -1,0 +1,152 @@
+"""The life of an election, for staff: setting it up and moving it through its stages.
+
+Stages (``elections.models.Stage``, RULES.md §5–§6)::
+
+    started → working_group → notice → nomination → vetting → candidate_notice → voting
+            → counting → result_notice → filing → done
+    (any open stage) → failed → restart (a new election) at "notice" or at "nomination"
+
+A stage names the step that has been taken: ``notice`` means the assembly notice is out and the
+notice period runs; ``result_notice`` means the tally is in and its result is (to be) posted for
+objections. An election of kind ``matters_only`` skips nomination, vetting and the candidate
+notice and opens voting from ``notice``.
+
+The package, by concern:
+
+- ``table``: the transition table. Each transition is one entry (name, source stages,
+  preconditions with codes, parameters, label); the staff page, the API, the scheduler,
+  :func:`blockers` and :func:`allowed_actions` all read it.
+- ``preconditions``: what refuses each transition (codes and messages).
+- ``stages``: the service of each transition, named as its entry.
+- ``moves``: the safe stage change and its audit row.
+- ``state``: reading an election's profile, dates, timeline and result problems.
+- ``setup``: the election's settings, working group, matters and races.
+- ``committees`` and ``cases``: the committee register and the case file.
+
+This module is the package's public face: callers write ``from elections import lifecycle`` and
+``lifecycle.voting_close(...)``; the modules of the package import each other directly.
+"""
+
+from elections.lifecycle.cases import case_step_save
+from elections.lifecycle.committees import (
+    committee_member_remove,
+    committee_member_save,
+    committee_register,
+    committee_update,
+)
+from elections.lifecycle.setup import (
+    election_create,
+    election_update_settings,
+    matter_delete,
+    matter_save,
+    race_delete,
+    race_save,
+    working_group_member_add,
+    working_group_member_remove,
+)
+from elections.lifecycle.stages import (
+    SERVICES,
+    candidate_notice_publish,
+    committee_from_result,
+    election_fail,
+    election_file,
+    election_restart,
+    nominations_open,
+    notice_publish,
+    result_finalise,
+    result_publish,
+    vetting_start,
+    voting_close,
+    voting_open,
+    voting_schedule,
+    working_group_form,
+    working_group_publish,
+)
+from elections.lifecycle.state import (
+    COMMITTEE_KINDS,
+    RESTART_AT,
+    SETUP_STAGES,
+    SILENT_MAJORITY_UNSUPPORTED,
+    STAGE_ORDER,
+    ReelectionRow,
+    TimelineView,
+    case_file_wanted,
+    committee_of,
+    committee_size_rules,
+    committee_status,
+    effective_profile,
+    election_timeline,
+    key_dates,
+    next_deadline,
+    overrides_of,
+    reelection_alerts,
+    restart_links,
+    restart_title,
+    result_problems,
+    rule_label,
+    stage_index,
+    street_profile_key,
+)
+from elections.lifecycle.table import NAMES as ACTIONS
+from elections.lifecycle.table import TRANSITIONS, Transition, allowed_actions, blockers, transition
+
+__all__ = [
+    "ACTIONS",
+    "COMMITTEE_KINDS",
+    "RESTART_AT",
+    "SERVICES",
+    "SETUP_STAGES",
+    "SILENT_MAJORITY_UNSUPPORTED",
+    "STAGE_ORDER",
+    "TRANSITIONS",
+    "ReelectionRow",
+    "TimelineView",
+    "Transition",
+    "allowed_actions",
+    "blockers",
+    "candidate_notice_publish",
+    "case_file_wanted",
+    "case_step_save",
+    "committee_from_result",
+    "committee_member_remove",
+    "committee_member_save",
+    "committee_of",
+    "committee_register",
+    "committee_size_rules",
+    "committee_status",
+    "committee_update",
+    "effective_profile",
+    "election_create",
+    "election_fail",
+    "election_file",
+    "election_restart",
+    "election_timeline",
+    "election_update_settings",
+    "key_dates",
+    "matter_delete",
+    "matter_save",
+    "next_deadline",
+    "nominations_open",
+    "notice_publish",
+    "overrides_of",
+    "race_delete",
+    "race_save",
+    "reelection_alerts",
+    "restart_links",
+    "restart_title",
+    "result_finalise",
+    "result_problems",
+    "result_publish",
+    "rule_label",
+    "stage_index",
+    "street_profile_key",
+    "transition",
+    "vetting_start",
+    "voting_close",
+    "voting_open",
+    "voting_schedule",
+    "working_group_form",
+    "working_group_member_add",
+    "working_group_member_remove",
+    "working_group_publish",
+]

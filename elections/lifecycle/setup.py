@@ -1,0 +1,390 @@
+"""Setting an election up: creating it, its settings and the rule overrides its rules of procedure
+allow, its working group, and its matters and races (only while the setup is open)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from elections.errors import ElectionError
+from elections.lifecycle.moves import audit_election, check_may_manage, load_fresh, reloaded
+from elections.lifecycle.preconditions import seat_problem
+from elections.lifecycle.state import (
+    COMMITTEE_KINDS,
+    PROFILE_RULES,
+    SETUP_STAGES,
+    SILENT_MAJORITY_UNSUPPORTED,
+    Kind,
+    committee_size_rules,
+    effective_profile,
+    rule_label,
+    street_profile_key,
+)
+from elections.models import (
+    Election,
+    Matter,
+    Race,
+    Stage,
+    WorkingGroupMember,
+)
+from elections.rules import timeline as tl
+from grids.models import Compound
+from yezhu.actors import actor_label
+
+
+def election_create(
+    *,
+    compound: Compound,
+    title: str,
+    kind: str = Kind.REELECTION,
+    actor,
+    profile: str | None = None,
+) -> Election:
+    """Start an election in a compound (stage ``started``) with the street's regional profile."""
+    check_may_manage(actor, compound.pk)
+    title = title.strip()
+    if not title:
+        raise ElectionError(_("Give the election a title."))
+    if kind not in Kind.values:
+        raise ElectionError(_("Unknown kind of election."))
+    key = profile or street_profile_key(compound)
+    if key not in tl.PROFILES:
+        raise ElectionError(_("Unknown regional profile: %(key)s") % {"key": key})
+    with transaction.atomic():
+        election = Election(
+            compound=compound,
+            title=title[:200],
+            kind=kind,
+            profile=key,
+            proxy_limit=tl.PROFILES[key].proxy_principals_max.value,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        election.full_clean()
+        election.save()
+        audit_election(
+            "election.created",
+            election,
+            actor=actor,
+            summary=f"election created: {election.title}",
+            data={"kind": kind, "profile": key},
+        )
+    return election
+
+
+def parse_quorum(value: Fraction | str | tuple[int, int]) -> Fraction:
+    try:
+        q = Fraction(*value) if isinstance(value, tuple) else Fraction(value)
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise ElectionError(_("The quorum must be a fraction such as 2/3.")) from None
+    if not 0 < q <= 1:
+        raise ElectionError(_("The quorum must be more than 0 and at most 1."))
+    return q
+
+
+def clean_override_value(name: str, value):
+    if name in tl.Profile._BOOLEAN:
+        if isinstance(value, str):
+            value = value.strip().lower() in ("1", "true", "yes", "on", "是")
+        return bool(value)
+    if value in (None, "") and name in tl.Profile._OPTIONAL:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ElectionError(_("%(name)s must be a whole number.") % {"name": rule_label(name)}) from None
+    if number < 0:
+        raise ElectionError(_("%(name)s must be a whole number.") % {"name": rule_label(name)})
+    return number
+
+
+def election_update_settings(
+    *,
+    election: Election,
+    actor,
+    quorum: Fraction | str | tuple[int, int] | None = None,
+    proxy_limit: int | None = None,
+    nominations_required: int | None = None,
+    temporary_meeting: bool | None = None,
+    silent_majority: bool | None = None,
+    overrides: dict[str, tuple[object, str] | None] | None = None,
+) -> Election:
+    """Change the rules the rules of procedure decide (RULES §5) before voting opens.
+
+    ``overrides`` maps a timeline rule name (``Profile.rule_names()``) to ``(value, reason)``, or to
+    ``None`` to drop an override; each is kept in ``rule_overrides`` as
+    ``{"value", "reason", "by", "at"}`` and the timeline shows the reason as the source.
+    """
+    with transaction.atomic():
+        fresh = Election.objects.select_for_update().get(pk=election.pk)
+        check_may_manage(actor, fresh.compound_id)
+        if fresh.stage not in SETUP_STAGES:
+            raise ElectionError(_("The rules cannot change once voting has opened."))
+        changes: dict[str, object] = {}
+        if quorum is not None:
+            q = parse_quorum(quorum)
+            if (q.numerator, q.denominator) != (fresh.quorum_numerator, fresh.quorum_denominator):
+                changes["quorum"] = f"{q.numerator}/{q.denominator}"
+                fresh.quorum_numerator, fresh.quorum_denominator = q.numerator, q.denominator
+        for name, value in (
+            ("proxy_limit", proxy_limit),
+            ("nominations_required", nominations_required),
+        ):
+            if value is not None:
+                if int(value) < 1:
+                    raise ElectionError(_("%(name)s must be at least 1.") % {"name": name})
+                if getattr(fresh, name) != int(value):
+                    changes[name] = int(value)
+                    setattr(fresh, name, int(value))
+        if silent_majority and not fresh.silent_majority:
+            # RULES §5: counting silent owners needs, per household, proof that the ballot and the
+            # warning of the consequence were delivered, and the result shown with and without
+            # them. The tally does neither yet, so the setting cannot be turned on.
+            raise ElectionError(str(SILENT_MAJORITY_UNSUPPORTED))
+        for name, value in (("temporary_meeting", temporary_meeting), ("silent_majority", silent_majority)):
+            if value is not None and getattr(fresh, name) != bool(value):
+                changes[name] = bool(value)
+                setattr(fresh, name, bool(value))
+        rules = dict(fresh.rule_overrides or {})
+        for name, entry in (overrides or {}).items():
+            if name not in PROFILE_RULES:
+                raise ElectionError(_("Unknown timeline rule: %(name)s") % {"name": name})
+            if entry is None:
+                if name in rules:
+                    rules.pop(name)
+                    changes[f"override:{name}"] = None
+                continue
+            value, reason = entry
+            reason = (reason or "").strip()
+            if not reason:
+                raise ElectionError(
+                    _("Give the article of the rules of procedure that sets %(name)s.")
+                    % {"name": rule_label(name)}
+                )
+            value = clean_override_value(name, value)
+            rules[name] = {
+                "value": value,
+                "reason": reason[:200],
+                "by": actor_label(actor),
+                "at": timezone.now().isoformat(timespec="seconds"),
+            }
+            changes[f"override:{name}"] = {"value": value, "reason": reason}
+        fresh.rule_overrides = rules
+        try:
+            effective_profile(fresh)
+        except (ValueError, TypeError) as error:
+            raise ElectionError(_("These values do not fit together: %(error)s") % {"error": error}) from None
+        if not changes:
+            return reloaded(election)
+        fresh.full_clean()
+        touched = Election.objects.filter(pk=fresh.pk, stage=fresh.stage).update(
+            quorum_numerator=fresh.quorum_numerator,
+            quorum_denominator=fresh.quorum_denominator,
+            proxy_limit=fresh.proxy_limit,
+            nominations_required=fresh.nominations_required,
+            temporary_meeting=fresh.temporary_meeting,
+            silent_majority=fresh.silent_majority,
+            rule_overrides=fresh.rule_overrides,
+        )
+        if touched != 1:
+            raise ElectionError(
+                _("Someone else changed this election a moment ago. Reload the page and check its stage.")
+            )
+        audit_election(
+            "election.settings",
+            fresh,
+            actor=actor,
+            summary="settings changed: " + ", ".join(changes),
+            data={"changes": changes},
+        )
+    return reloaded(election)
+
+
+def working_group_member_add(
+    *,
+    election: Election,
+    actor,
+    name: str,
+    affiliation: str,
+    role: str = WorkingGroupMember.Role.MEMBER,
+    party_member: bool = False,
+) -> WorkingGroupMember:
+    with transaction.atomic():
+        fresh = load_fresh(election)
+        check_may_manage(actor, fresh.compound_id)
+        if fresh.stage not in SETUP_STAGES:
+            raise ElectionError(_("The working group cannot change once voting has opened."))
+        member = WorkingGroupMember(
+            election=fresh, name=name.strip(), affiliation=affiliation, role=role, party_member=party_member
+        )
+        member.full_clean()
+        member.save()
+        audit_election(
+            "election.working_group_member_added",
+            fresh,
+            actor=actor,
+            summary=f"working group member added: {member.name}",
+            data={"member": member.pk, "name": member.name, "affiliation": affiliation, "role": role},
+        )
+    return member
+
+
+def working_group_member_remove(
+    *,
+    member: WorkingGroupMember,
+    actor,
+) -> None:
+    with transaction.atomic():
+        fresh = load_fresh(member.election)
+        check_may_manage(actor, fresh.compound_id)
+        if fresh.stage not in SETUP_STAGES:
+            raise ElectionError(_("The working group cannot change once voting has opened."))
+        audit_election(
+            "election.working_group_member_removed",
+            fresh,
+            actor=actor,
+            summary=f"working group member removed: {member.name}",
+            data={"member": member.pk, "name": member.name},
+        )
+        member.delete()
+
+
+def check_setup_open(election: Election) -> None:
+    """Matters and races are fixed once the notice is out (北京 第35条, 杭州 第19条)."""
+    if election.notice_published_on is not None or election.stage not in (Stage.STARTED, Stage.WORKING_GROUP):
+        raise ElectionError(
+            _(
+                "After the notice is published the matters to be voted on may not change (北京 第35条、杭州 第19条)."
+            )
+        )
+
+
+def next_key(prefix: str, keys) -> str:
+    numbers = [int(k[len(prefix) :]) for k in keys if k.startswith(prefix) and k[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1}"
+
+
+def matter_save(
+    *,
+    election: Election,
+    actor,
+    matter: Matter | None = None,
+    title: str,
+    text: str = "",
+    item: int = Matter.Item.OTHER,
+) -> Matter:
+    """Add or change a matter; items 6–8 of 民法典 第278条 need three-quarters (special)."""
+    with transaction.atomic():
+        fresh = load_fresh(election)
+        check_may_manage(actor, fresh.compound_id)
+        check_setup_open(fresh)
+        if matter is not None and matter.election_id != fresh.pk:
+            raise ElectionError(_("This matter belongs to another election."))
+        item = int(item)
+        if item not in Matter.Item.values:
+            raise ElectionError(_("Choose one of the nine statutory items."))
+        category = Matter.Category.SPECIAL if item in Matter.SPECIAL_ITEMS else Matter.Category.ORDINARY
+        if matter is None:
+            keys = list(Matter.objects.filter(election=fresh).values_list("key", flat=True))
+            matter = Matter(election=fresh, key=next_key("M", keys), position=len(keys) + 1)
+        matter.title, matter.text, matter.item, matter.category = title.strip(), text, item, category
+        matter.full_clean()
+        matter.save()
+        audit_election(
+            "election.matter_saved",
+            fresh,
+            actor=actor,
+            summary=f"matter {matter.key}: {matter.title}",
+            data={"matter": matter.pk, "key": matter.key, "item": item, "category": category},
+        )
+    return matter
+
+
+def matter_delete(
+    *,
+    matter: Matter,
+    actor,
+) -> None:
+    with transaction.atomic():
+        fresh = load_fresh(matter.election)
+        check_may_manage(actor, fresh.compound_id)
+        check_setup_open(fresh)
+        audit_election(
+            "election.matter_deleted",
+            fresh,
+            actor=actor,
+            summary=f"matter {matter.key} removed",
+            data={"key": matter.key, "title": matter.title},
+        )
+        matter.delete()
+
+
+def race_save(
+    *,
+    election: Election,
+    actor,
+    race: Race | None = None,
+    title: str,
+    seats: int,
+    alternates: int | None = None,
+) -> Race:
+    """Add or change a race. A committee has the profile's size (5–11, odd, unless overridden).
+
+    ``alternates`` (候补委员) not given: as many as the seats, the default of RULES §5 (qualified
+    candidates not elected, in rank order, up to the number of seats).
+    """
+    with transaction.atomic():
+        fresh = load_fresh(election)
+        check_may_manage(actor, fresh.compound_id)
+        check_setup_open(fresh)
+        if fresh.kind == Kind.MATTERS_ONLY:
+            raise ElectionError(_("A vote on matters only elects nobody: change the kind of election first."))
+        if race is not None and race.election_id != fresh.pk:
+            raise ElectionError(_("This race belongs to another election."))
+        seats = int(seats)
+        alternates = seats if alternates is None else int(alternates)
+        if seats < 1:
+            raise ElectionError(_("A race needs at least one seat."))
+        if fresh.kind in COMMITTEE_KINDS:
+            message = seat_problem(seats, *committee_size_rules(fresh))
+            if message:
+                raise ElectionError(message[:1].upper() + message[1:])
+        if alternates < 0 or alternates > seats:
+            raise ElectionError(_("There may be at most as many alternates as seats."))
+        if race is None:
+            keys = list(Race.objects.filter(election=fresh).values_list("key", flat=True))
+            race = Race(election=fresh, key=next_key("R", keys), position=len(keys) + 1)
+        race.title, race.seats, race.alternates = title.strip(), seats, alternates
+        race.full_clean()
+        race.save()
+        audit_election(
+            "election.race_saved",
+            fresh,
+            actor=actor,
+            summary=f"race {race.key}: {race.title}, {seats} seats",
+            data={"race": race.pk, "key": race.key, "seats": seats, "alternates": alternates},
+        )
+    return race
+
+
+def race_delete(
+    *,
+    race: Race,
+    actor,
+) -> None:
+    with transaction.atomic():
+        fresh = load_fresh(race.election)
+        check_may_manage(actor, fresh.compound_id)
+        check_setup_open(fresh)
+        if race.candidates.exists() or race.nominations.exists():
+            raise ElectionError(_("This race already has nominations or candidates."))
+        audit_election(
+            "election.race_deleted",
+            fresh,
+            actor=actor,
+            summary=f"race {race.key} removed",
+            data={"key": race.key, "title": race.title},
+        )
+        race.delete()

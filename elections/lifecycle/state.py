@@ -1,0 +1,387 @@
+"""Reading an election: its stage order, its profile and rule overrides, its key dates and timeline,
+why its result did not succeed, its committee, and the street's re-election alerts. No writes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from elections.calendar import db_calendar
+from elections.errors import P
+from elections.models import (
+    Committee,
+    Election,
+    Stage,
+)
+from elections.rules import timeline as tl
+from grids.models import Compound, Unit
+from grids.roll import counted_units
+
+Kind = Election.Kind
+
+
+#: Kinds that elect an owners' committee and are subject to the constitution rule (RULES §5).
+COMMITTEE_KINDS = (Kind.FIRST_ASSEMBLY, Kind.REELECTION)
+
+
+#: Stages in which the matters and races, the rules and the voting window may still change.
+SETUP_STAGES = (
+    Stage.STARTED,
+    Stage.WORKING_GROUP,
+    Stage.NOTICE,
+    Stage.NOMINATION,
+    Stage.VETTING,
+    Stage.CANDIDATE_NOTICE,
+)
+
+
+STAGE_ORDER = [
+    Stage.STARTED,
+    Stage.WORKING_GROUP,
+    Stage.NOTICE,
+    Stage.NOMINATION,
+    Stage.VETTING,
+    Stage.CANDIDATE_NOTICE,
+    Stage.VOTING,
+    Stage.COUNTING,
+    Stage.RESULT_NOTICE,
+    Stage.FILING,
+    Stage.DONE,
+]
+
+
+PROFILE_RULES = tl.Profile.rule_names()
+
+
+RESTART_AT = ("notice", "nomination")
+
+
+def street_profile_key(compound: Compound) -> str:
+    key = compound.community.street.profile
+    return key if key in tl.PROFILES else "national"
+
+
+def effective_profile(election: Election) -> tl.Profile:
+    """The regional profile of the election with its rules of procedure applied (议事规则)."""
+    profile = tl.PROFILES.get(election.profile) or tl.get_profile("national")
+    for name, entry in (election.rule_overrides or {}).items():
+        if name.startswith("_") or name not in PROFILE_RULES or not isinstance(entry, dict):
+            continue
+        profile = profile.with_overrides(reason=str(entry.get("reason") or "—"), **{name: entry.get("value")})
+    return profile
+
+
+def overrides_of(election: Election) -> dict[str, dict]:
+    """The timeline overrides the rules of procedure make, without the bookkeeping keys."""
+    return {
+        name: entry
+        for name, entry in (election.rule_overrides or {}).items()
+        if not name.startswith("_") and name in PROFILE_RULES and isinstance(entry, dict)
+    }
+
+
+def committee_of(election: Election) -> Committee | None:
+    try:
+        return election.committee
+    except Committee.DoesNotExist:
+        return None
+
+
+def local_date(moment: datetime | None) -> date | None:
+    return timezone.localtime(moment).date() if moment is not None else None
+
+
+LOOK_UP = object()
+
+
+def key_dates(election: Election, committee=LOOK_UP, *, with_term: bool = True) -> tl.KeyDates:
+    """The timeline's key dates of an election and of the committee it elected.
+
+    Pass `committee` (or None) when the caller already has it, to save the query. `with_term=False`
+    leaves the committee's term out: its end belongs to the next re-election (the street board).
+    """
+    if committee is LOOK_UP:
+        committee = committee_of(election)
+    term = committee if with_term else None
+    return tl.KeyDates(
+        working_group_formed=election.working_group_formed_on,
+        working_group_published=election.working_group_published_on,
+        assembly_notice_published=election.notice_published_on,
+        candidate_notice_start=election.candidate_notice_start,
+        candidate_notice_end=election.candidate_notice_end,
+        voting_opens=local_date(election.voting_opens_at),
+        voting_closes=local_date(election.voting_closes_at),
+        decided=election.decided_on,
+        result_published=election.result_published_on,
+        objection_window_end=election.objection_window_end,
+        first_meeting=committee.first_meeting_on if committee else None,
+        officers_published=committee.officers_published_on if committee else None,
+        filed=election.filed_on,
+        term_start=term.term_start if term else None,
+        term_end=term.term_end if term else None,
+        handover_done=term.handed_over_on if term else None,
+    )
+
+
+#: Milestones that do not apply to a vote on matters only (no candidates, no committee).
+NOT_FOR_MATTERS = {
+    "candidate_notice_start",
+    "candidate_notice_end",
+    "first_meeting",
+    "officers_published",
+    "reelection_start",
+    "handover",
+}
+
+
+@dataclass
+class TimelineView:
+    milestones: list[tl.Milestone]
+    violations: list[tl.Violation]
+    warnings: list[str]
+    profile: tl.Profile
+
+
+def election_timeline(
+    election: Election, *, today: date | None = None, calendar: tl.HolidayCalendar | None = None
+) -> TimelineView:
+    """The election's milestones, the requirements its dates break and the holiday-data warnings."""
+    today = today or timezone.localdate()
+    calendar = calendar if calendar is not None else db_calendar()
+    profile = effective_profile(election)
+    kd = key_dates(election)
+    options = {
+        "temporary_meeting": election.temporary_meeting,
+        "first_assembly": election.kind == Kind.FIRST_ASSEMBLY,
+    }
+    milestones = tl.compute_timeline(kd, profile, calendar, today, **options)
+    # A scheduled opening or close is a plan, not a deed: until it has happened the milestone it
+    # completes is still to do (the pure timeline cannot tell a schedule from a record).
+    not_yet = {"first_assembly"} if election.roll_frozen_at is None else set()
+    if election.stage in SETUP_STAGES or election.stage == Stage.VOTING:
+        not_yet.add("voting_closes")
+    milestones = [
+        as_planned(m, today) if m.key in not_yet and m.done_on is not None else m for m in milestones
+    ]
+    if election.kind in (Kind.MATTERS_ONLY, Kind.BY_ELECTION):
+        skip = NOT_FOR_MATTERS if election.kind == Kind.MATTERS_ONLY else {"reelection_start", "handover"}
+        milestones = [m for m in milestones if m.key not in skip]
+    found = tl.violations(kd, profile, calendar, **options)
+    warnings: list[str] = []
+    for item in [*milestones, *found]:
+        for warning in item.warnings:
+            if warning not in warnings:
+                warnings.append(warning)
+    return TimelineView(milestones=milestones, violations=found, warnings=warnings, profile=profile)
+
+
+def as_planned(milestone: tl.Milestone, today: date) -> tl.Milestone:
+    if milestone.due is None:
+        status = tl.MilestoneStatus.NOT_YET_KNOWN
+    else:
+        status = tl.MilestoneStatus.DUE if today <= milestone.due else tl.MilestoneStatus.OVERDUE
+    return replace(milestone, done_on=None, status=status)
+
+
+def next_deadline(view: TimelineView) -> tl.Milestone | None:
+    """The earliest milestone still to be done (overdue first)."""
+    open_ = [
+        m
+        for m in view.milestones
+        if m.due is not None and m.status in ("due", "overdue") and m.key != "reelection_start"
+    ]
+    return min(open_, key=lambda m: m.due) if open_ else None
+
+
+def committee_size_rules(election: Election, profile: tl.Profile | None = None) -> tuple[int, int, bool]:
+    """(smallest, largest, must be odd) committee for this election's compound.
+
+    A profile that lets small compounds elect fewer members (杭州: 3 where at most 100 households)
+    lowers the minimum when the compound's counted residential units are within the limit.
+    """
+    p = profile or effective_profile(election)
+    low = p.committee_size_min.value
+    small, limit = p.small_compound_committee_size.value, p.small_compound_max_households.value
+    if small is not None and limit is not None and small < low:
+        households = counted_units(election.compound).filter(kind=Unit.Kind.RESIDENTIAL).count()
+        if households <= limit:
+            low = small
+    return low, p.committee_size_max.value, p.committee_size_odd.value
+
+
+def result_problems(election: Election) -> list[str]:
+    """Why the tallied result does not succeed: quorum not met, or a committee not constituted."""
+    result = election.result
+    if not result:
+        return []
+    problems = []
+    if not result.get("participation", {}).get("quorum_met"):
+        problems.append(
+            P(
+                "quorum_not_met",
+                _(
+                    "Fewer owners took part than the quorum requires (%(quorum)s of the area and of the owners): "
+                    "the vote did not succeed."
+                )
+                % {"quorum": f"{election.quorum_numerator}/{election.quorum_denominator}"},
+            )
+        )
+        return problems
+    if election.kind in COMMITTEE_KINDS:
+        low, _high, _odd = committee_size_rules(election)
+        for race in election.races.all():
+            entry = result.get("races", {}).get(race.key)
+            elected = len(entry["elected"]) if entry else 0
+            if elected < low or 2 * elected <= race.seats:
+                problems.append(
+                    P(
+                        "committee_not_constituted",
+                        _(
+                            "%(race)s: %(elected)s elected of %(seats)s seats; a committee needs at least "
+                            "%(low)s members and more than half of the seats, so it is not constituted."
+                        )
+                        % {"race": race.title, "elected": elected, "seats": race.seats, "low": low},
+                    )
+                )
+    return problems
+
+
+#: Stages in which a restarted election's new assembly notice may be published without moving on.
+RENOTICE_STAGES = (Stage.NOMINATION, Stage.VETTING, Stage.CANDIDATE_NOTICE)
+
+
+def renotice(election: Election) -> bool:
+    """A restart at nomination whose new assembly notice is still to be published."""
+    return (
+        election.stage in RENOTICE_STAGES
+        and election.notice_published_on is None
+        and bool((election.rule_overrides or {}).get("_restart_of"))
+    )
+
+
+#: Why ``silent_majority`` cannot be turned on yet (the settings form shows it next to the box).
+SILENT_MAJORITY_UNSUPPORTED = gettext_lazy(
+    "Not supported yet: counting the owners who did not vote with the majority needs proof that "
+    "each household's ballot was delivered. Keep the default setting (not counted)."
+)
+
+
+def sitting_committee(compound_id: int) -> Committee | None:
+    """The committee in office: not ended, and filed or registered by hand."""
+    return (
+        Committee.objects.filter(compound_id=compound_id, ended_on__isnull=True)
+        .exclude(filed_on__isnull=True, election__isnull=False)
+        .order_by("-term_start")
+        .first()
+    )
+
+
+ATTEMPT = re.compile(r"（第\d+次）$")
+
+
+def restart_title(title: str, attempt: int) -> str:
+    base = ATTEMPT.sub("", title).strip()
+    suffix = f"（第{attempt}次）"
+    return base[: 200 - len(suffix)] + suffix
+
+
+def restart_links(election: Election) -> tuple[int | None, int | None]:
+    """(the election this one restarts, the election that restarted this one)."""
+    rules = election.rule_overrides or {}
+    return rules.get("_restart_of"), rules.get("_restarted_as")
+
+
+def committee_status(committee: Committee) -> str:
+    """``ended``, ``in_office``, or ``elected`` (on the register, waiting for its filing)."""
+    if committee.ended_on is not None:
+        return "ended"
+    if committee.election_id is not None and committee.filed_on is None:
+        return "elected"
+    return "in_office"
+
+
+@dataclass
+class ReelectionRow:
+    committee: Committee
+    status: tl.ReelectionStatus
+    start_by: date
+    election_under_way: bool = False
+    profile: str = ""
+    members: list = field(default_factory=list)
+
+
+def reelection_alerts(
+    committees, *, today: date | None = None, open_compounds: set[int] | None = None
+) -> list[ReelectionRow]:
+    """Committees in office whose re-election is due (alert) or overdue (应换未换), most urgent first."""
+    today = today or timezone.localdate()
+    rows = []
+    for committee in committees:
+        if committee_status(committee) != "in_office":
+            continue
+        profile = tl.PROFILES.get(committee.compound.community.street.profile) or tl.get_profile("national")
+        status, start_by = tl.reelection_alert(committee.term_end, profile, today)
+        if status == tl.ReelectionStatus.IN_OFFICE:
+            continue
+        rows.append(
+            ReelectionRow(
+                committee=committee,
+                status=status,
+                start_by=start_by,
+                election_under_way=committee.compound_id in (open_compounds or set()),
+                profile=profile.label,
+            )
+        )
+    rows.sort(key=lambda r: (r.status != tl.ReelectionStatus.OVERDUE, r.committee.term_end))
+    return rows
+
+
+def case_file_wanted(election: Election, view: TimelineView | None = None) -> bool:
+    """A case file belongs to an election that failed or has an overdue milestone (or has one)."""
+    if election.stage == Stage.FAILED or election.case_steps.exists():
+        return True
+    view = view or election_timeline(election)
+    return any(m.status == tl.MilestoneStatus.OVERDUE for m in view.milestones if m.key != "reelection_start")
+
+
+def rule_label(name: str) -> str:
+    """A timeline rule's name the way staff say it."""
+    labels = {
+        "working_group_publish_days": _("Working group list published within (days of forming)"),
+        "first_assembly_days": _("First assembly held within (days of forming)"),
+        "notice_days": _("Assembly notice at least (days before voting)"),
+        "temporary_meeting_notice_days": _("Temporary meeting notice at least (days before voting)"),
+        "candidate_notice_min_days": _("Candidate notice at least (days)"),
+        "candidate_notice_end_days_before_voting": _("Candidate notice ends at least (days before voting)"),
+        "result_publish_days": _("Result published within (days of the count)"),
+        "objection_window_days": _("Objection window at least (days)"),
+        "first_meeting_days": _("Committee's first meeting within (days of the election)"),
+        "officers_publish_days": _("Officers published within (days of the first meeting)"),
+        "filing_days": _("Filing within (days of the election)"),
+        "reelection_months_before": _("Re-election starts (months before the term ends)"),
+        "term_years_min": _("Shortest term (years)"),
+        "term_years_max": _("Longest term (years)"),
+        "handover_days": _("Records and seal handed over within (days of the term's end)"),
+        "committee_size_min": _("Smallest committee (members)"),
+        "committee_size_max": _("Largest committee (members)"),
+        "committee_size_odd": _("Committee size must be odd"),
+        "small_compound_committee_size": _("Committee size of a small compound (members)"),
+        "small_compound_max_households": _("Small compound: at most (households)"),
+        "voting_days_min": _("Voting window at least (days)"),
+        "voting_days_max": _("Voting window at most (days)"),
+        "proxy_principals_max": _("Owners one proxy may represent"),
+    }
+    return labels.get(name, name)
+
+
+def stage_index(stage: str) -> int:
+    return STAGE_ORDER.index(stage) if stage in STAGE_ORDER else -1
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
