@@ -3,7 +3,8 @@
 from django.urls import path
 
 from elections.api.ballots import BallotView
-from elections.api.elections import ElectionViewSet, NominationViewSet
+from elections.api.elections import ElectionViewSet
+from elections.api.nominations import NominationViewSet
 from elections.api.lifecycle import ElectionActionsView, ElectionActionView
 from yezhu.api.routers import Router
 

@@ -1,0 +1,272 @@
+"""Regional profiles (地方规定): the statutory values of RULES.md §5–§6 as data, each with its source.
+
+A profile (national, 上海, 北京, 杭州, 深圳) is chosen per street; an election's rules of procedure
+override single values (:meth:`Profile.with_overrides`). Pure Python, no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Generic, TypeVar
+
+from elections.rules.periods import RULES_OF_PROCEDURE
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------------------------------
+# Regional profiles (地方规定): values as data, each with its source
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule(Generic[T]):
+    """One value of a profile and where it comes from (e.g. ``物业管理条例 第14条``).
+
+    ``replaced`` is the profile's own rule when the election's rules of procedure override it, so
+    the page can show both, and a reviewer can see when a rule of procedure is less protective than
+    the regulation it replaces.
+    """
+
+    value: T
+    source: str
+    replaced: Rule[T] | None = None
+
+    @property
+    def overridden(self) -> bool:
+        """Whether the value comes from the election's rules of procedure (议事规则)."""
+        return self.replaced is not None
+
+
+# Sources that RULES.md gives without an article number, or not at all, are named as such rather
+# than given a made-up article.
+_DEFAULT = "全国默认值"
+_NATIONAL_NOTICE = "物业管理条例 第14条"
+
+
+def _default_after(reference: str) -> str:
+    return f"{_DEFAULT}（参照 {reference}）"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of timeline values chosen per street (全国、上海、北京、杭州、深圳 …).
+
+    Day counts are periods in the sense of 民法典 第201–203条 (see the module docstring). A profile
+    is immutable; :meth:`with_overrides` returns a new one carrying the election's own values.
+    """
+
+    key: str
+    label: str
+    #: 筹备组（换届小组）成员名单: published within N days of forming.
+    working_group_publish_days: Rule[int]
+    #: 首次业主大会会议: held within N days of the 筹备组 forming.
+    first_assembly_days: Rule[int]
+    #: 业主大会会议公告: at least N days before voting opens.
+    notice_days: Rule[int]
+    #: 临时业主大会会议公告: the same for a temporary meeting (杭州: 7).
+    temporary_meeting_notice_days: Rule[int]
+    #: 候选人公示: at least N days long …
+    candidate_notice_min_days: Rule[int]
+    #: … and ending at least N days before voting opens.
+    candidate_notice_end_days_before_voting: Rule[int]
+    #: 选举结果公告: within N days of the decision (计票结果产生).
+    result_publish_days: Rule[int]
+    #: 结果公示（询异期）: at least N days.
+    objection_window_days: Rule[int]
+    #: 业主委员会首次会议 (elects 主任、副主任): within N days of the election.
+    first_meeting_days: Rule[int]
+    #: 主任、副主任名单公告: within N days of the first meeting.
+    officers_publish_days: Rule[int]
+    #: 备案 with the district housing office and the street office: within N days of the election.
+    filing_days: Rule[int]
+    #: 换届选举: started N calendar months before the term ends.
+    reelection_months_before: Rule[int]
+    #: 任期: at least N years (None: no minimum) …
+    term_years_min: Rule[int | None]
+    #: … and at most N years.
+    term_years_max: Rule[int]
+    #: 移交资料和印章: within N days of the term's end.
+    handover_days: Rule[int]
+    #: 委员人数 (committee size): from … to …, odd.
+    committee_size_min: Rule[int]
+    committee_size_max: Rule[int]
+    committee_size_odd: Rule[bool]
+    #: The smaller committee a small compound may elect (None: not allowed) …
+    small_compound_committee_size: Rule[int | None]
+    #: … where the compound has at most this many households (户).
+    small_compound_max_households: Rule[int | None]
+    #: 投票期: at least N days, at most M days (start day not counted).
+    voting_days_min: Rule[int]
+    voting_days_max: Rule[int]
+    #: 委托投票: principals one proxy may represent.
+    proxy_principals_max: Rule[int]
+    #: (name of the overridden value, reason) in the order they were overridden.
+    overrides: tuple[tuple[str, str], ...] = ()
+
+    _OPTIONAL = frozenset(
+        {"term_years_min", "small_compound_committee_size", "small_compound_max_households"}
+    )
+    _BOOLEAN = frozenset({"committee_size_odd"})
+
+    def __post_init__(self) -> None:
+        for name in self.rule_names():
+            value = getattr(self, name).value
+            if name in self._BOOLEAN:
+                if not isinstance(value, bool):
+                    raise TypeError(f"{name} 应为 True 或 False")
+            elif value is None and name in self._OPTIONAL:
+                continue
+            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} 应为非负整数，而不是 {value!r}")
+        for low, high in (
+            ("voting_days_min", "voting_days_max"),
+            ("committee_size_min", "committee_size_max"),
+            ("term_years_min", "term_years_max"),
+        ):
+            low_value, high_value = getattr(self, low).value, getattr(self, high).value
+            if low_value is not None and low_value > high_value:
+                raise ValueError(f"{low}（{low_value}）大于 {high}（{high_value}）")
+
+    @classmethod
+    def rule_names(cls) -> tuple[str, ...]:
+        """The names of the values a profile holds (and an election may override)."""
+        return tuple(f.name for f in fields(cls) if f.name not in {"key", "label", "overrides"})
+
+    def rule(self, name: str) -> Rule[int] | Rule[int | None] | Rule[bool]:
+        """The rule called ``name``."""
+        if name not in self.rule_names():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    @property
+    def override_reasons(self) -> dict[str, str]:
+        """Which values the rules of procedure changed, and why."""
+        return dict(self.overrides)
+
+    def with_overrides(self, *, reason: str, **values: int | bool | None) -> Profile:
+        """This profile with some values taken from the election's rules of procedure (议事规则).
+
+        Each overridden rule's source becomes ``议事规则: <reason>`` and keeps the rule it replaced,
+        and the profile records the reason per value, so every deadline can say where it came from.
+        An override is recorded even when it restates the profile's value: the rules of procedure are
+        then the source the owners voted on.
+        """
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("覆盖默认值必须写明依据（议事规则条款）")
+        unknown = sorted(set(values) - set(self.rule_names()))
+        if unknown:
+            raise TypeError(f"未知的时间线参数: {', '.join(unknown)}")
+        changes: dict[str, Rule[int] | Rule[int | None] | Rule[bool]] = {}
+        for name, value in values.items():
+            current = getattr(self, name)
+            original = current.replaced if current.replaced is not None else current
+            changes[name] = Rule(value=value, source=f"{RULES_OF_PROCEDURE}: {reason}", replaced=original)
+        kept = tuple((name, why) for name, why in self.overrides if name not in values)
+        return replace(self, **changes, overrides=kept + tuple((name, reason) for name in values))
+
+
+NATIONAL = Profile(
+    key="national",
+    label="全国",
+    working_group_publish_days=Rule(7, _DEFAULT),
+    first_assembly_days=Rule(90, _DEFAULT),
+    notice_days=Rule(15, _NATIONAL_NOTICE),
+    temporary_meeting_notice_days=Rule(15, _NATIONAL_NOTICE),
+    candidate_notice_min_days=Rule(7, _default_after("杭州 第26条")),
+    candidate_notice_end_days_before_voting=Rule(15, _default_after("杭州 第26条")),
+    result_publish_days=Rule(3, _DEFAULT),
+    objection_window_days=Rule(7, _DEFAULT),
+    first_meeting_days=Rule(7, "指导规则 第32条"),
+    officers_publish_days=Rule(3, _default_after("北京 第42条")),
+    filing_days=Rule(30, "物业管理条例 第16条"),
+    reelection_months_before=Rule(3, _DEFAULT),
+    term_years_min=Rule(None, _DEFAULT),
+    term_years_max=Rule(5, _DEFAULT),
+    handover_days=Rule(10, _DEFAULT),
+    committee_size_min=Rule(5, "指导规则 第31条"),
+    committee_size_max=Rule(11, "指导规则 第31条"),
+    committee_size_odd=Rule(True, "指导规则 第31条"),
+    small_compound_committee_size=Rule(None, "指导规则 第31条"),
+    small_compound_max_households=Rule(None, "指导规则 第31条"),
+    voting_days_min=Rule(5, _default_after("杭州 第20条")),
+    voting_days_max=Rule(60, _default_after("杭州 第20条")),
+    proxy_principals_max=Rule(3, "潍坊 2022 第32条；通行做法"),
+)
+
+# In the working-group row of RULES.md §6 ("within 7 days of forming | 上海 15, 北京 31") the
+# regional numbers are read as article numbers, not day counts: 北京 31 cannot be a statutory period
+# (periods run 3, 7, 15, 30, 60, 90 days), the rows "result published" and "committee size" list
+# bare article numbers the same way, and rows that do change a count say "days" or "months".
+SHANGHAI = replace(
+    NATIONAL,
+    key="shanghai",
+    label="上海",
+    working_group_publish_days=Rule(7, "上海 第15条"),
+    result_publish_days=Rule(3, "上海 第26条"),
+    reelection_months_before=Rule(5, "上海"),
+    term_years_min=Rule(3, "上海"),
+    term_years_max=Rule(5, "上海"),
+    handover_days=Rule(10, "上海 第29–30条"),
+    committee_size_min=Rule(5, "上海 第20条"),
+    committee_size_max=Rule(11, "上海 第20条"),
+    committee_size_odd=Rule(True, "上海 第20条"),
+)
+
+BEIJING = replace(
+    NATIONAL,
+    key="beijing",
+    label="北京",
+    working_group_publish_days=Rule(7, "北京 第31条"),
+    first_assembly_days=Rule(60, "北京"),
+    result_publish_days=Rule(3, "北京 第37条"),
+    first_meeting_days=Rule(7, "北京 第42条"),
+    officers_publish_days=Rule(3, "北京 第42条"),
+    reelection_months_before=Rule(6, "北京"),
+    committee_size_min=Rule(5, "北京 第39条"),
+    committee_size_max=Rule(11, "北京 第39条"),
+    committee_size_odd=Rule(True, "北京 第39条"),
+)
+
+HANGZHOU = replace(
+    NATIONAL,
+    key="hangzhou",
+    label="杭州",
+    temporary_meeting_notice_days=Rule(7, "杭州（临时业主大会会议）"),
+    candidate_notice_min_days=Rule(7, "杭州 第26条"),
+    candidate_notice_end_days_before_voting=Rule(15, "杭州 第26条"),
+    result_publish_days=Rule(3, "杭州 第29条"),
+    reelection_months_before=Rule(3, "杭州"),
+    term_years_min=Rule(3, "杭州"),
+    term_years_max=Rule(5, "杭州"),
+    handover_days=Rule(10, "杭州 第34条"),
+    committee_size_min=Rule(5, "杭州 第27条"),
+    committee_size_max=Rule(11, "杭州 第27条"),
+    committee_size_odd=Rule(True, "杭州 第27条"),
+    # 杭州 lets a compound of at most 100 households elect three members (杭州市住房保障和房产管理局
+    # 政策问答, 2019), the one region in RULES.md whose text is known to allow three.
+    small_compound_committee_size=Rule(3, "杭州 第27条"),
+    small_compound_max_households=Rule(100, "杭州 第27条"),
+    voting_days_min=Rule(5, "杭州 第20条"),
+    voting_days_max=Rule(60, "杭州 第20条"),
+)
+
+SHENZHEN = replace(
+    NATIONAL,
+    key="shenzhen",
+    label="深圳",
+    reelection_months_before=Rule(6, "深圳（街道实务）"),
+)
+
+#: Every profile by key, in the order a staff form lists them.
+PROFILES: Mapping[str, Profile] = {p.key: p for p in (NATIONAL, SHANGHAI, BEIJING, HANGZHOU, SHENZHEN)}
+
+
+def get_profile(key: str) -> Profile:
+    """The profile called ``key`` (``national``, ``shanghai``, ``beijing``, ``hangzhou``, ``shenzhen``)."""
+    try:
+        return PROFILES[key]
+    except KeyError:
+        raise KeyError(f"未知的地区配置: {key}") from None
