@@ -136,7 +136,7 @@ def window_problems(election: Election, opens: datetime, closes: datetime) -> li
 OPENING_RULES = (
     "assembly_notice_late",
     "candidate_notice_too_short",
-    "candidate_notice_ends_late",
+    "candidate_notice_late",
     "voting_window_too_short",
     "voting_window_too_long",
 )

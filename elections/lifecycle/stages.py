@@ -228,17 +228,15 @@ def candidate_notice_publish(
         check_may_manage(actor, fresh.compound_id)
         check("candidate_notice_publish", fresh)
         profile = effective_profile(fresh)
-        end = end or start + timedelta(days=profile.candidate_notice_min_days.value)
+        shortest = profile.candidate_notice_min_days
+        if end is None:
+            end = _candidate_notice_default_end(fresh, start, shortest.value)
         if end <= start:
             raise ElectionError(_("The candidate notice must end after it starts."))
-        days = (end - start).days
-        if days < profile.candidate_notice_min_days.value:
+        if shortest.value is not None and (end - start).days < shortest.value:
             raise ElectionError(
                 _("The candidate notice must run at least %(days)s days (%(source)s).")
-                % {
-                    "days": profile.candidate_notice_min_days.value,
-                    "source": profile.candidate_notice_min_days.source,
-                }
+                % {"days": shortest.value, "source": shortest.source}
             )
         move_stage(
             fresh,
@@ -248,6 +246,18 @@ def candidate_notice_publish(
             data={"start": start.isoformat(), "end": end.isoformat()},
         )
     return reloaded(election)
+
+
+def _candidate_notice_default_end(election: Election, start: date, shortest: int | None) -> date:
+    """The shortest notice the rules allow; where they set no length (nationally the list is posted
+    with the assembly notice), until the day before voting opens, else a week."""
+    if shortest is not None:
+        return start + timedelta(days=shortest)
+    if election.voting_opens_at is not None:
+        day_before = timezone.localtime(election.voting_opens_at).date() - timedelta(days=1)
+        if day_before > start:
+            return day_before
+    return start + timedelta(days=7)
 
 
 def voting_schedule(
@@ -487,7 +497,7 @@ def committee_from_result(
                 compound_id=fresh.compound_id,
                 election=fresh,
                 term_start=start,
-                term_end=tl.add_years(start, profile.term_years_max.value),
+                term_end=tl.add_years(start, profile.term),
             )
             committee.full_clean()
             committee.save()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from decimal import Decimal
 
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -201,15 +203,22 @@ def next_deadline(view: TimelineView) -> tl.Milestone | None:
 def committee_size_rules(election: Election, profile: tl.Profile | None = None) -> tuple[int, int, bool]:
     """(smallest, largest, must be odd) committee for this election's compound.
 
-    A profile that lets small compounds elect fewer members (杭州: 3 where at most 100 households)
-    lowers the minimum when the compound's counted residential units are within the limit.
+    A profile that lets small compounds elect fewer members lowers the minimum when the compound is
+    within its limit: 杭州 and 北京 by households (at most 100 counted residential units), 上海 by
+    area (at most 10,000 ㎡ of counted area). "At most" includes the limit (民法典 第1259条).
     """
     p = profile or effective_profile(election)
     low = p.committee_size_min.value
-    small, limit = p.small_compound_committee_size.value, p.small_compound_max_households.value
-    if small is not None and limit is not None and small < low:
-        households = counted_units(election.compound).filter(kind=Unit.Kind.RESIDENTIAL).count()
-        if households <= limit:
+    small = p.small_compound_committee_size.value
+    households, area = p.small_compound_max_households.value, p.small_compound_max_area.value
+    if small is not None and small < low and (households is not None or area is not None):
+        units = counted_units(election.compound)
+        if (
+            households is not None
+            and units.filter(kind=Unit.Kind.RESIDENTIAL).count() <= households
+            or area is not None
+            and (units.aggregate(total=Sum("area"))["total"] or Decimal(0)) <= area
+        ):
             low = small
     return low, p.committee_size_max.value, p.committee_size_odd.value
 
@@ -357,7 +366,9 @@ def rule_label(name: str) -> str:
         "notice_days": _("Assembly notice at least (days before voting)"),
         "temporary_meeting_notice_days": _("Temporary meeting notice at least (days before voting)"),
         "candidate_notice_min_days": _("Candidate notice at least (days)"),
-        "candidate_notice_end_days_before_voting": _("Candidate notice ends at least (days before voting)"),
+        "candidate_notice_start_days_before_voting": _(
+            "Candidate notice posted at least (days before voting)"
+        ),
         "result_publish_days": _("Result published within (days of the count)"),
         "objection_window_days": _("Objection window at least (days)"),
         "first_meeting_days": _("Committee's first meeting within (days of the election)"),
@@ -372,6 +383,8 @@ def rule_label(name: str) -> str:
         "committee_size_odd": _("Committee size must be odd"),
         "small_compound_committee_size": _("Committee size of a small compound (members)"),
         "small_compound_max_households": _("Small compound: at most (households)"),
+        "small_compound_max_area": _("Small compound: at most (square metres)"),
+        "term_years": _("Term of this committee (years)"),
         "voting_days_min": _("Voting window at least (days)"),
         "voting_days_max": _("Voting window at most (days)"),
         "proxy_principals_max": _("Owners one proxy may represent"),

@@ -67,10 +67,11 @@ class Profile:
     notice_days: Rule[int]
     #: 临时业主大会会议公告: the same for a temporary meeting (杭州: 7).
     temporary_meeting_notice_days: Rule[int]
-    #: 候选人公示: at least N days long …
-    candidate_notice_min_days: Rule[int]
-    #: … and ending at least N days before voting opens.
-    candidate_notice_end_days_before_voting: Rule[int]
+    #: 候选人公示: posted at least N days before voting opens (选举日的十五日前; nationally the list goes
+    #: out with the assembly notice) …
+    candidate_notice_start_days_before_voting: Rule[int]
+    #: … and posted for at least N days (None: no length of its own; 杭州 第26条: 7).
+    candidate_notice_min_days: Rule[int | None]
     #: 选举结果公告: within N days of the decision (计票结果产生).
     result_publish_days: Rule[int]
     #: 结果公示（询异期）: at least N days.
@@ -87,6 +88,9 @@ class Profile:
     term_years_min: Rule[int | None]
     #: … and at most N years.
     term_years_max: Rule[int]
+    #: The term this election's committee serves, as its rules of procedure (议事规则) set it; None:
+    #: the longest the profile allows (:attr:`term`).
+    term_years: Rule[int | None]
     #: 移交资料和印章: within N days of the term's end.
     handover_days: Rule[int]
     #: 委员人数 (committee size): from … to …, odd.
@@ -95,18 +99,30 @@ class Profile:
     committee_size_odd: Rule[bool]
     #: The smaller committee a small compound may elect (None: not allowed) …
     small_compound_committee_size: Rule[int | None]
-    #: … where the compound has at most this many households (户).
+    #: … where the compound has at most this many households (户) …
     small_compound_max_households: Rule[int | None]
-    #: 投票期: at least N days, at most M days (start day not counted).
-    voting_days_min: Rule[int]
-    voting_days_max: Rule[int]
+    #: … or at most this total area (㎡, 上海 第20条: 10,000).
+    small_compound_max_area: Rule[int | None]
+    #: 投票期: at least N days, at most M days (start day not counted); None: no limit. Nationally a
+    #: meeting held as 集体讨论 may be one day (条例 第12条); 杭州 第20条 asks 5 to 60 days.
+    voting_days_min: Rule[int | None]
+    voting_days_max: Rule[int | None]
     #: 委托投票: principals one proxy may represent.
     proxy_principals_max: Rule[int]
     #: (name of the overridden value, reason) in the order they were overridden.
     overrides: tuple[tuple[str, str], ...] = ()
 
     _OPTIONAL = frozenset(
-        {"term_years_min", "small_compound_committee_size", "small_compound_max_households"}
+        {
+            "term_years_min",
+            "small_compound_committee_size",
+            "small_compound_max_households",
+            "small_compound_max_area",
+            "candidate_notice_min_days",
+            "voting_days_min",
+            "voting_days_max",
+            "term_years",
+        }
     )
     _BOOLEAN = frozenset({"committee_size_odd"})
 
@@ -126,8 +142,21 @@ class Profile:
             ("term_years_min", "term_years_max"),
         ):
             low_value, high_value = getattr(self, low).value, getattr(self, high).value
-            if low_value is not None and low_value > high_value:
+            if low_value is not None and high_value is not None and low_value > high_value:
                 raise ValueError(f"{low}（{low_value}）大于 {high}（{high_value}）")
+        term, shortest, longest = self.term, self.term_years_min.value, self.term_years_max.value
+        if term > longest or (shortest is not None and term < shortest):
+            raise ValueError(f"任期（{term}年）不在{shortest or 1}至{longest}年之间")
+
+    @property
+    def term(self) -> int:
+        """The committee's term in years: the rules of procedure's, else the longest allowed."""
+        value = self.term_years.value
+        return value if value is not None else self.term_years_max.value
+
+    @property
+    def term_source(self) -> str:
+        return self.term_years.source if self.term_years.value is not None else self.term_years_max.source
 
     @classmethod
     def rule_names(cls) -> tuple[str, ...]:
@@ -175,8 +204,8 @@ NATIONAL = Profile(
     first_assembly_days=Rule(90, _DEFAULT),
     notice_days=Rule(15, _NATIONAL_NOTICE),
     temporary_meeting_notice_days=Rule(15, _NATIONAL_NOTICE),
-    candidate_notice_min_days=Rule(7, _default_after("杭州 第26条")),
-    candidate_notice_end_days_before_voting=Rule(15, _default_after("杭州 第26条")),
+    candidate_notice_start_days_before_voting=Rule(15, "物业管理条例 第14条（候选人名单随会议公告公布）"),
+    candidate_notice_min_days=Rule(None, "物业管理条例 第14条（未规定公示期）"),
     result_publish_days=Rule(3, _DEFAULT),
     objection_window_days=Rule(7, _DEFAULT),
     first_meeting_days=Rule(7, "指导规则 第32条"),
@@ -185,14 +214,16 @@ NATIONAL = Profile(
     reelection_months_before=Rule(3, _DEFAULT),
     term_years_min=Rule(None, _DEFAULT),
     term_years_max=Rule(5, _DEFAULT),
+    term_years=Rule(None, _DEFAULT),
     handover_days=Rule(10, _DEFAULT),
     committee_size_min=Rule(5, "指导规则 第31条"),
     committee_size_max=Rule(11, "指导规则 第31条"),
     committee_size_odd=Rule(True, "指导规则 第31条"),
     small_compound_committee_size=Rule(None, "指导规则 第31条"),
     small_compound_max_households=Rule(None, "指导规则 第31条"),
-    voting_days_min=Rule(5, _default_after("杭州 第20条")),
-    voting_days_max=Rule(60, _default_after("杭州 第20条")),
+    small_compound_max_area=Rule(None, "指导规则 第31条"),
+    voting_days_min=Rule(None, "物业管理条例 第12条（集体讨论可在一日内进行）"),
+    voting_days_max=Rule(None, "物业管理条例 第12条"),
     proxy_principals_max=Rule(3, "潍坊 2022 第32条；通行做法"),
 )
 
@@ -209,10 +240,14 @@ SHANGHAI = replace(
     reelection_months_before=Rule(5, "上海"),
     term_years_min=Rule(3, "上海"),
     term_years_max=Rule(5, "上海"),
+    term_years=Rule(None, "上海"),
     handover_days=Rule(10, "上海 第29–30条"),
     committee_size_min=Rule(5, "上海 第20条"),
     committee_size_max=Rule(11, "上海 第20条"),
     committee_size_odd=Rule(True, "上海 第20条"),
+    # 上海 第20条: a compound of at most 10,000 ㎡ of building area may elect three members.
+    small_compound_committee_size=Rule(3, "上海 第20条"),
+    small_compound_max_area=Rule(10000, "上海 第20条"),
 )
 
 BEIJING = replace(
@@ -228,6 +263,9 @@ BEIJING = replace(
     committee_size_min=Rule(5, "北京 第39条"),
     committee_size_max=Rule(11, "北京 第39条"),
     committee_size_odd=Rule(True, "北京 第39条"),
+    # 北京 第39条: a compound of at most 100 households may elect three members.
+    small_compound_committee_size=Rule(3, "北京 第39条"),
+    small_compound_max_households=Rule(100, "北京 第39条"),
 )
 
 HANGZHOU = replace(
@@ -235,12 +273,13 @@ HANGZHOU = replace(
     key="hangzhou",
     label="杭州",
     temporary_meeting_notice_days=Rule(7, "杭州（临时业主大会会议）"),
+    candidate_notice_start_days_before_voting=Rule(15, "杭州 第26条"),
     candidate_notice_min_days=Rule(7, "杭州 第26条"),
-    candidate_notice_end_days_before_voting=Rule(15, "杭州 第26条"),
     result_publish_days=Rule(3, "杭州 第29条"),
     reelection_months_before=Rule(3, "杭州"),
     term_years_min=Rule(3, "杭州"),
     term_years_max=Rule(5, "杭州"),
+    term_years=Rule(None, "杭州"),
     handover_days=Rule(10, "杭州 第34条"),
     committee_size_min=Rule(5, "杭州 第27条"),
     committee_size_max=Rule(11, "杭州 第27条"),

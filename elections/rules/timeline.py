@@ -286,44 +286,66 @@ def _steps(
         )
     )
 
-    length, gap = p.candidate_notice_min_days, p.candidate_notice_end_days_before_voting
-    latest_end = latest_before(kd.voting_opens, gap.value) if kd.voting_opens else None
+    length, lead = p.candidate_notice_min_days, p.candidate_notice_start_days_before_voting
+    latest_start = latest_before(kd.voting_opens, lead.value) if kd.voting_opens else None
+    lasting = f"，公示不少于{length.value}日" if length.value is not None else ""
     steps.append(
         _Step(
             "candidate_notice_start",
             "候选人公示开始",
-            latest_end - timedelta(days=length.value) if latest_end else None,
+            latest_start,
             kd.candidate_notice_start,
-            f"候选人公示不少于{length.value}日，且至少在投票开始前{gap.value}日结束",
-            (length, gap),
+            f"候选人名单至少在投票开始前{lead.value}日公示{lasting}",
+            (lead,),
             verb="开始",
         )
     )
-    steps.append(
-        _Step(
-            "candidate_notice_end",
-            "候选人公示结束",
-            latest_end,
-            kd.candidate_notice_end,
-            f"候选人公示至少在投票开始前{gap.value}日结束",
-            (gap,),
-            verb="结束",
+    if length.value is not None:
+        ends = kd.candidate_notice_start + timedelta(days=length.value) if kd.candidate_notice_start else None
+        steps.append(
+            _Step(
+                "candidate_notice_end",
+                "候选人公示结束",
+                ends,
+                kd.candidate_notice_end,
+                f"候选人公示不少于{length.value}日",
+                (length,),
+                verb="结束",
+                minimum_window=True,
+            )
         )
-    )
 
     low, high = p.voting_days_min, p.voting_days_max
-    voting = _forward(
-        "voting_closes",
-        "投票截止",
-        anchor=kd.voting_opens,
-        rule=high,
-        done_on=kd.voting_closes,
-        rule_text=f"投票期不少于{low.value}日、不超过{high.value}日（自投票开始次日起算）",
-        anchor_text="投票开始",
-        subject="投票",
-        verb="截止",
-        calendar=calendar,
+    window = (
+        f"投票期不少于{low.value}日" if low.value is not None else "投票期不设下限",
+        f"不超过{high.value}日" if high.value is not None else "不设上限",
     )
+    if high.value is not None:
+        voting = _forward(
+            "voting_closes",
+            "投票截止",
+            anchor=kd.voting_opens,
+            rule=high,
+            done_on=kd.voting_closes,
+            rule_text=f"{window[0]}、{window[1]}（自投票开始次日起算）",
+            anchor_text="投票开始",
+            subject="投票",
+            verb="截止",
+            calendar=calendar,
+        )
+    else:
+        voting = _Step(
+            "voting_closes",
+            "投票截止",
+            None,
+            kd.voting_closes,
+            f"{window[0]}、{window[1]}（集体讨论可在一日内进行）",
+            (high,),
+            anchor=kd.voting_opens,
+            anchor_text="投票开始",
+            subject="投票",
+            verb="截止",
+        )
     steps.append(replace(voting, rules=(low, high)))
 
     steps.append(
@@ -545,8 +567,8 @@ def violations(
                 )
             )
 
-    length, gap_rule = p.candidate_notice_min_days, p.candidate_notice_end_days_before_voting
-    if kd.candidate_notice_start and kd.candidate_notice_end:
+    length, lead = p.candidate_notice_min_days, p.candidate_notice_start_days_before_voting
+    if kd.candidate_notice_start and kd.candidate_notice_end and length.value is not None:
         days = (kd.candidate_notice_end - kd.candidate_notice_start).days
         if days < length.value:
             found.append(
@@ -556,26 +578,24 @@ def violations(
                     length.source,
                 )
             )
-    if kd.candidate_notice_end and kd.voting_opens:
-        gap = full_days_between(kd.candidate_notice_end, kd.voting_opens)
+    if kd.candidate_notice_start and kd.voting_opens:
+        gap = full_days_between(kd.candidate_notice_start, kd.voting_opens)
         if gap < 0:
-            message = (
-                f"候选人公示于{_cn(kd.candidate_notice_end)}结束，不在投票开始（{_cn(kd.voting_opens)}）之前"
-            )
+            message = f"候选人公示于{_cn(kd.candidate_notice_start)}开始，不在投票开始（{_cn(kd.voting_opens)}）之前"
         else:
-            message = f"候选人公示于投票开始前{gap}日结束，少于规定的{gap_rule.value}日"
-        if gap < gap_rule.value:
-            found.append(Violation("candidate_notice_ends_late", message, gap_rule.source))
+            message = f"候选人公示于投票开始前{gap}日开始，少于规定的{lead.value}日"
+        if gap < lead.value:
+            found.append(Violation("candidate_notice_late", message, lead.source))
 
     if kd.voting_opens and kd.voting_closes:
         low, high = p.voting_days_min, p.voting_days_max
         days = (kd.voting_closes - kd.voting_opens).days
         closes = steps["voting_closes"]
-        if days < low.value:
+        if low.value is not None and days < low.value:
             found.append(
                 Violation("voting_window_too_short", f"投票期{days}日，少于规定的{low.value}日", low.source)
             )
-        elif closes.due is not None and kd.voting_closes > closes.due:
+        elif high.value is not None and closes.due is not None and kd.voting_closes > closes.due:
             found.append(
                 Violation(
                     "voting_window_too_long",

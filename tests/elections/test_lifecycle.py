@@ -164,6 +164,31 @@ def test_it_walks_an_election_through_every_stage_to_done(compound, owners, holi
     )
 
 
+def test_it_gives_the_committee_the_term_its_rules_of_procedure_set(compound, owners, holidays):
+    """The term is the rules of procedure's (议事规则, here 3 years, within 上海's 3–5), not the
+    profile's longest; a term outside the profile's range is refused."""
+    _profile(compound, "shanghai")
+    election = ready_for_notice(compound)
+    with pytest.raises(ElectionError):
+        lc.election_update_settings(
+            election=election, overrides={"term_years": (2, "议事规则第二十条")}, actor=OPERATOR
+        )
+    lc.election_update_settings(
+        election=election, overrides={"term_years": (3, "议事规则第二十条")}, actor=OPERATOR
+    )
+    to_candidate_notice(election)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
+    vote(election, owners, ALL_VOTE)
+    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
+    lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
+    committee = lc.committee_from_result(election=election, actor=OPERATOR)
+    assert (committee.term_start, committee.term_end) == (date(2026, 4, 5), date(2029, 4, 5))
+
+
 def test_it_gives_the_committee_a_term_of_the_profiles_longest_years(compound, owners, holidays):
     """Term starts on the day of the count and ends five years later (national profile)."""
     election = ready_for_notice(compound)
@@ -473,8 +498,10 @@ def test_it_removes_an_unfiled_committee_when_the_election_fails(compound, owner
         (at(2026, 3, 2), at(2026, 5, 7), False),
     ],
 )
-def test_it_keeps_the_voting_window_within_five_to_sixty_days(compound, holidays, opens, closes, ok):
-    """杭州 第20条 as the national default: 5 to 60 days, the starting day not counted."""
+def test_it_keeps_a_hangzhou_voting_window_within_five_to_sixty_days(compound, holidays, opens, closes, ok):
+    """杭州 第20条: 5 to 60 days, the starting day not counted."""
+    compound.community.street.profile = "hangzhou"
+    compound.community.street.save(update_fields=["profile"])
     election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     if ok:
         lc.voting_schedule(election=election, opens_at=opens, closes_at=closes, actor=OPERATOR)
@@ -482,6 +509,16 @@ def test_it_keeps_the_voting_window_within_five_to_sixty_days(compound, holidays
     else:
         with pytest.raises(ElectionError, match="投票期"):
             lc.voting_schedule(election=election, opens_at=opens, closes_at=closes, actor=OPERATOR)
+
+
+def test_it_schedules_a_one_day_meeting_nationally(compound, holidays):
+    """物业管理条例 第12条: an assembly held as 集体讨论 may vote within one day where no regional
+    rule asks more; the same window is refused under 杭州 第20条."""
+    election = lc.election_create(compound=compound, title="业主大会会议", actor=OPERATOR)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 7, 9), closes_at=at(2026, 3, 7, 17), actor=OPERATOR
+    )
+    assert election.voting_closes_at == at(2026, 3, 7, 17)
 
 
 def test_it_refuses_a_window_that_closes_before_it_opens(compound):
@@ -589,6 +626,49 @@ def test_it_lets_a_small_hangzhou_compound_elect_three(compound):
     unit_with_owners(compound, "1-1-101", "80.00", [OwnerFactory()])
     election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     assert lc.race_save(election=election, title="委员", seats=3, actor=OPERATOR).seats == 3
+
+
+def _profile(compound, key: str) -> None:
+    street = compound.community.street
+    street.profile = key
+    street.save(update_fields=["profile"])
+
+
+@pytest.mark.parametrize(("areas", "ok"), [(("6000.00", "4000.00"), True), (("6000.00", "4000.01"), False)])
+def test_it_lets_a_shanghai_compound_of_10000_square_metres_elect_three(compound, areas, ok):
+    """上海 第20条: a compound of at most 10,000 ㎡ (以下 includes the limit, 民法典 第1259条) may
+    elect three members; 10,000.01 ㎡ may not."""
+    _profile(compound, "shanghai")
+    for i, area in enumerate(areas):
+        unit_with_owners(compound, f"1-1-10{i}", area, [OwnerFactory()])
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    if ok:
+        assert lc.race_save(election=election, title="委员", seats=3, actor=OPERATOR).seats == 3
+    else:
+        with pytest.raises(ElectionError, match="5"):
+            lc.race_save(election=election, title="委员", seats=3, actor=OPERATOR)
+
+
+@pytest.mark.parametrize(("households", "ok"), [(100, True), (101, False)])
+def test_it_lets_a_beijing_compound_of_100_households_elect_three(compound, households, ok):
+    """北京 第39条: at most 100 households may elect three members; 101 may not."""
+    _profile(compound, "beijing")
+    for i in range(households):
+        unit_with_owners(compound, f"1-1-{i + 101}", "50.00", status="unsold")
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    if ok:
+        assert lc.race_save(election=election, title="委员", seats=3, actor=OPERATOR).seats == 3
+    else:
+        with pytest.raises(ElectionError):
+            lc.race_save(election=election, title="委员", seats=3, actor=OPERATOR)
+
+
+def test_it_gives_a_national_compound_no_committee_of_three(compound):
+    """指导规则 第31条 sets 5 to 11 members; no national rule allows three, however small."""
+    unit_with_owners(compound, "1-1-101", "80.00", [OwnerFactory()])
+    election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
+    with pytest.raises(ElectionError, match="5"):
+        lc.race_save(election=election, title="委员", seats=3, actor=OPERATOR)
 
 
 def test_it_lets_the_rules_of_procedure_allow_an_even_committee(compound):

@@ -216,8 +216,9 @@ def test_it_gives_the_first_due_milestone_as_the_next_deadline(street, compound)
     row = row_for(street, compound, today)
     assert row.late is False
     assert row.next_deadline.key == "candidate_notice_start"
-    # Voting opens 20 December: the candidate notice ends by 4 December and starts by 27 November.
-    assert row.next_deadline.due == date(2026, 11, 27)
+    # Voting opens 20 December: the candidate list is posted with 15 full days before, by 4 December
+    # (物业管理条例 第14条; RULES.md §6 as amended).
+    assert row.next_deadline.due == date(2026, 12, 4)
 
 
 def test_it_marks_an_election_late_when_a_deadline_passed_with_nothing_done(street, compound):

@@ -332,66 +332,89 @@ def test_it_gives_hangzhou_temporary_meetings_seven_days(package: PackageCalenda
     assert NATIONAL.temporary_meeting_notice_days.value == 15
 
 
-def test_it_flags_a_six_day_candidate_notice(package: PackageCalendar) -> None:
-    """A candidate notice from 1 to 7 November (start day not counted) lasts 6 days: too short."""
+def test_it_flags_a_six_day_candidate_notice_in_hangzhou(package: PackageCalendar) -> None:
+    """杭州 第26条: the candidate notice lasts at least 7 days; 1 to 7 November (start day not
+    counted) is 6 days, too short. Nationally the list has no length of its own."""
     kd = KeyDates(
         candidate_notice_start=date(2026, 11, 1),
         candidate_notice_end=date(2026, 11, 7),
         voting_opens=date(2026, 12, 1),
     )
-    found = violations(kd, NATIONAL, package)
-    assert [(v.key, v.message) for v in found] == [
-        ("candidate_notice_too_short", "候选人公示6日，少于规定的7日")
+    found = violations(kd, get_profile("hangzhou"), package)
+    assert [(v.key, v.message, v.source) for v in found] == [
+        ("candidate_notice_too_short", "候选人公示6日，少于规定的7日", "杭州 第26条")
     ]
+    assert violations(kd, NATIONAL, package) == []
 
 
 def test_it_accepts_a_seven_day_candidate_notice(package: PackageCalendar) -> None:
-    """A candidate notice from 1 to 8 November lasts 7 days and ends in time."""
+    """杭州 第26条: 1 to 8 November is 7 days, long enough."""
     kd = KeyDates(
         candidate_notice_start=date(2026, 11, 1),
         candidate_notice_end=date(2026, 11, 8),
         voting_opens=date(2026, 12, 1),
     )
-    assert violations(kd, NATIONAL, package) == []
+    assert violations(kd, get_profile("hangzhou"), package) == []
 
 
-def test_it_flags_a_candidate_notice_ending_too_close_to_voting(package: PackageCalendar) -> None:
-    """The candidate notice must end with 15 full days before voting; ending with 13 is a violation."""
-    kd = KeyDates(
-        candidate_notice_start=date(2026, 11, 10),
-        candidate_notice_end=date(2026, 11, 17),
-        voting_opens=date(2026, 12, 1),
-    )
-    found = violations(kd, NATIONAL, package)
-    assert [(v.key, v.message) for v in found] == [
-        ("candidate_notice_ends_late", "候选人公示于投票开始前13日结束，少于规定的15日")
+@pytest.mark.parametrize("profile", ["national", "hangzhou"])
+def test_it_wants_the_candidate_list_posted_15_days_before_voting_not_14(
+    package: PackageCalendar, profile
+) -> None:
+    """杭州 第26条 ("选举日的十五日前…公示") and 物业管理条例 第14条 (the list goes out with the assembly
+    notice): posted with 15 full days before voting is on time, with 14 it is late. The notice may
+    still be up when voting opens: only its start is measured (the old reading, "ends 15 days
+    before", refused lawful schedules)."""
+    opens = date(2026, 12, 1)
+
+    def found(start: date) -> list[tuple[str, str]]:
+        kd = KeyDates(
+            candidate_notice_start=start, candidate_notice_end=start + timedelta(days=20), voting_opens=opens
+        )
+        return [(v.key, v.message) for v in violations(kd, get_profile(profile), package)]
+
+    assert found(date(2026, 11, 15)) == []  # 15 full days: 16 November … 30 November
+    assert found(date(2026, 11, 16)) == [
+        ("candidate_notice_late", "候选人公示于投票开始前14日开始，少于规定的15日")
     ]
-    milestones = compute_timeline(kd, NATIONAL, package, date(2026, 11, 20))
-    assert milestone(milestones, "candidate_notice_end").due == date(2026, 11, 15)
-    assert milestone(milestones, "candidate_notice_end").status is MilestoneStatus.DONE_LATE
-    assert milestone(milestones, "candidate_notice_start").due == date(2026, 11, 8)
+    assert found(date(2026, 12, 2))[0][0] == "candidate_notice_late"
+    milestones = compute_timeline(
+        KeyDates(voting_opens=opens), get_profile(profile), package, date(2026, 11, 1)
+    )
+    assert milestone(milestones, "candidate_notice_start").due == date(2026, 11, 15)
 
 
 # --- Voting window and the steps after the vote -------------------------------------------------
 
 
-def test_it_checks_the_voting_window(package: PackageCalendar) -> None:
-    """Voting must run 5 to 60 days: 4 and 61 are violations, 5 and 60 are not."""
+def test_it_checks_the_voting_window_in_hangzhou(package: PackageCalendar) -> None:
+    """杭州 第20条: voting runs 5 to 60 days: 4 and 61 are violations, 5 and 60 are not."""
     opens = date(2026, 11, 2)
+    hangzhou = get_profile("hangzhou")
 
-    def keys(days: int) -> list[str]:
+    def keys(days: int, profile=hangzhou) -> list[str]:
         return violation_keys(
-            violations(KeyDates(voting_opens=opens, voting_closes=opens + timedelta(days)), NATIONAL, package)
+            violations(KeyDates(voting_opens=opens, voting_closes=opens + timedelta(days)), profile, package)
         )
 
     assert keys(4) == ["voting_window_too_short"]
     assert keys(5) == []
     assert keys(60) == []
     assert keys(61) == ["voting_window_too_long"]
-    found = violations(KeyDates(voting_opens=opens, voting_closes=opens + timedelta(4)), NATIONAL, package)
+    found = violations(KeyDates(voting_opens=opens, voting_closes=opens + timedelta(4)), hangzhou, package)
     assert found[0].message == "投票期4日，少于规定的5日"
-    assert found[0].source == "全国默认值（参照 杭州 第20条）"
-    assert get_profile("hangzhou").voting_days_max.source == "杭州 第20条"
+    assert found[0].source == "杭州 第20条"
+
+
+@pytest.mark.parametrize("days", [0, 1, 4, 61, 120])
+def test_it_lets_a_national_vote_run_one_day_or_long(package: PackageCalendar, days) -> None:
+    """物业管理条例 第12条: nationally an assembly held as 集体讨论 may meet on one day, and no law sets
+    a longest written vote; the 5–60 days are 杭州's (第20条), not the country's."""
+    opens = date(2026, 11, 2)
+    kd = KeyDates(voting_opens=opens, voting_closes=opens + timedelta(days))
+    assert violations(kd, NATIONAL, package) == []
+    for key in ("shanghai", "beijing", "shenzhen"):
+        assert violations(kd, get_profile(key), package) == []
 
 
 def test_it_flags_a_result_published_late(package: PackageCalendar) -> None:
@@ -532,7 +555,6 @@ def test_it_describes_each_milestone_in_chinese_with_its_source(package: Package
         "first_assembly",
         "assembly_notice",
         "candidate_notice_start",
-        "candidate_notice_end",
         "voting_closes",
         "result_published",
         "objection_window_end",
@@ -622,7 +644,9 @@ def test_it_refuses_an_override_without_a_reason_or_for_an_unknown_value() -> No
     with pytest.raises(TypeError):
         NATIONAL.with_overrides(notice_dayz=20, reason="第12条")
     with pytest.raises(ValueError):
-        NATIONAL.with_overrides(voting_days_min=90, reason="第12条")
+        get_profile("hangzhou").with_overrides(voting_days_min=90, reason="第12条")
+    with pytest.raises(ValueError):
+        NATIONAL.with_overrides(term_years=6, reason="第12条")
     with pytest.raises(ValueError):
         NATIONAL.with_overrides(notice_days=True, reason="第12条")
 
