@@ -32,8 +32,21 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from elections import lifecycle
+from elections.errors import ElectionError
 from elections.models import Committee, Delivery, Election, Notice, Stage
+from elections.notices import (
+    DeliveryRetry,
+    backoff,
+    deliveries_export_xlsx,
+    delivery_send,
+    notice_create,
+    notice_dispatch,
+    notice_send,
+)
 from yezhu.actors import SCHEDULER
+from yezhu.jobs.models import Job
+from yezhu.jobs.services import job_finish, job_progress
 from yezhu.jobs.tasks import register
 from yezhu.queue import enqueue
 
@@ -60,8 +73,6 @@ BEFORE_VOTING = Q(stage=Stage.CANDIDATE_NOTICE) | Q(stage=Stage.NOTICE, kind=Ele
 @shared_task(name="elections.tasks.send_notice", acks_late=True, ignore_result=True)
 def send_notice(notice_id: int) -> int:
     """Fan out a notice if that is not done yet, then queue each delivery still waiting."""
-    from elections.notices import notice_dispatch, notice_send
-
     notice = Notice.objects.filter(pk=notice_id).first()
     if notice is None:
         return 0
@@ -75,8 +86,6 @@ def send_notice(notice_id: int) -> int:
 )
 def send_delivery(self, delivery_id: int) -> str:
     """Send one delivery. Safe to run twice: a delivery that is no longer queued is skipped."""
-    from elections.notices import DeliveryRetry, backoff, delivery_send
-
     try:
         return delivery_send(delivery_id)
     except DeliveryRetry as exc:
@@ -117,7 +126,6 @@ def drain_deliveries(older_than_minutes: int = DRAIN_AFTER_MINUTES, limit: int =
 @shared_task(name="elections.tasks.deliveries_export_job", acks_late=True, ignore_result=True)
 def deliveries_export_job(job_id: int) -> str:
     """Write the proof-of-service workbook of one election, reporting progress to the job."""
-    from elections.notices import deliveries_export_xlsx
     from yezhu.jobs.models import Job
     from yezhu.jobs.services import job_finish, job_progress
 
@@ -144,6 +152,34 @@ def deliveries_export_job(job_id: int) -> str:
     return "done"
 
 
+@shared_task(name="elections.tasks.count_election", acks_late=True, ignore_result=True)
+def count_election(job_id: int) -> str:
+    """Count one closed election (the job of `lifecycle.count_queue`): safe to run twice."""
+    job = Job.objects.select_related("created_by").filter(pk=job_id, kind="count").first()
+    if job is None or job.status in (Job.Status.DONE, Job.Status.FAILED):
+        return "skipped"
+    election = Election.objects.filter(pk=job.election_id).first()
+    if election is None:
+        job_finish(job, errors=["election not found"])
+        return "failed"
+    actor = job.created_by or SCHEDULER
+    now = datetime.fromisoformat(job.params["now"]) if job.params.get("now") else timezone.now()
+    try:
+        counted = lifecycle.election_count_run(
+            election=election,
+            actor=actor,
+            now=now,
+            progress=lambda done, total, message: job_progress(job, done=done, total=total, message=message),
+        )
+    except ElectionError as error:
+        job.refresh_from_db()
+        job_finish(job, errors=[str(error)], message=str(error))
+        return "failed"
+    job.refresh_from_db()
+    job_finish(job, result={"stage": counted.stage}, message=str(_("The result is posted.")))
+    return "done"
+
+
 # ---------------------------------------------------------------------------------------------
 # Beat
 # ---------------------------------------------------------------------------------------------
@@ -152,8 +188,6 @@ def deliveries_export_job(job_id: int) -> str:
 def _lifecycle(name: str, election: Election, now: datetime):
     """Take the transition `name` of the table for one election, as the scheduler. Only the entries
     marked `scheduled` (opening and closing voting, making a result final) are taken on time."""
-    from elections import lifecycle
-
     if not lifecycle.transition(name).scheduled:
         raise ValueError(f"the scheduler does not take {name}")
     func = lifecycle.SERVICES[name]
@@ -171,8 +205,6 @@ def _safely(label: str, election_id, func, *args) -> bool:
 
     True when the piece ran and did not answer False (a helper answers False for "nothing to do").
     """
-    from elections.errors import ElectionError
-
     try:
         result = func(*args)
     except ElectionError as exc:
@@ -222,8 +254,6 @@ def due_reminder(election: Election, now: datetime) -> int | None:
 
 
 def _remind(election: Election, hours: int) -> bool:
-    from elections.notices import notice_create, notice_send
-
     key = f"reminder:{election.pk}:{hours}h"
     if Notice.objects.filter(compound_id=election.compound_id, dedupe_key=key).exists():
         return False
@@ -250,8 +280,6 @@ def _remind(election: Election, hours: int) -> bool:
 
 
 def _reelection_alert(committee: Committee, start_by, status: str) -> bool:
-    from elections.notices import notice_create, notice_send
-
     key = f"reelection:{committee.pk}:{committee.term_end.isoformat()}"
     if Notice.objects.filter(compound_id=committee.compound_id, dedupe_key=key).exists():
         return False
@@ -294,11 +322,9 @@ def tick(now: str | None = None) -> dict:
 
     `now` (ISO 8601) is for tests and for replaying a missed moment; beat passes nothing.
     """
-    from elections.notices import notice_send
-
     moment = datetime.fromisoformat(now) if now else timezone.now()
     today = timezone.localdate(moment)
-    done = {"notices": 0, "opened": 0, "closed": 0, "reminders": 0, "finalised": 0, "alerts": 0}
+    done = {"notices": 0, "opened": 0, "closed": 0, "counted": 0, "reminders": 0, "finalised": 0, "alerts": 0}
 
     # 1. Scheduled notices whose moment has come.
     for notice in Notice.objects.filter(status=Notice.Status.SCHEDULED, scheduled_at__lte=moment).order_by(
@@ -324,6 +350,13 @@ def tick(now: str | None = None) -> dict:
         if _safely("voting_close", election.pk, _lifecycle, "voting_close", election, moment):
             done["closed"] += 1
 
+    # 3b. Counts that never ran (a worker died, the broker was down): an election closed without
+    #     paper ballots and with no count under way is counted now.
+    for election in Election.objects.filter(stage=Stage.COUNTING, paper_entries__isnull=True).distinct():
+        idle = not lifecycle.transition("election_count").problems(election, moment)
+        if idle and _safely("election_count", election.pk, _lifecycle, "election_count", election, moment):
+            done["counted"] += 1
+
     # 4. Remind non-voters at the configured offsets before the close.
     for election in Election.objects.filter(
         stage=Stage.VOTING, voting_opens_at__lte=moment, voting_closes_at__gt=moment
@@ -341,13 +374,11 @@ def tick(now: str | None = None) -> dict:
 
     # 6. Re-election alerts for committees whose term ends within the profile's lead months
     #    (timeline.reelection_alert, through the lifecycle's list that the street board shows).
-    from elections.lifecycle import reelection_alerts
-
     horizon = today + timedelta(days=31 * 7)  # beyond every profile's months (6 at most)
     committees = Committee.objects.filter(ended_on__isnull=True, term_end__lte=horizon).select_related(
         "compound__community__street"
     )
-    for row in reelection_alerts(committees, today=today):
+    for row in lifecycle.reelection_alerts(committees, today=today):
         if _safely("reelection alert", None, _reelection_alert, row.committee, row.start_by, str(row.status)):
             done["alerts"] += 1
     return done

@@ -33,7 +33,9 @@ from elections.models import (
     Race,
     Stage,
 )
+from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
+from yezhu.jobs.models import Job
 
 
 def p_notice(election: Election) -> list[str]:
@@ -196,10 +198,9 @@ def p_open(election: Election, now: datetime) -> list[str]:
 
 def p_close(election: Election, now: datetime, reason: str) -> list[str]:
     """Voting closes on time, or earlier with a decision; an election left counting finishes its count."""
-    problems = stage_problem(election, Stage.VOTING, Stage.COUNTING)
+    problems = stage_problem(election, Stage.VOTING)
     if (
         not problems
-        and election.stage == Stage.VOTING
         and election.voting_closes_at is not None
         and now < election.voting_closes_at
         and not reason.strip()
@@ -212,6 +213,34 @@ def p_close(election: Election, now: datetime, reason: str) -> list[str]:
                     "or a court: give it as the reason."
                 )
                 % {"when": timezone.localtime(election.voting_closes_at).strftime("%Y-%m-%d %H:%M")},
+            )
+        )
+    return problems
+
+
+def p_count(election: Election) -> list[str]:
+    """The count starts once voting is closed, every paper ballot is keyed in, and no count runs."""
+    problems = stage_problem(election, Stage.COUNTING)
+    if problems:
+        return problems
+    if Job.objects.filter(
+        kind="count", election_id=election.pk, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)
+    ).exists():
+        return [
+            P(
+                "count_running",
+                _("The ballots are being counted; the result is posted when the count is done."),
+            )
+        ]
+    pending = paper_pending_count(election)
+    if pending:
+        problems.append(
+            P(
+                "paper_pending",
+                _(
+                    "%(n)s paper ballots are still waiting for their second entry or review; finish them first."
+                )
+                % {"n": pending},
             )
         )
     return problems

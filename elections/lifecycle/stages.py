@@ -30,6 +30,7 @@ vetting or the candidate notice (the stage stays); :func:`voting_open` refuses u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
@@ -39,7 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elections.calendar import db_calendar
-from elections.errors import ElectionError
+from elections.errors import ElectionError, P, Refused
+from elections.lifecycle import table
 from elections.lifecycle.moves import (
     audit_election,
     check_may_manage,
@@ -70,9 +72,13 @@ from elections.models import (
     VettingFlag,
     WorkingGroupMember,
 )
+from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
-from elections.services import election_tally, roll_freeze
-from yezhu.actors import defers_to_staff
+from elections.rules.bundle import recount
+from elections.services import bundle_for, election_tally, roll_freeze
+from yezhu.actors import actor_label, defers_to_staff, is_person
+from yezhu.jobs.models import Job
+from yezhu.jobs.services import job_start
 
 
 def working_group_form(
@@ -325,75 +331,147 @@ def voting_close(
     now: datetime | None = None,
     reason: str = "",
 ) -> Election:
-    """Close voting, count, and post the result (→ result_notice). Safe to run twice and late.
+    """Close voting (voting → counting) and start the count as a background job. Safe to run twice
+    and late: on an election already closed it does nothing.
 
-    Before the scheduled close it needs ``reason`` (a street-office or court decision). Called on an
-    election already past the count it does nothing; called on one left in ``counting`` it
-    finishes the count.
+    Before the scheduled close it needs ``reason`` (a street-office or court decision). The count
+    (:func:`election_count`) starts at once, except where the scheduler closes an election with
+    paper ballots: staff start it when every paper ballot received before the close is keyed in.
     """
     now = now or timezone.now()
     with transaction.atomic():
         fresh = Election.objects.select_for_update().get(pk=election.pk)
-        if fresh.stage in (Stage.RESULT_NOTICE, Stage.FILING, Stage.DONE) and fresh.result is not None:
+        if fresh.stage in (Stage.COUNTING, Stage.RESULT_NOTICE, Stage.FILING, Stage.DONE):
             return reloaded(election)
         check_may_manage(actor, fresh.compound_id)
-        if fresh.stage != Stage.COUNTING:
-            check("voting_close", fresh, now=now, reason=reason)
-            fields: dict = {}
-            early = fresh.voting_closes_at is not None and now < fresh.voting_closes_at
-            if early and fresh.voting_opens_at is not None and now > fresh.voting_opens_at:
-                fields["voting_closes_at"] = now
-            move_stage(
-                fresh,
-                to=Stage.COUNTING,
-                actor=actor,
-                fields=fields,
-                data={
-                    "at": now.isoformat(),
-                    "early": early,
-                    "reason": reason.strip(),
-                    "scheduled_close": fresh.voting_closes_at.isoformat() if fresh.voting_closes_at else None,
-                },
-            )
+        check("voting_close", fresh, now=now, reason=reason)
+        fields: dict = {}
+        early = fresh.voting_closes_at is not None and now < fresh.voting_closes_at
+        if early and fresh.voting_opens_at is not None and now > fresh.voting_opens_at:
+            fields["voting_closes_at"] = now
+        move_stage(
+            fresh,
+            to=Stage.COUNTING,
+            actor=actor,
+            fields=fields,
+            data={
+                "at": now.isoformat(),
+                "early": early,
+                "reason": reason.strip(),
+                "scheduled_close": fresh.voting_closes_at.isoformat() if fresh.voting_closes_at else None,
+            },
+        )
+        waits_for_staff = defers_to_staff(actor) and fresh.paper_entries.exists()
+        if not waits_for_staff and not table.transition("election_count").problems(fresh, now):
+            count_queue(fresh, actor=actor, now=now)
+    return reloaded(election)
+
+
+COUNT_JOB = "count"
+
+
+def count_queue(election: Election, *, actor, now: datetime) -> Job:
+    """Queue the count of a closed election as a job (the progress bar on the overview reads it)."""
+    job = job_start(
+        kind=COUNT_JOB,
+        user=actor if is_person(actor) else None,
+        task="elections.tasks.count_election",
+        params={"now": now.isoformat(), "actor": actor_label(actor)},
+        compound_id=election.compound_id,
+        election_id=election.pk,
+    )
+    audit_election(
+        "election.count_queued",
+        election,
+        actor=actor,
+        summary=f"count queued as job #{job.pk}",
+        data={"job": job.pk},
+    )
+    return job
+
+
+def election_count(*, election: Election, actor, now: datetime | None = None) -> Election:
+    """Start the count of a closed election (counting → result_notice) as a background job, with
+    the progress bar; the worker runs :func:`election_count_run`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        fresh = Election.objects.select_for_update().get(pk=election.pk)
+        check_may_manage(actor, fresh.compound_id)
+        check("election_count", fresh, now=now)
+        count_queue(fresh, actor=actor, now=now)
+    return reloaded(election)
+
+
+def election_count_run(
+    *,
+    election: Election,
+    actor,
+    now: datetime | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Election:
+    """Count the ballots and post the result (counting → result_notice): what the count job does.
+
+    The result is the pure tally of the stored election, and before it is posted it is checked
+    against a recount of the election's own bundle (the same `yezhu-bundle/1` anyone may recount
+    with `manage.py recount`): if the two differ, nothing is posted and the count fails loudly.
+    Paper ballots still waiting for their second entry or review stop the count. Safe to run twice.
+    """
+    now = now or timezone.now()
+    step = progress or (lambda done, total, message: None)
     with transaction.atomic():
         fresh = Election.objects.select_for_update().get(pk=election.pk)
         if fresh.stage != Stage.COUNTING:
             return reloaded(election)
-        from elections.paper import paper_pending_count
-
+        check_may_manage(actor, fresh.compound_id)
         pending = paper_pending_count(fresh)
         if pending:
-            # Paper ballots still waiting for their second keying or in review would be left out.
-            if defers_to_staff(actor):
-                return reloaded(election)  # the scheduler waits; staff finish the count
-            raise ElectionError(
-                _(
-                    "%(n)s paper ballots are still waiting for their second entry or review; finish them first."
-                )
-                % {"n": pending}
+            raise Refused(
+                [
+                    P(
+                        "paper_pending",
+                        _(
+                            "%(n)s paper ballots are still waiting for their second entry or review; "
+                            "finish them first."
+                        )
+                        % {"n": pending},
+                    )
+                ]
             )
-        if defers_to_staff(actor) and fresh.paper_entries.exists():
-            # An election with paper ballots is counted when staff say every paper ballot received
-            # before the close is keyed in, not automatically at the close.
-            return reloaded(election)
+        step(1, 3, _("Counting the ballots"))
         result = election_tally(fresh)
-        decided = timezone.localdate(now)
-        fresh.result = result
-        problems = result_problems(fresh)
-        move_stage(
-            fresh,
-            to=Stage.RESULT_NOTICE,
-            actor=actor,
-            fields={"result": result, "decided_on": decided},
-            data={
-                "decided_on": decided.isoformat(),
-                "quorum_met": result["participation"]["quorum_met"],
-                "ballots": fresh.ballot_count,
-                "chain_head": fresh.chain_head,
-                "problems": problems,
-            },
-        )
-    return reloaded(election)
+        step(2, 3, _("Checking the count against a recount of the bundle"))
+        recounted = recount(bundle_for(fresh))
+        if recounted == result:
+            decided = timezone.localdate(now)
+            fresh.result = result
+            problems = result_problems(fresh)
+            move_stage(
+                fresh,
+                to=Stage.RESULT_NOTICE,
+                actor=actor,
+                fields={"result": result, "decided_on": decided},
+                data={
+                    "decided_on": decided.isoformat(),
+                    "quorum_met": result["participation"]["quorum_met"],
+                    "ballots": fresh.ballot_count,
+                    "chain_head": fresh.chain_head,
+                    "problems": problems,
+                    "recount": "identical",
+                },
+            )
+            step(3, 3, _("The result is posted"))
+            return reloaded(election)
+    # Outside the transaction, so the row stays though the count is refused.
+    audit_election(
+        "election.count_mismatch",
+        fresh,
+        actor=actor,
+        summary="the live count and the recount of the bundle differ; nothing posted",
+        data={"live": result, "recount": recounted},
+    )
+    raise ElectionError(
+        _("The count and the recount of the exported ballots differ; nothing was posted. Call support.")
+    )
 
 
 def result_publish(

@@ -398,3 +398,20 @@ def stage_index(stage: str) -> int:
 
 def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def challenge_window(election: Election) -> tuple[date, date] | None:
+    """(from, last day) of an owner's year to ask a court to revoke the decision (民法典 第280条第二款;
+    最高人民法院 建筑物区分所有权解释 第12条: "知道或者应当知道…之日起一年内").
+
+    Counted from the day the result was published (when owners should have known of it), else
+    from the day of the count; the starting day is not counted and a year ends on the same date
+    of the next year, moved past rest days (民法典 第201–203条). An owner who learnt of it later
+    counts from that day: the page says so.
+    """
+    start = election.result_published_on or election.decided_on
+    if start is None:
+        return None
+    nominal = tl.add_years(start, 1)
+    end = tl.period_end(nominal, 0, db_calendar()).due
+    return start, end

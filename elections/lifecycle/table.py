@@ -31,6 +31,7 @@ from elections.lifecycle.preconditions import (
     p_candidate_notice,
     p_close,
     p_committee,
+    p_count,
     p_fail,
     p_file,
     p_finalise,
@@ -235,7 +236,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "voting_close",
         gettext_lazy("Close voting and count"),
-        sources=(Stage.VOTING, Stage.COUNTING),
+        sources=(Stage.VOTING,),
         preconditions=lambda e, now, p: p_close(e, now, p.get("reason", "")),
         params=(
             Param(
@@ -250,19 +251,14 @@ TRANSITIONS: tuple[Transition, ...] = (
             ),
         ),
         # Closing early needs a reason, which the form asks for: offered whenever voting is open.
-        offered=lambda e, now: e.stage in (Stage.VOTING, Stage.COUNTING),
-        todo=lambda e: (
-            [
-                P(
-                    "counting",
-                    _(
-                        "The ballots are being counted. If this lasts, close voting again to finish the count."
-                    ),
-                )
-            ]
-            if e.stage == Stage.COUNTING
-            else []
-        ),
+        offered=lambda e, now: e.stage == Stage.VOTING,
+        scheduled=True,
+    ),
+    Transition(
+        "election_count",
+        gettext_lazy("Count the ballots"),
+        sources=(Stage.COUNTING,),
+        preconditions=lambda e, now, p: p_count(e),
         scheduled=True,
     ),
     Transition(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from elections.rules import timeline as tl
 from elections.selectors import get_managed_election, managed_elections
 from grids.selectors import managed_compounds
 from yezhu.audit.models import AuditEntry
+from yezhu.jobs.models import Job
 
 urlpatterns: list = []
 
@@ -294,6 +295,39 @@ def _result_summary(election: Election) -> dict | None:
     }
 
 
+COUNT_JOB = "count"
+
+
+def _count_job(election: Election) -> Job | None:
+    """The latest count of a closed election (the overview shows its progress bar)."""
+    if election.stage not in (Stage.COUNTING, Stage.RESULT_NOTICE):
+        return None
+    return Job.objects.filter(kind=COUNT_JOB, election_id=election.pk).order_by("-created_at").first()
+
+
+@login_required
+@require_GET
+def count_status(request, pk: int):
+    """The progress bar's JSON for the count of an election the user manages (whoever started it:
+    the scheduler starts most counts)."""
+    election = get_managed_election(request.user, pk)
+    job = _count_job(election)
+    if job is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "done": job.done,
+            "total": job.total,
+            "percent": job.percent,
+            "message": job.message,
+            "errors": job.errors[:20],
+        }
+    )
+
+
 @login_required
 @require_GET
 def election_detail(request, pk: int):
@@ -352,6 +386,7 @@ def election_detail(request, pk: int):
         request,
         "elections/manage/election.html",
         {
+            "count_job": _count_job(election),
             "election": election,
             "view": view,
             "next": lifecycle.next_deadline(view),
@@ -894,6 +929,7 @@ manage_urlpatterns = [
     path("new/", election_new, name="election_new"),
     path("e/<int:pk>/", election_detail, name="election"),
     path("e/<int:pk>/do/<str:action>/", transition, name="do"),
+    path("e/<int:pk>/count/", count_status, name="count_status"),
     path("e/<int:pk>/candidate-notice/publish/", candidate_notice_publish, name="candidate_notice_publish"),
     path("e/<int:pk>/settings/", election_settings, name="settings"),
     path("e/<int:pk>/overrides/", election_override, name="override"),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from elections import voting
+from elections import lifecycle, voting
 from elections.models import Ballot, Election, Matter, Race
 from elections.rules.bundle import dump_json
 from elections.selectors import staff_elections
@@ -208,6 +208,7 @@ def results(request, pk: int):
     if public:
         context.update(results_context(election))
         context["can_export"] = staff_elections(request.user).filter(pk=election.pk).exists()
+        context["challenge"] = lifecycle.challenge_window(election)
     return render(request, "elections/public/results.html", context)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from elections import lifecycle as lc
@@ -19,6 +20,14 @@ from yezhu.actors import OPERATOR, SCHEDULER
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
+
+
+def close_and_count(**kwargs) -> Election:
+    """Close voting and run the count job it queues after the commit, as the worker does."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lc.voting_close(**kwargs)
+    kwargs["election"].refresh_from_db()
+    return kwargs["election"]
 
 
 def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
@@ -114,7 +123,7 @@ def test_it_walks_an_election_through_every_stage_to_done(compound, owners, holi
     assert election.roll_frozen_at is not None and election.total_heads == 3
     vote(election, owners, ALL_VOTE)
 
-    lc.voting_close(election=election, actor=street_staff, now=at(2026, 4, 5, 18))
+    close_and_count(election=election, actor=street_staff, now=at(2026, 4, 5, 18))
     assert election.stage == Stage.RESULT_NOTICE
     assert election.decided_on == date(2026, 4, 5)
     assert election.result["participation"]["quorum_met"] is True
@@ -182,7 +191,7 @@ def test_it_gives_the_committee_the_term_its_rules_of_procedure_set(compound, ow
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
     committee = lc.committee_from_result(election=election, actor=OPERATOR)
@@ -198,7 +207,7 @@ def test_it_gives_the_committee_a_term_of_the_profiles_longest_years(compound, o
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
     committee = lc.committee_from_result(election=election, actor=OPERATOR)
@@ -217,7 +226,7 @@ def test_it_posts_a_failed_vote_then_restarts_and_succeeds(compound, owners, hol
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners[:1], ALL_VOTE[:1])
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     assert election.stage == Stage.RESULT_NOTICE
     assert election.result["participation"]["quorum_met"] is False
     problems = lc.result_problems(election)
@@ -253,7 +262,7 @@ def test_it_posts_a_failed_vote_then_restarts_and_succeeds(compound, owners, hol
     assert new.stage == Stage.CANDIDATE_NOTICE and new.notice_published_on == date(2026, 5, 4)
     lc.voting_open(election=new, now=at(2026, 5, 20), actor=SCHEDULER)
     vote(new, owners, ALL_VOTE)
-    lc.voting_close(election=new, now=at(2026, 5, 30, 18), actor=SCHEDULER)
+    close_and_count(election=new, now=at(2026, 5, 30, 18), actor=SCHEDULER)
     assert new.result["participation"]["quorum_met"] is True
     assert lc.result_problems(new) == []
     assert len(new.result["races"]["R1"]["elected"]) == 5
@@ -282,7 +291,7 @@ def test_it_reports_a_committee_not_constituted(compound, owners, holidays):
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, [["C1", "C2", "C3"]] * 3)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     problems = lc.result_problems(election)
     assert len(problems) == 1 and "3" in problems[0] and "5" in problems[0]
     with pytest.raises(ElectionError):
@@ -379,7 +388,7 @@ def test_it_refuses_an_early_close_without_a_decision(compound, owners, holidays
     with pytest.raises(ElectionError, match="18:00"):
         lc.voting_close(election=election, now=at(2026, 4, 1), actor=SCHEDULER)
     assert Election.objects.get(pk=election.pk).stage == Stage.VOTING
-    lc.voting_close(election=election, now=at(2026, 4, 1), reason="法院裁定中止", actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 1), reason="法院裁定中止", actor=SCHEDULER)
     assert election.stage == Stage.RESULT_NOTICE and election.voting_closes_at == at(2026, 4, 1)
     entry = AuditEntry.objects.get(election_id=election.pk, action="election.stage", data__to="counting")
     assert entry.data["reason"] == "法院裁定中止" and entry.data["early"] is True
@@ -393,15 +402,18 @@ def test_it_closes_safely_twice_and_late(compound, owners, holidays):
         election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
-    lc.voting_close(election=election, now=at(2026, 4, 7), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 7), actor=SCHEDULER)
     first = (election.result, election.decided_on)
-    lc.voting_close(election=election, now=at(2026, 4, 8), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 8), actor=SCHEDULER)
     assert (election.result, election.decided_on) == first
     assert AuditEntry.objects.filter(election_id=election.pk, data__to="result_notice").count() == 1
 
 
 def test_it_finishes_a_count_left_in_counting(compound, owners, holidays):
-    """A crash after voting → counting leaves the stage; the next call counts and posts."""
+    """A crash after voting → counting leaves the stage with no count under way: the scheduler's
+    tick (or staff) starts the count, which posts the result; closing again changes nothing."""
+    from elections.tasks import tick
+
     election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
     lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
     lc.voting_schedule(
@@ -409,8 +421,57 @@ def test_it_finishes_a_count_left_in_counting(compound, owners, holidays):
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     Election.objects.filter(pk=election.pk).update(stage=Stage.COUNTING)
-    lc.voting_close(election=election, now=at(2026, 4, 6), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 6), actor=SCHEDULER)
+    assert election.stage == Stage.COUNTING
+    assert "election_count" in lc.allowed_actions(election)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = tick(now=at(2026, 4, 6).isoformat())
+    assert done["counted"] == 1
+    election.refresh_from_db()
     assert election.stage == Stage.RESULT_NOTICE and election.result is not None
+    assert election.decided_on == date(2026, 4, 6)
+
+
+def test_it_counts_as_a_job_whose_result_equals_the_recount_of_the_bundle(compound, owners, holidays):
+    """The close queues the count as a job (progress 3/3, done); the posted result is the recount
+    of the election's own bundle, field for field, and the audit row says so."""
+    from elections.rules.bundle import recount
+    from elections.services import bundle_for
+    from yezhu.jobs.models import Job
+
+    election = ready_for_notice(compound)
+    to_candidate_notice(election)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
+    vote(election, owners, ALL_VOTE)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    job = Job.objects.get(kind="count", election_id=election.pk)
+    assert (job.status, job.done, job.total, job.created_by) == ("done", 3, 3, None)
+    assert election.result == recount(bundle_for(election))
+    moved = AuditEntry.objects.get(election_id=election.pk, action="election.stage", data__to="result_notice")
+    assert moved.data["recount"] == "identical" and moved.actor_label == "system:scheduler"
+
+
+def test_it_posts_nothing_when_the_count_and_the_recount_differ(compound, owners, holidays, monkeypatch):
+    """A live count that disagrees with the recount of the bundle fails the job, leaves the election
+    counting and writes a mismatch audit row."""
+    from elections.lifecycle import stages
+    from yezhu.jobs.models import Job
+
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
+    vote(election, owners, [[]] * 3)
+    monkeypatch.setattr(stages, "recount", lambda bundle: {"format": "something else"})
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    assert election.stage == Stage.COUNTING and election.result is None
+    assert Job.objects.get(kind="count", election_id=election.pk).status == "failed"
+    assert AuditEntry.objects.filter(election_id=election.pk, action="election.count_mismatch").exists()
 
 
 def test_it_refuses_to_finalise_inside_the_objection_window(compound, owners, holidays):
@@ -422,7 +483,7 @@ def test_it_refuses_to_finalise_inside_the_objection_window(compound, owners, ho
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, [[]] * 3)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     with pytest.raises(ElectionError, match="2026-04-13"):
         lc.result_finalise(election=election, on=date(2026, 4, 13), actor=SCHEDULER)
@@ -441,7 +502,7 @@ def test_it_refuses_filing_before_the_committee_is_registered(compound, owners, 
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
     with pytest.raises(ElectionError, match="名册"):
@@ -472,7 +533,7 @@ def test_it_removes_an_unfiled_committee_when_the_election_fails(compound, owner
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     lc.result_publish(election=election, on=date(2026, 4, 6), actor=OPERATOR)
     lc.result_finalise(election=election, on=date(2026, 4, 14), actor=SCHEDULER)
     lc.committee_from_result(election=election, actor=OPERATOR)
@@ -727,7 +788,7 @@ def counted_and_published(compound, owners, actor=OPERATOR) -> Election:
     lc.voting_schedule(election=election, actor=actor, opens_at=at(2026, 3, 28), closes_at=at(2026, 4, 5, 18))
     lc.voting_open(election=election, actor=actor, now=at(2026, 3, 28))
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, actor=actor, now=at(2026, 4, 5, 18))
+    close_and_count(election=election, actor=actor, now=at(2026, 4, 5, 18))
     lc.result_publish(election=election, actor=actor, on=date(2026, 4, 6))
     return election
 
@@ -767,7 +828,7 @@ def failed_after_the_vote(compound, owners) -> Election:
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners[:1], ALL_VOTE[:1])
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     lc.election_fail(election=election, reason="参与表决人数未达三分之二", actor=OPERATOR)
     return election
 

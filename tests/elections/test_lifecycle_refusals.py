@@ -14,7 +14,14 @@ from elections.calendar import seed_holidays
 from elections.errors import ElectionError
 from elections.models import Candidate, Election, Objection, Stage
 from elections.tasks import tick
-from tests.elections.test_lifecycle import ALL_VOTE, at, ready_for_notice, to_candidate_notice, vote
+from tests.elections.test_lifecycle import (
+    ALL_VOTE,
+    at,
+    close_and_count,
+    ready_for_notice,
+    to_candidate_notice,
+    vote,
+)
 from tests.factories import owner_user
 from yezhu.actors import OPERATOR, SCHEDULER
 from yezhu.audit.models import AuditEntry
@@ -158,7 +165,7 @@ def counted(compound, owners) -> Election:
     )
     lc.voting_open(election=election, now=at(2026, 3, 28), actor=SCHEDULER)
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
+    close_and_count(election=election, now=at(2026, 4, 5, 18), actor=SCHEDULER)
     return election
 
 

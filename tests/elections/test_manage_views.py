@@ -331,3 +331,30 @@ def test_it_shows_the_case_file_on_a_failed_election(client, compound, street_st
     html = client.get(reverse("manage:election", args=[election.pk])).content.decode()
     assert "六步法工作档案" in html and "社区书记" in html and "明确问题" in html
     assert "重新启动选举" in html
+
+
+def test_it_shows_the_count_and_its_progress_to_the_staff_in_charge_only(
+    client, world, street_staff, outsider_staff
+):
+    """At the count the overview shows the count job's progress bar, fed by a JSON endpoint that
+    the staff in charge read whoever started the count (the scheduler, mostly) and nobody else."""
+    from yezhu.jobs.models import Job
+
+    election = world["election"]
+    Election.objects.filter(pk=election.pk).update(stage=Stage.COUNTING)
+    Job.objects.create(
+        kind="count",
+        election_id=election.pk,
+        compound_id=election.compound_id,
+        done=1,
+        total=3,
+        status="running",
+        message="正在计票",
+    )
+    client.force_login(street_staff)
+    page = client.get(reverse("manage:election", args=[election.pk])).content.decode()
+    assert reverse("manage:count_status", args=[election.pk]) in page and "正在计票" in page
+    body = client.get(reverse("manage:count_status", args=[election.pk])).json()
+    assert (body["status"], body["percent"]) == ("running", 33)
+    client.force_login(outsider_staff)
+    assert client.get(reverse("manage:count_status", args=[election.pk])).status_code == 404

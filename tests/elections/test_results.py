@@ -115,3 +115,30 @@ def test_it_links_results_and_board_from_the_election_page_once_public(client, e
     page = client.get(url).content.decode()
     assert reverse("elections:results", args=[election.pk]) in page
     assert reverse("elections:board", args=[election.pk]) in page
+
+
+@pytest.mark.parametrize(
+    ("published", "until"),
+    [
+        ("2026-04-06", "2027-04-06"),  # one year to the day (民法典 第201条: the first day not counted)
+        ("2025-10-01", "2026-10-08"),  # the anniversary falls in the National Day holiday: runs on (第203条)
+    ],
+)
+def test_it_tells_owners_when_the_year_to_challenge_the_decision_ends(
+    client, election, homes, published, until
+):  # noqa: F811
+    """解释 第12条 / 民法典 第280条: the result page says an owner may ask a court to revoke the
+    decision within one year, counted from the publication of the result, and gives the last day."""
+    from datetime import date
+
+    from elections.calendar import seed_holidays
+    from yezhu.actors import OPERATOR
+
+    seed_holidays(years=[2025, 2026], actor=OPERATOR)
+    close_and_publish(election)
+    election.result_published_on = date.fromisoformat(published)
+    election.save(update_fields=["result_published_on"])
+    client.force_login(homes["co_b"])
+    page = client.get(reverse("elections:results", args=[election.pk])).content.decode()
+    assert "一年内" in page and "人民法院" in page and "第280条" in page
+    assert published in page and until in page

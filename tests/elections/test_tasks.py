@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from celery.exceptions import Retry
+from django.test import TestCase
 from django.utils import timezone
 
 from elections import tasks
@@ -185,8 +186,10 @@ def test_it_opens_and_closes_voting_once_when_it_runs_late(compound, people):
     to_open = ready_to_open(compound, opens_at=now - timedelta(minutes=7), closes_at=now + timedelta(days=7))
     to_close = voting(compound, closes_in=timedelta(minutes=-9))
     not_yet = ready_to_open(compound, opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8))
-    first = tick(now=now.isoformat())
-    second = tick(now=now.isoformat())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = tick(now=now.isoformat())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        second = tick(now=now.isoformat())
     assert (first["opened"], first["closed"]) == (1, 1)
     assert (second["opened"], second["closed"]) == (0, 0)
     to_open.refresh_from_db()

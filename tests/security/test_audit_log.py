@@ -237,7 +237,14 @@ def test_it_records_every_transition_of_the_lifecycle(compound, street_staff):
 
     from elections import lifecycle as lc
     from elections.calendar import seed_holidays
-    from tests.elections.test_lifecycle import ALL_VOTE, at, ready_for_notice, to_candidate_notice, vote
+    from tests.elections.test_lifecycle import (
+        ALL_VOTE,
+        at,
+        close_and_count,
+        ready_for_notice,
+        to_candidate_notice,
+        vote,
+    )
     from tests.factories import owner_user
 
     seed_holidays(years=[2026], actor=OPERATOR)
@@ -251,7 +258,7 @@ def test_it_records_every_transition_of_the_lifecycle(compound, street_staff):
     )
     lc.voting_open(election=election, actor=street_staff, now=at(2026, 3, 28))
     vote(election, owners, ALL_VOTE)
-    lc.voting_close(election=election, actor=street_staff, now=at(2026, 4, 5, 18))
+    close_and_count(election=election, actor=street_staff, now=at(2026, 4, 5, 18))
     lc.result_publish(election=election, actor=street_staff, on=date(2026, 4, 6))
     lc.result_finalise(election=election, actor=street_staff, on=date(2026, 4, 14))
     lc.committee_from_result(election=election, actor=street_staff)  # only from a final result

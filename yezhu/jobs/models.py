@@ -23,7 +23,10 @@ class Job(models.Model):
     errors = models.JSONField(default=list, blank=True)
     input_file = models.FileField(upload_to="jobs/in/", blank=True)
     output_file = models.FileField(upload_to="jobs/out/", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    #: The person who started it; empty for a job the scheduler started (an election's count at the close).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True
+    )
     compound_id = models.BigIntegerField(null=True, blank=True)
     election_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
