@@ -173,6 +173,7 @@ RECIPES: dict[str, Recipe] = {
     "manage:index": R("list"),
     "manage:election_new": R("list"),
     "manage:election": R("manage", e("e_vote")),
+    "manage:count_status": R("manage", e("e_vote")),
     "manage:do": R("manage", e("e_vote", action="voting_close"), get_ok=False),
     "manage:candidate_notice_publish": R("manage", e("e_nom"), get_ok=False),
     "manage:settings": R("manage", e("e_nom"), get_ok=False),
