@@ -3,6 +3,7 @@ accounts, and owners' claims. Each write is one transaction with its audit row."
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,9 +17,12 @@ from grids.bulk import insert_rows
 from grids.idcard import hash_id_number
 from grids.models import Building, Community, Compound, Owner, OwnerClaim, Ownership, Street, Unit
 from grids.roll import voter_key_for
-from grids.roll_file import ParsedRoll
+from grids.roll_file import ParsedRoll, parse_roll
+from yezhu.actors import Actor
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
+
+PREVIEW_ROWS = 20  # the first rows of each list shown in a preview or a result
 
 
 class RollError(DomainError):
@@ -132,11 +136,87 @@ def roll_preview(*, compound: Compound, parsed: ParsedRoll) -> RollDiff:
     return diff
 
 
-def roll_import(*, compound: Compound, parsed: ParsedRoll, actor, filename: str = "") -> RollDiff:
-    """Replace the compound's roll with the parsed file: all of it, or (on any error) nothing."""
+def preview_summary(diff: RollDiff) -> dict:
+    """What the staff saw in a preview, in the form JSON gives back (to compare at the import)."""
+    return json.loads(json.dumps(diff.as_dict(limit=PREVIEW_ROWS)))
+
+
+def import_message(diff: RollDiff) -> str:
+    """The one sentence that tells staff what an import did."""
+    return _("Imported %(units)s units: %(added)s added, %(changed)s changed, %(removed)s removed.") % {
+        "units": diff.units,
+        "added": len(diff.added),
+        "changed": diff.changed,
+        "removed": len(diff.removed),
+    }
+
+
+class RollChangedError(RollError):
+    """The roll changed between the preview the staff checked and the import: nothing was imported.
+    `parsed` and `diff` (against the roll as it is now) let the caller show the new preview."""
+
+    code = "roll_changed"
+
+    def __init__(self, *, parsed: ParsedRoll, diff: RollDiff):
+        super().__init__(
+            _(
+                "The housing roll was changed after your preview. Nothing was imported: "
+                "upload the file again and check the new preview."
+            )
+        )
+        self.parsed = parsed
+        self.diff = diff
+
+
+@dataclass(frozen=True)
+class RollFileImport:
+    """What `roll_file_import` did: the parsed file, its changes, and whether they were written."""
+
+    parsed: ParsedRoll
+    diff: RollDiff
+    committed: bool
+
+
+def roll_file_import(
+    *,
+    compound: Compound,
+    data: bytes,
+    filename: str,
+    actor: Actor,
+    commit: bool,
+    expected: dict | None = None,
+) -> RollFileImport:
+    """The one way a roll file comes in, for the page, the background job, the API and the command:
+    parse the file (RollFileError lists every bad row), compare it with the current roll, and with
+    `commit` import it all or nothing with its audit row (`roll_import`).
+
+    `expected` is the `preview_summary` the staff checked: when the roll no longer differs from
+    the file exactly as that preview said, nothing is written and RollChangedError is raised.
+    Without `commit` nothing is written (a dry run, the preview)."""
+    parsed = parse_roll(data, filename)
+    if not commit:
+        return RollFileImport(
+            parsed=parsed, diff=roll_preview(compound=compound, parsed=parsed), committed=False
+        )
+    diff = roll_import(compound=compound, parsed=parsed, actor=actor, filename=filename, expected=expected)
+    return RollFileImport(parsed=parsed, diff=diff, committed=True)
+
+
+def roll_import(
+    *,
+    compound: Compound,
+    parsed: ParsedRoll,
+    actor: Actor,
+    filename: str = "",
+    expected: dict | None = None,
+) -> RollDiff:
+    """Replace the compound's roll with the parsed file: all of it, or (on any error) nothing.
+    With `expected` (a `preview_summary`), refuse with RollChangedError if the changes differ."""
     from elections.models import Voter
 
     diff = roll_preview(compound=compound, parsed=parsed)
+    if expected is not None and preview_summary(diff) != expected:
+        raise RollChangedError(parsed=parsed, diff=diff)
     with transaction.atomic():
         Compound.objects.select_for_update().get(pk=compound.pk)
         if diff.removed:
