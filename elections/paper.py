@@ -73,6 +73,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from elections.choices import PAPER_LABELS, Choice
 from elections.errors import AlreadyVoted, ElectionError
 from elections.models import Ballot, Candidate, Election, Matter, PaperEntry, Race, Stage, Voter
 from elections.selectors import can_manage
@@ -80,7 +81,6 @@ from elections.services import RECEIPT_ALPHABET, ballot_record, canonical_choice
 from yezhu.audit.log import record
 
 ENTRY_STAGES = (Stage.VOTING, Stage.COUNTING)
-ANSWERS = ("yes", "no", "abstain")
 CHECK_LENGTH = 4
 _SERIAL = re.compile(r"^(\d{1,12})-(\d{1,12})-([0-9A-Z]{4})$")  # 4 = CHECK_LENGTH
 _FULL_WIDTH = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
@@ -618,11 +618,10 @@ def describe_reading(election: Election, value: dict, matters: list[Matter], rac
     choices = value.get("choices") or {}
     answers = choices.get("matters") or {}
     ticks = choices.get("races") or {}
-    labels = {"yes": _("For"), "no": _("Against"), "abstain": _("Abstain")}
     return {
         "signed": value.get("signed"),
         "unreadable": value.get("unreadable"),
-        "matters": [(m, labels.get(answers.get(m.key, ""), _("Left blank"))) for m in matters],
+        "matters": [(m, PAPER_LABELS.get(answers.get(m.key, ""), _("Left blank"))) for m in matters],
         "races": [
             (r, [c.name for c in r.candidates.all() if c.key in (ticks.get(r.key) or [])]) for r in races
         ],
@@ -636,7 +635,13 @@ def describe_reading(election: Election, value: dict, matters: list[Matter], rac
 SERIAL_COLUMN = "序列号"
 SIGNED_COLUMN = "签名"
 YES_NO = {"是": True, "已签": True, "已签名": True, "否": False, "未签": False, "未签名": False}
-MATTER_WORDS = {"同意": "yes", "反对": "no", "弃权": "abstain", "空": "", "": ""}
+MATTER_WORDS = {
+    "同意": Choice.YES.value,
+    "反对": Choice.NO.value,
+    "弃权": Choice.ABSTAIN.value,
+    "空": "",
+    "": "",
+}
 TICK_SEPARATORS = re.compile(r"[、，,;；\s]+")
 MAX_IMPORT_ROWS = 50_000
 MAX_IMPORT_ERRORS = 500

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from elections.choices import VALUES
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Matter, Race, Stage, Voter
 from elections.rules import tally as pure
@@ -213,7 +214,7 @@ def canonical_choices(
             )
         if answer in (None, ""):
             continue
-        if answer not in ("yes", "no", "abstain"):
+        if answer not in VALUES:
             raise ElectionError(
                 _("Unknown answer %(answer)s for matter %(key)s.") % {"answer": answer, "key": key}
             )

@@ -14,16 +14,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from elections.choices import BALLOT_LABELS, choice_options
 from elections.models import Election, Matter, Race, Voter
 
 TOKEN_SALT = "yezhu.elections.ballot"
 TOKEN_MAX_AGE = 30 * 60
 
-ANSWERS = [
-    ("yes", gettext_lazy("Agree")),
-    ("no", gettext_lazy("Disagree")),
-    ("abstain", gettext_lazy("Abstain")),
-]
+ANSWERS = choice_options(BALLOT_LABELS)
 
 
 def candidate_photo_url(election_id: int, candidate) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from elections import voting
+from elections.choices import BALLOT_LABELS, Choice
 from elections.models import Ballot, Election, Matter, Race
 from elections.rules.bundle import dump_json
 from elections.selectors import staff_elections
@@ -126,7 +127,7 @@ def results_context(election: Election) -> dict:
         if data is None:
             continue
         answers = []
-        for key, label in (("yes", _("Agree")), ("no", _("Disagree")), ("abstain", _("Abstain"))):
+        for key, label in BALLOT_LABELS.items():
             area = Decimal(data[key]["area"])
             heads = int(data[key]["heads"])
             answers.append(
@@ -323,7 +324,6 @@ def results_xlsx(request, pk: int):
 
 
 def _choice_labels(election: Election):
-    answers = {"yes": _("Agree"), "no": _("Disagree"), "abstain": _("Abstain")}
     matters = list(Matter.objects.filter(election=election).values_list("key", "title"))
     races = list(Race.objects.filter(election=election).prefetch_related("candidates"))
     names = {race.key: {c.key: c.name for c in race.candidates.all()} for race in races}
@@ -337,8 +337,8 @@ def _choice_labels(election: Election):
             "matters": [
                 {
                     "key": key,
-                    "answer": answers.get(given.get(key, "abstain"), ""),
-                    "code": given.get(key, "abstain"),
+                    "answer": BALLOT_LABELS.get(given.get(key, Choice.ABSTAIN), ""),
+                    "code": given.get(key, Choice.ABSTAIN.value),
                 }
                 for key, _title in matters
             ],

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from elections import services
+from elections.choices import VALUES
 from elections.models import Ballot, CaseStep, Committee, CommitteeMember, Election, Stage, Voter
 from grids.models import Grid, Owner, PartyMember, PartyOrg, RoleAssignment, Street, Unit
 from grids.sample import roll_csv, roll_rows
@@ -190,7 +191,7 @@ class Command(BaseCommand):
         for voter in voters:
             choices = {
                 "matters": {
-                    m: rng.choices(["yes", "no", "abstain"], weights=[favour, 1 - favour, 0.05])[0]
+                    m: rng.choices(list(VALUES), weights=[favour, 1 - favour, 0.05])[0]
                     for m in ("M1", "M2", "M3")
                 },
                 "races": {
