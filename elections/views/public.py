@@ -7,7 +7,6 @@ that they say when it will be, and nothing else.
 
 from __future__ import annotations
 
-import io
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -29,6 +28,7 @@ from elections.selectors import staff_elections
 from elections.services import bundle_export, valid_ballot_of, voters_of_user
 from elections.views.ballot import ballot_status
 from yezhu.audit.log import record
+from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
 
 BOARD_PAGE_SIZE = 200
 CANDIDATE_NOTICE_URL_NAMES = (
@@ -224,14 +224,9 @@ def results_xlsx(request, pk: int):
         return render(
             request, "elections/public/results.html", {"election": election, "results_public": False}
         )
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     data = results_context(election)
     book = Workbook()
-    bold = Font(bold=True)
-    sheet = book.active
-    sheet.title = _("Participation")
+    sheet = book.sheet(_("Participation"))
     rows = [
         [_("Election"), election.title],
         [_("Compound"), election.compound.name],
@@ -244,10 +239,9 @@ def results_xlsx(request, pk: int):
         [_("Ballot chain head"), election.chain_head],
     ]
     for row in rows:
-        sheet.append(row)
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-    matters = book.create_sheet(_("Matters"))
-    matters.append(
+        sheet.append(row, bold={1})
+    matters = book.sheet(_("Matters"))
+    matters.header(
         [
             _("Key"),
             _("Matter"),
@@ -259,7 +253,8 @@ def results_xlsx(request, pk: int):
             _("Abstain (㎡)"),
             _("Abstain (owners)"),
             _("Passed"),
-        ]
+        ],
+        freeze=False,
     )
     for row in data["matter_rows"]:
         line = [row["matter"].key, row["matter"].title, row["matter"].get_category_display()]
@@ -267,8 +262,8 @@ def results_xlsx(request, pk: int):
             line += [answer["area"], answer["heads"]]
         line.append(_("yes") if row["passed"] else _("no"))
         matters.append(line)
-    races = book.create_sheet(_("Races"))
-    races.append(
+    races = book.sheet(_("Races"))
+    races.header(
         [
             _("Race"),
             _("Seats"),
@@ -279,7 +274,8 @@ def results_xlsx(request, pk: int):
             _("Qualified"),
             _("Elected"),
             _("Tied"),
-        ]
+        ],
+        freeze=False,
     )
     for row in data["race_rows"]:
         for cand in row["candidates"]:
@@ -296,11 +292,7 @@ def results_xlsx(request, pk: int):
                     _("yes") if cand["tied"] else "",
                 ]
             )
-    for ws in (matters, races):
-        for cell in ws[1]:
-            cell.font = bold
-    buffer = io.BytesIO()
-    book.save(buffer)
+    content = book.to_bytes()
     record(
         "result.exported",
         actor=request.user,
@@ -310,10 +302,7 @@ def results_xlsx(request, pk: int):
         summary="result exported as XLSX",
         data={"format": "xlsx"},
     )
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-result.xlsx"'
     return response
 
