@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -86,11 +86,7 @@ def backoff(attempts: int) -> int:
 
 
 def inbox_url() -> str:
-    try:
-        path = reverse("elections:inbox")
-    except NoReverseMatch:
-        path = "/e/inbox/"
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + reverse("elections:inbox")
 
 
 def sms_text(notice: Notice) -> str:

@@ -162,7 +162,7 @@ def owners_of(user) -> QuerySet[Owner]:
 
 def home_context_for(user) -> dict:
     """What the home page shows a signed-in person: their homes, and links to the work their roles allow."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
     from django.utils.translation import gettext as _
 
     units = list(owner_units(user).select_related("compound").order_by("compound__name", "code"))
@@ -176,16 +176,8 @@ def home_context_for(user) -> dict:
         wanted.append(("grids:compounds", _("Compounds and housing rolls")))
     if any(r.role == Role.GRID_LEADER for r in roles_of(user)):
         wanted.append(("grid:index", _("Canvassing in my grid")))
-    links = []
-    for name, title in wanted:
-        try:
-            links.append({"url": reverse(name), "title": title})
-        except NoReverseMatch:
-            continue
-    try:
-        claim_url = reverse("grids:claim")
-    except NoReverseMatch:
-        claim_url = ""
+    links = [{"url": reverse(name), "title": title} for name, title in wanted]
+    claim_url = reverse("grids:claim")
     from elections.selectors import owner_elections
 
     return {"units": units, "staff_links": links, "claim_url": claim_url, "elections": owner_elections(user)}

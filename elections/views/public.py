@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -31,11 +31,6 @@ from yezhu.audit.log import record
 from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
 
 BOARD_PAGE_SIZE = 200
-CANDIDATE_NOTICE_URL_NAMES = (
-    "elections:candidates",
-    "elections:candidate_notice",
-    "elections:candidate_list",
-)
 
 
 def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
@@ -47,15 +42,6 @@ def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
 
 def _width(percent: Decimal) -> int:
     return max(0, min(100, int(percent)))
-
-
-def _candidate_notice_url(election: Election) -> str:
-    for name in CANDIDATE_NOTICE_URL_NAMES:
-        try:
-            return reverse(name, args=[election.pk])
-        except NoReverseMatch:
-            continue
-    return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,7 +83,7 @@ def detail(request, pk: int):
             "held": held,
             "proxies_open": voting.proxies_open(election, now),
             "results_public": public,
-            "candidate_notice_url": _candidate_notice_url(election),
+            "candidate_notice_url": reverse("elections:candidate_notice", args=[election.pk]),
         },
     )
 

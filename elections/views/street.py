@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
@@ -83,13 +83,6 @@ def _one_street(request):
     return streets, street
 
 
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 def _with_query(url: str, **params) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in ("", None, False)})
     return f"{url}?{query}" if query else url
@@ -98,7 +91,7 @@ def _with_query(url: str, **params) -> str:
 def _election_url(election: Election, managed: bool = True) -> str:
     """The election's timeline in /manage/ for those who run it (when that page exists), else its
     public page."""
-    return (managed and _url("manage:timeline", election.pk)) or _url("elections:detail", election.pk)
+    return reverse("manage:timeline" if managed else "elections:detail", args=[election.pk])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +211,7 @@ def _row_view(row: selectors.BoardRow, street: Street, managed: set[int], labels
         if election
         else "",
         "last_url": _election_url(row.last_election, may_manage) if row.last_election else "",
-        "committees_url": _url("manage:committees", row.compound.pk) if may_manage else "",
+        "committees_url": reverse("manage:committees", args=[row.compound.pk]) if may_manage else "",
     }
 
 
@@ -348,7 +341,7 @@ def compound(request, pk: int):
         "committees": committees,
         "elections": [(e, _election_url(e, may_manage)) for e in elections],
         "board_url": _with_query(reverse("street:board"), street=found.community.street_id),
-        "committees_url": _url("manage:committees", found.pk) if may_manage else "",
+        "committees_url": reverse("manage:committees", args=[found.pk]) if may_manage else "",
     }
     return render(request, "elections/street/compound.html", context)
 

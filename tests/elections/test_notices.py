@@ -527,6 +527,17 @@ def test_it_shows_an_owner_their_own_inbox_and_records_the_opening(
     assert theirs.opened_at is None
 
 
+def test_it_links_an_inbox_notice_to_its_election(
+    client, election, owners, django_capture_on_commit_callbacks
+):
+    send(make_notice(election, channels=["inbox"]), django_capture_on_commit_callbacks)
+    user_a, owner_a = owners["a"]
+    client.force_login(user_a)
+    delivery = Delivery.objects.get(owner=owner_a)
+    context = client.get(reverse("elections:inbox_notice", args=[delivery.pk])).context
+    assert context["election_url"] == reverse("elections:detail", args=[election.pk])
+
+
 @pytest.mark.parametrize("name", ["inbox", "inbox_notice"])
 def test_it_guards_the_inbox(client, election, owners, name, django_capture_on_commit_callbacks):
     """Anonymous: sign-in; POST: 405; staff of another street see nothing of it."""
