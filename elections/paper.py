@@ -702,8 +702,8 @@ def read_sheet(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
                 try:
                     sheet = book.worksheets[0]
                     sheet.reset_dimensions()
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                        cells = [_cell_text(v) for v in values]
+                    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                        cells = [_cell_text(v) for v in row]
                         if any(cells):
                             rows.append((number, cells))
                         if len(rows) > MAX_IMPORT_ROWS + 1:
@@ -845,19 +845,19 @@ def parse_sheet(
             keys = {c.key.upper(): c.key for c in race.candidates.all()}
             chosen: list[str] = []
             for token in [t for t in TICK_SEPARATORS.split(cells[j]) if t]:
-                key = keys.get(token.upper()) or by_name.get(token)
-                if key is None:
+                candidate = keys.get(token.upper()) or by_name.get(token)
+                if candidate is None:
                     row_errors.append(
                         _("%(race)s: “%(value)s” is not a candidate of this race.")
                         % {"race": race.key, "value": token}
                     )
-                elif key in chosen:
+                elif candidate in chosen:
                     row_errors.append(
                         _("%(race)s: candidate “%(value)s” is ticked twice.")
                         % {"race": race.key, "value": token}
                     )
                 else:
-                    chosen.append(key)
+                    chosen.append(candidate)
             ticks[race.key] = chosen
         if row_errors:
             for message in row_errors:

@@ -28,14 +28,22 @@ from __future__ import annotations
 
 import io
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TypeAlias
 
 from openpyxl import Workbook as _OpenpyxlWorkbook
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["FORMULA_STARTS", "XLSX_CONTENT_TYPE", "Sheet", "Workbook", "reads_as_formula"]
+__all__ = ["FORMULA_STARTS", "XLSX_CONTENT_TYPE", "CellValue", "Sheet", "Workbook", "reads_as_formula"]
+
+#: What a cell holds: text, a number, a date or time, or nothing.
+CellValue: TypeAlias = str | int | float | Decimal | bool | date | datetime | time | timedelta | None
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -54,9 +62,8 @@ def reads_as_formula(text: str) -> bool:
 class Sheet:
     """One worksheet. Every value goes in through :meth:`append` (or :meth:`header`)."""
 
-    def __init__(self, worksheet, *, streaming: bool):
+    def __init__(self, worksheet: Worksheet | WriteOnlyWorksheet):
         self._ws = worksheet
-        self._streaming = streaming
 
     @property
     def title(self) -> str:
@@ -64,7 +71,7 @@ class Sheet:
 
     def append(
         self,
-        values: Iterable[object],
+        values: Iterable[CellValue],
         *,
         bold: bool | Collection[int] = False,
         fill: str | None = None,
@@ -87,7 +94,7 @@ class Sheet:
             )
         self._ws.append(row)
 
-    def header(self, columns: Sequence[object], *, fill: str | None = None, freeze: bool = True) -> None:
+    def header(self, columns: Sequence[CellValue], *, fill: str | None = None, freeze: bool = True) -> None:
         """The header row: bold (on `fill`), and frozen so it stays in view while scrolling."""
         if freeze:
             self._ws.freeze_panes = "A2"
@@ -97,17 +104,17 @@ class Sheet:
         """Column widths from column A on; `text_columns` (1-based) get the text format "@", so
         what a person types there later ("3-1", an identity number) is not turned into a date or a
         number."""
+        # A write-only sheet has column_dimensions too (Worksheet._setup), which types-openpyxl omits.
+        dimensions = self._ws.column_dimensions  # type: ignore[union-attr]
         for column, width in enumerate(widths, start=1):
-            dimension = self._ws.column_dimensions[get_column_letter(column)]
+            dimension = dimensions[get_column_letter(column)]
             dimension.width = width
             if column in text_columns:
                 dimension.number_format = "@"
 
     def format_range(self, cells: str, number_format: str) -> None:
         """Give the (empty) cells of a range a number format, e.g. "F2:H2000" as text ("@")."""
-        if self._streaming:
-            raise ValueError("a streaming sheet cannot format cells outside its rows")
-        for row in self._ws[cells]:
+        for row in self._full("format cells outside its rows")[cells]:
             for cell in row:
                 cell.number_format = number_format
 
@@ -129,12 +136,20 @@ class Sheet:
             validation.error = error
             validation.errorTitle = error_title
         validation.add(cells)
-        self._ws.add_data_validation(validation)
+        self._full("hold a drop-down").add_data_validation(validation)
 
     def freeze_header(self) -> None:
         self._ws.freeze_panes = "A2"
 
-    def _cell(self, value: object, *, bold: bool, fill: str | None, number_format: str | None, wrap: bool):
+    def _full(self, what: str) -> Worksheet:
+        """The worksheet, for what only a sheet kept in memory can do."""
+        if not isinstance(self._ws, Worksheet):
+            raise ValueError(f"a streaming sheet cannot {what}")
+        return self._ws
+
+    def _cell(
+        self, value: CellValue, *, bold: bool, fill: str | None, number_format: str | None, wrap: bool
+    ) -> CellValue | Cell:
         forced_text = False
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -168,12 +183,13 @@ class Workbook:
 
     def sheet(self, title: str) -> Sheet:
         """A new sheet (the workbook's first sheet is the one Excel opens on)."""
+        worksheet: Worksheet | WriteOnlyWorksheet
         if not self._sheets and not self._streaming:
-            worksheet = self._book.active
+            worksheet = self._book.worksheets[0]  # the sheet a new workbook starts with
             worksheet.title = title
         else:
             worksheet = self._book.create_sheet(title)
-        sheet = Sheet(worksheet, streaming=self._streaming)
+        sheet = Sheet(worksheet)
         self._sheets.append(sheet)
         return sheet
 

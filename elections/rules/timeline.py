@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
     "PROFILES",
@@ -438,7 +438,9 @@ class Profile:
             original = current.replaced if current.replaced is not None else current
             changes[name] = Rule(value=value, source=f"{RULES_OF_PROCEDURE}: {reason}", replaced=original)
         kept = tuple((name, why) for name, why in self.overrides if name not in values)
-        return replace(self, **changes, overrides=kept + tuple((name, reason) for name in values))
+        # The fields replaced are named at run time, so no static type fits them all: Any.
+        updated: dict[str, Any] = {**changes, "overrides": kept + tuple((name, reason) for name in values)}
+        return replace(self, **updated)
 
 
 NATIONAL = Profile(
