@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -17,10 +18,13 @@ from grids.bulk import insert_rows
 from grids.idcard import hash_id_number
 from grids.models import Building, Community, Compound, Owner, OwnerClaim, Ownership, Street, Unit
 from grids.roll import voter_key_for
-from grids.roll_file import ParsedRoll, parse_roll
+from grids.roll_file import ParsedRoll, ParsedUnit, parse_roll
 from yezhu.actors import Actor
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
+
+if TYPE_CHECKING:
+    from yezhu.accounts.models import User
 
 PREVIEW_ROWS = 20  # the first rows of each list shown in a preview or a result
 
@@ -38,7 +42,7 @@ class RollError(DomainError):
 
 
 def compound_create(
-    *, code: str, name: str, street_name: str, community_name: str, address: str = "", actor
+    *, code: str, name: str, street_name: str, community_name: str, address: str = "", actor: Actor
 ) -> Compound:
     with transaction.atomic():
         street, _created = Street.objects.get_or_create(name=street_name)
@@ -258,7 +262,7 @@ def roll_import(
 
         # Units, each with the key of its statutory voter (RULES.md §1) computed up front, so a
         # fresh import inserts them ready and a re-import updates only the units that changed.
-        def owner_pks(pu) -> list[int]:
+        def owner_pks(pu: ParsedUnit) -> list[int]:
             return [owner_pk[hashes[i]] for i in pu.owner_ids] if pu.status == "delivered" else []
 
         current = {u.code: u for u in Unit.objects.filter(compound=compound)}
@@ -313,7 +317,7 @@ def roll_import(
     return diff
 
 
-def link_owners_by_mobile(*, compound: Compound | None = None, user=None) -> int:
+def link_owners_by_mobile(*, compound: Compound | None = None, user: User | None = None) -> int:
     """Link owner records to the accounts whose verified mobile number the roll lists."""
     from yezhu.accounts.models import User
     from yezhu.accounts.services import user_fill_name
@@ -345,7 +349,7 @@ def link_owners_by_mobile(*, compound: Compound | None = None, user=None) -> int
 
 def claim_file(
     *,
-    actor,
+    actor: User,
     unit: Unit,
     name: str,
     id_last4: str,
@@ -374,7 +378,7 @@ def claim_file(
     return claim
 
 
-def _check_manages(actor, compound_id: int) -> None:
+def _check_manages(actor: User, compound_id: int) -> None:
     from grids.selectors import managed_compounds
 
     if not managed_compounds(actor).filter(pk=compound_id).exists():
@@ -384,7 +388,7 @@ def _check_manages(actor, compound_id: int) -> None:
 def claim_approve(
     *,
     claim: OwnerClaim,
-    actor,
+    actor: User,
 ) -> Owner:
     """Link the claimant to the owner record on the unit whose name and ID digits match."""
     _check_manages(actor, claim.unit.compound_id)
@@ -425,7 +429,7 @@ def claim_approve(
 def claim_reject(
     *,
     claim: OwnerClaim,
-    actor,
+    actor: User,
     reason: str,
 ) -> OwnerClaim:
     _check_manages(actor, claim.unit.compound_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from django.db import transaction
 
@@ -12,7 +13,15 @@ from yezhu.sms import with_signature
 log = logging.getLogger(__name__)
 
 
-def enqueue(task, *args) -> bool:
+class Queueable(Protocol):
+    """What `enqueue` needs of a Celery task."""
+
+    name: str
+
+    def delay(self, *args: object) -> object: ...
+
+
+def enqueue(task: Queueable, *args: object) -> bool:
     """Queue a Celery task; False (and a log line) when the broker cannot be reached.
 
     The caller's outbox row stays `queued`, and the periodic drain picks it up later.

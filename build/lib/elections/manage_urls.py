@@ -1,0 +1,15 @@
+"""Staff pages under /manage/ (namespace "manage")."""
+
+from elections.views import ballot, manage, nominations, notices, paper, public, turnout
+
+app_name = "manage"
+
+urlpatterns = [
+    *manage.manage_urlpatterns,
+    *nominations.manage_urlpatterns,
+    *paper.manage_urlpatterns,
+    *turnout.manage_urlpatterns,
+    *ballot.manage_urlpatterns,
+    *public.manage_urlpatterns,
+    *notices.manage_urlpatterns,
+]

@@ -1,0 +1,843 @@
+"""Elections (选举) and assembly votes (业主大会表决) of one compound.
+
+An `Election` carries its stage in the statutory process, its rules (quorum, profile and the
+overrides its rules of procedure make), its key dates, and a frozen copy of the statutory roll
+(`Voter`, one row per voter of RULES.md §1) taken when voting opens. A `Ballot` belongs to one
+voter; the database allows one valid ballot per voter (a partial unique constraint) and every
+ballot is chained into a hash chain whose head is published with the result.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Compound, Owner, Unit
+
+
+class Stage(models.TextChoices):
+    """Where an election stands in the statutory process."""
+
+    STARTED = "started", _("started")  # 启动
+    WORKING_GROUP = "working_group", _("working group formed")  # 筹备组/换届小组成立
+    NOTICE = "notice", _("assembly notice")  # 公告
+    NOMINATION = "nomination", _("nominations")  # 候选人推荐/自荐
+    VETTING = "vetting", _("vetting")  # 资格审查
+    CANDIDATE_NOTICE = "candidate_notice", _("candidate notice")  # 候选人公示
+    VOTING = "voting", _("voting")  # 投票
+    COUNTING = "counting", _("counting")  # 计票
+    RESULT_NOTICE = "result_notice", _("result notice")  # 结果公示 (询异)
+    FILING = "filing", _("filing")  # 备案
+    DONE = "done", _("done")  # 完成
+    FAILED = "failed", _("not successful")  # 未成功
+
+
+class Election(models.Model):
+    class Kind(models.TextChoices):
+        FIRST_ASSEMBLY = "first_assembly", _("first owners' assembly")  # 首次业主大会
+        REELECTION = "reelection", _("re-election")  # 换届选举
+        BY_ELECTION = "by_election", _("by-election")  # 补选
+        MATTERS_ONLY = "matters_only", _("matters only")  # 仅表决事项
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="elections")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REELECTION)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STARTED)
+
+    # Rules: statutory defaults; the rules of procedure (议事规则) may differ (RULES.md §5).
+    quorum_numerator = models.PositiveSmallIntegerField(_("quorum numerator"), default=2)
+    quorum_denominator = models.PositiveSmallIntegerField(_("quorum denominator"), default=3)
+    profile = models.CharField(_("regional profile"), max_length=20, default="national")
+    rule_overrides = models.JSONField(
+        _("overrides by the rules of procedure"),
+        default=dict,
+        blank=True,
+        help_text=_('{"rule name": {"value": …, "reason": "…"}}'),
+    )
+    proxy_limit = models.PositiveSmallIntegerField(
+        _("principals per proxy"), default=3, validators=[MinValueValidator(1)]
+    )
+    nominations_required = models.PositiveSmallIntegerField(
+        _("owners needed to recommend a candidate"), default=1, validators=[MinValueValidator(1)]
+    )
+    silent_majority = models.BooleanField(
+        _("silent owners counted with the majority"), default=False
+    )  # 未参与表决的投票权数计入已表决的多数票 (指导规则 26)
+    temporary_meeting = models.BooleanField(_("temporary meeting"), default=False)  # 临时会议
+
+    # Key dates (the timeline computes deadlines from these).
+    working_group_formed_on = models.DateField(_("working group formed"), null=True, blank=True)
+    working_group_published_on = models.DateField(_("working group published"), null=True, blank=True)
+    notice_published_on = models.DateField(_("assembly notice published"), null=True, blank=True)
+    candidate_notice_start = models.DateField(_("candidate notice from"), null=True, blank=True)
+    candidate_notice_end = models.DateField(_("candidate notice until"), null=True, blank=True)
+    voting_opens_at = models.DateTimeField(_("voting opens"), null=True, blank=True)
+    voting_closes_at = models.DateTimeField(_("voting closes"), null=True, blank=True)
+    decided_on = models.DateField(_("tallied on"), null=True, blank=True)
+    result_published_on = models.DateField(_("result published"), null=True, blank=True)
+    objection_window_end = models.DateField(_("objection window ends"), null=True, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+
+    # The frozen roll and the result.
+    roll_frozen_at = models.DateTimeField(_("roll frozen"), null=True, blank=True)
+    # The key of the paper ballots' serial checks (elections/paper.py), made when the roll is
+    # frozen: kept here rather than derived from SECRET_KEY, so rotating that key mid-vote leaves
+    # the printed ballots valid.
+    paper_key = models.CharField(max_length=64, blank=True, editable=False)
+    total_area = models.DecimalField(_("total area"), max_digits=14, decimal_places=2, null=True, blank=True)
+    total_heads = models.PositiveIntegerField(_("total heads"), null=True, blank=True)
+    chain_head = models.CharField(_("ballot chain head"), max_length=64, blank=True)
+    ballot_count = models.PositiveIntegerField(default=0)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    result_final = models.BooleanField(_("result final"), default=False)
+    failed_reason = models.CharField(_("why it did not succeed"), max_length=300, blank=True)
+    restart_count = models.PositiveSmallIntegerField(_("restarts"), default=0)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("election")
+        verbose_name_plural = _("elections")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quorum_numerator__gt=0, quorum_numerator__lte=models.F("quorum_denominator")),
+                name="election_quorum_is_a_fraction",
+            ),
+            models.CheckConstraint(
+                condition=Q(voting_opens_at__isnull=True)
+                | Q(voting_closes_at__isnull=True)
+                | Q(voting_closes_at__gt=models.F("voting_opens_at")),
+                name="election_window_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("elections:detail", args=[self.pk])
+
+    @property
+    def quorum(self) -> Fraction:
+        return Fraction(self.quorum_numerator, self.quorum_denominator)
+
+    @property
+    def is_open_stage(self) -> bool:
+        return self.stage not in (Stage.DONE, Stage.FAILED)
+
+    def voting_is_open(self, now) -> bool:
+        return (
+            self.stage == Stage.VOTING
+            and self.voting_opens_at is not None
+            and self.voting_closes_at is not None
+            and self.voting_opens_at <= now < self.voting_closes_at
+        )
+
+    def results_public(self) -> bool:
+        """After the close the result and the ballot board are published (never before)."""
+        return self.result is not None and self.stage in (
+            Stage.RESULT_NOTICE,
+            Stage.FILING,
+            Stage.DONE,
+            Stage.FAILED,
+        )
+
+
+class Matter(models.Model):  # 表决事项
+    class Category(models.TextChoices):
+        ORDINARY = "ordinary", _("ordinary (more than half)")  # 一般事项
+        SPECIAL = "special", _("special (three-quarters)")  # 重大事项 (278 (6)–(8))
+
+    class Item(models.IntegerChoices):  # 民法典 第278条 的九项
+        PROCEDURE_RULES = 1, _("rules of procedure of the assembly")
+        STATUTE = 2, _("management statute")
+        COMMITTEE = 3, _("electing or replacing committee members")
+        PROPERTY_MANAGER = 4, _("hiring or dismissing the property manager")
+        USE_FUND = 5, _("using the maintenance fund")
+        RAISE_FUND = 6, _("raising the maintenance fund")
+        REBUILD = 7, _("rebuilding or reconstructing buildings and facilities")
+        CHANGE_USE = 8, _("changing the use of common parts or using them for business")
+        OTHER = 9, _("other major matters")
+
+    SPECIAL_ITEMS = (Item.RAISE_FUND, Item.REBUILD, Item.CHANGE_USE)
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="matters")
+    key = models.CharField(_("key"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("full text"), blank=True)
+    item = models.PositiveSmallIntegerField(_("statutory item"), choices=Item.choices, default=Item.OTHER)
+    category = models.CharField(
+        _("threshold"), max_length=10, choices=Category.choices, default=Category.ORDINARY
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("matter")
+        verbose_name_plural = _("matters")
+        ordering = ["election", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["election", "key"], name="matter_unique_key")]
+
+    def __str__(self):
+        return self.title
+
+
+class Race(models.Model):  # 选举 (差额/等额): electing `seats` members from candidates
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="races")
+    key = models.CharField(_("key"), max_length=10)
+    title = models.CharField(_("title"), max_length=200, default=_("Owners' committee members"))
+    seats = models.PositiveSmallIntegerField(
+        _("seats"), validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    alternates = models.PositiveSmallIntegerField(_("alternate members"), default=0)  # 候补委员
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("race")
+        verbose_name_plural = _("races")
+        ordering = ["election", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["election", "key"], name="race_unique_key")]
+
+    def __str__(self):
+        return self.title
+
+
+class Candidate(models.Model):  # 候选人
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="candidates")
+    key = models.CharField(_("key"), max_length=10)
+    name = models.CharField(_("name"), max_length=60)
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="candidacies"
+    )
+    nomination = models.OneToOneField(
+        "Nomination", on_delete=models.SET_NULL, null=True, blank=True, related_name="candidate"
+    )
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.FileField(_("photo"), upload_to="candidates/", blank=True)
+    party_member = models.BooleanField(_("party member"), default=False)
+    branch_member = models.BooleanField(_("member of the compound party branch"), default=False)  # 交叉任职
+    branch_secretary = models.BooleanField(
+        _("secretary of the compound party branch"), default=False
+    )  # 一肩挑
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["race", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["race", "key"], name="candidate_unique_key")]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkingGroupMember(models.Model):  # 筹备组/换届小组成员
+    class Affiliation(models.TextChoices):
+        STREET = "street", _("street office")  # 街道
+        COMMUNITY_PARTY = "community_party", _("community party committee")  # 社区党委
+        RESIDENTS_COMMITTEE = "residents_committee", _("residents' committee")  # 居委会
+        OWNER = "owner", _("owners' representative")  # 业主代表
+        POLICE = "police", _("police station")  # 派出所
+        PROPERTY = "property", _("property manager (observer)")  # 物业 (列席)
+        OTHER = "other", _("other")
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("leader")  # 组长
+        DEPUTY = "deputy", _("deputy leader")  # 副组长
+        MEMBER = "member", _("group member")  # 成员
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="working_group")
+    name = models.CharField(_("name"), max_length=60)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    affiliation = models.CharField(_("affiliation"), max_length=20, choices=Affiliation.choices)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    party_member = models.BooleanField(_("party member"), default=False)
+
+    class Meta:
+        verbose_name = _("working group member")
+        verbose_name_plural = _("working group members")
+        ordering = ["election", "role", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Nomination(models.Model):  # 候选人推荐/自荐 and 资格审查
+    class Source(models.TextChoices):
+        SELF = "self", _("self-nomination")  # 自荐
+        OWNERS = "owners", _("recommended by owners")  # 业主推荐
+        WORKING_GROUP = "working_group", _("recommended by the working group")  # 筹备组推荐
+        PARTY = "party", _("recommended by the party organisation")  # 组织推荐
+        PAPER = "paper", _("received on paper")  # 纸质推荐表
+
+    class Status(models.TextChoices):
+        AWAITING_ACCEPTANCE = "awaiting", _("awaiting the nominee's acceptance")
+        DECLINED = "declined", _("declined by the nominee")
+        ACCEPTED = "accepted", _("accepted, to be vetted")
+        APPROVED = "approved", _("approved as candidate")
+        REJECTED = "rejected", _("not approved")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="nominations")
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="nominations")
+    nominee = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="nominations")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    supporters = models.ManyToManyField(Owner, blank=True, related_name="supported_nominations")
+    statement = models.TextField(_("statement"), blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.FileField(_("photo"), upload_to="candidates/", blank=True)
+    party_member = models.BooleanField(_("party member"), default=False)
+    branch_member = models.BooleanField(_("member of the compound party branch"), default=False)
+    branch_secretary = models.BooleanField(_("secretary of the compound party branch"), default=False)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_ACCEPTANCE
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)  # 个人意愿
+    # Vetting (资格审查): the three opinions and the decision the candidate can read.
+    opinion_party = models.TextField(_("opinion of the party organisation"), blank=True)  # 组织意图
+    opinion_owners = models.TextField(_("opinion of the owners"), blank=True)  # 业主意见
+    opinion_self = models.TextField(_("the nominee's own wish"), blank=True)  # 个人意愿
+    positive_notes = models.TextField(_("positive notes"), blank=True)  # 正面清单
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nomination")
+        verbose_name_plural = _("nominations")
+        ordering = ["election", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["race", "nominee"],
+                condition=~Q(status__in=["declined", "withdrawn", "rejected"]),
+                name="nomination_one_live_per_nominee",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.nominee} ({self.get_status_display()})"
+
+
+class VettingFlag(models.Model):  # 负面清单
+    class Kind(models.TextChoices):
+        ILLEGAL_BUILDING = "illegal_building", _("illegal construction")  # 违法搭建
+        UNPAID_FEES = "unpaid_fees", _("refuses to pay property fees")  # 拒交物业费
+        UNPAID_FUND = "unpaid_fund", _("refuses to pay into the maintenance fund")  # 拒交维修资金
+        ILLEGAL_RENTAL = "illegal_rental", _("illegal rental")  # 违规出租
+        CRIMINAL_RECORD = "criminal_record", _("criminal record")
+        OTHER = "other", _("other")
+
+    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    evidence = models.FileField(_("evidence"), upload_to="vetting/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("vetting flag")
+        verbose_name_plural = _("vetting flags")
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class Objection(models.Model):  # 异议 (候选人公示 / 结果公示 期间)
+    class Kind(models.TextChoices):
+        CANDIDATE = "candidate", _("objection to a candidate")
+        RESULT = "result", _("objection to the result")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="objections")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, null=True, blank=True, related_name="objections"
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("objection"))
+    created_at = models.DateTimeField(_("filed"), auto_now_add=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class Voter(models.Model):
+    """One statutory voter of this election (RULES.md §1), frozen from the roll when voting opens."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="voters")
+    key = models.CharField(max_length=200)  # Unit.voter_key at the freeze
+    area = models.DecimalField(_("area"), max_digits=12, decimal_places=2)
+    units = models.ManyToManyField(Unit, related_name="election_voters")
+    unit_codes = models.CharField(_("units"), max_length=500)  # "3-1-201, 3-1-202" for display
+    label = models.CharField(_("voter"), max_length=200)  # the owners' names, or 建设单位
+    # The voter's units as they stood at the freeze, for the bundle (RULES.md §4): a list of
+    # {"pk", "code", "area" ("89.50"), "status", "owners": [owner pks]}. A roll re-import or an
+    # admin edit after the freeze changes the grids tables, never this, so the exported bundle
+    # recounts to the published result forever. Empty for voters frozen before it existed.
+    units_snapshot = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("voter")
+        verbose_name_plural = _("voters")
+        constraints = [models.UniqueConstraint(fields=["election", "key"], name="voter_unique_key")]
+
+    def __str__(self):
+        return f"{self.label} ({self.unit_codes})"
+
+
+class Proxy(models.Model):  # 委托投票
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        REVOKED = "revoked", _("revoked")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="proxies")
+    principal = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="proxies")
+    proxy_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_for"
+    )
+    proxy_name = models.CharField(_("proxy's name"), max_length=60)
+    authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_paper = models.BooleanField(_("paper authorisation"), default=False)
+    document = models.FileField(_("scanned authorisation"), upload_to="proxies/", blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proxy")
+        verbose_name_plural = _("proxies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["principal"], condition=Q(status="active"), name="proxy_one_active_per_voter"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.proxy_name} → {self.principal}"
+
+
+class Ballot(models.Model):
+    """One ballot of one voter. At most one valid ballot per voter, enforced by the database."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("online")
+        PAPER = "paper", _("paper")
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("valid")
+        REJECTED = "rejected", _("rejected ballot")
+
+    class CastAs(models.TextChoices):
+        OWNER = "owner", _("the owner")
+        CO_OWNER = "co_owner", _("a co-owner")
+        PROXY = "proxy", _("a proxy")
+        PAPER = "paper", _("paper ballot entered by staff")
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="ballots")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VALID)
+    reject_reason = models.CharField(_("reason for rejection"), max_length=200, blank=True)
+    # {"matters": {"M1": "yes"}, "races": {"R1": ["C1", "C2"]}}: secret until the close.
+    choices = models.JSONField(default=dict)
+    cast_at = models.DateTimeField(_("cast"), db_index=True)
+    cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cast_as = models.CharField(_("cast by"), max_length=10, choices=CastAs.choices)
+    proxy = models.ForeignKey(Proxy, on_delete=models.PROTECT, null=True, blank=True, related_name="ballots")
+    paper_serial = models.CharField(_("paper ballot serial"), max_length=40, blank=True)
+    receipt = models.CharField(_("receipt code"), max_length=20)
+    seq = models.PositiveIntegerField()  # position in the election's hash chain
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        ordering = ["election", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "voter"], condition=Q(status="valid"), name="ballot_one_valid_per_voter"
+            ),
+            models.UniqueConstraint(fields=["election", "seq"], name="ballot_unique_seq"),
+            models.UniqueConstraint(fields=["election", "receipt"], name="ballot_unique_receipt"),
+        ]
+
+    def __str__(self):
+        return self.receipt
+
+
+class PaperEntry(models.Model):
+    """A paper ballot keyed in twice by two staff members (双人录入); a mismatch goes to review."""
+
+    class Status(models.TextChoices):
+        AWAITING_SECOND = "awaiting_second", _("awaiting the second entry")
+        MATCHED = "matched", _("matched, ballot recorded")
+        MISMATCH = "mismatch", _("entries differ, in review")
+        REJECTED = "rejected", _("rejected ballot")
+        RESOLVED = "resolved", _("resolved in review")
+        # Set aside by staff before it produced a ballot (keyed under the wrong serial, not a
+        # ballot of this election, received after the close); the row stays as history.
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="paper_entries")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="paper_entries")
+    serial = models.CharField(_("serial"), max_length=40)
+    first_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    first_entry = models.JSONField(default=dict)  # {"signed": bool, "choices": {...}}
+    second_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    second_entry = models.JSONField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_SECOND
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    ballot = models.OneToOneField(
+        Ballot, on_delete=models.PROTECT, null=True, blank=True, related_name="paper_entry"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("paper ballot entry")
+        verbose_name_plural = _("paper ballot entries")
+        constraints = [
+            # One live entry per ballot serial; withdrawn entries stay as history beside it.
+            models.UniqueConstraint(
+                fields=["election", "serial"],
+                condition=~Q(status="withdrawn"),
+                name="paper_entry_unique_serial",
+            )
+        ]
+
+    def __str__(self):
+        return self.serial
+
+
+class Visit(models.Model):  # 走访记录 (扫楼/催票)
+    class Outcome(models.TextChoices):
+        VISITED = "visited", _("visited")
+        PROMISED = "promised", _("promised to vote")
+        REFUSED = "refused", _("refused")
+        NOT_HOME = "not_home", _("not at home")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="visits")
+    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="visits")
+    visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.get_outcome_display()
+
+
+class CaseStep(models.Model):  # 六步法 case file of a stalled election
+    class Step(models.IntegerChoices):
+        PROBLEM = 1, _("state the problem")  # 明确问题
+        TARGET = 2, _("set the target")  # 设定目标
+        CAUSES = 3, _("analyse the causes")  # 分析原因
+        MEASURES = 4, _("plan the measures")  # 制定对策
+        ACTION = 5, _("carry out the measures")  # 对策实施
+        CHECK = 6, _("check the effect")  # 效果检查
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="case_steps")
+    step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices)
+    responsible = models.CharField(_("responsible"), max_length=100, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    done_on = models.DateField(_("done"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case file step")
+        verbose_name_plural = _("case file steps")
+        ordering = ["election", "step"]
+        constraints = [models.UniqueConstraint(fields=["election", "step"], name="case_step_unique")]
+
+    def __str__(self):
+        return self.get_step_display()
+
+
+#: The longest term of an owners' committee (DESIGN.md §6: at most five years).
+MAX_TERM_YEARS = 5
+
+
+class Committee(models.Model):  # 业主委员会 (one term)
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="committees")
+    election = models.OneToOneField(
+        Election, on_delete=models.SET_NULL, null=True, blank=True, related_name="committee"
+    )
+    term_start = models.DateField(_("term starts"))
+    term_end = models.DateField(_("term ends"))
+    first_meeting_on = models.DateField(_("first meeting"), null=True, blank=True)
+    officers_published_on = models.DateField(_("officers published"), null=True, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)  # 备案
+    ended_on = models.DateField(_("left office"), null=True, blank=True)
+    handed_over_on = models.DateField(_("records and seal handed over"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("owners' committee")
+        verbose_name_plural = _("owners' committees")
+        ordering = ["compound", "-term_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_end__gt=models.F("term_start")), name="committee_term_ordered"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.compound} {self.term_start:%Y}–{self.term_end:%Y}"
+
+    def clean(self):
+        super().clean()
+        problems = self.term_problems()
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def in_office(self) -> bool:
+        return self.ended_on is None
+
+    @property
+    def awaiting_filing(self) -> bool:
+        """Elected here and not yet filed: it sits beside the committee it replaces until the filing."""
+        return self.election_id is not None and self.filed_on is None
+
+    def term_problems(self) -> list[str]:
+        """What is wrong with the term: longer than five years, or a second committee in office.
+
+        The admin (through `clean`), the register's services and the XLSX import share these rules.
+        A committee elected here and not yet filed does not count as a second one: the filing ends
+        the previous committee (`lifecycle.election_file`).
+        """
+        from elections.rules.timeline import add_years
+
+        problems = []
+        if self.term_start and self.term_end and self.term_end > add_years(self.term_start, MAX_TERM_YEARS):
+            problems.append(
+                _("A term lasts at most %(years)d years: this one must end by %(date)s. Check the years.")
+                % {"years": MAX_TERM_YEARS, "date": add_years(self.term_start, MAX_TERM_YEARS).isoformat()}
+            )
+        if self.compound_id is not None and self.ended_on is None and not self.awaiting_filing:
+            other = (
+                Committee.objects.filter(compound_id=self.compound_id, ended_on__isnull=True)
+                .exclude(pk=self.pk)
+                .exclude(Q(election__isnull=False) & Q(filed_on__isnull=True))
+                .order_by("-term_start")
+                .first()
+            )
+            if other is not None:
+                problems.append(
+                    _(
+                        "The compound already has a committee in office (term %(start)s to %(end)s). "
+                        "Record the day it left office on its page in the committee register first."
+                    )
+                    % {"start": other.term_start.isoformat(), "end": other.term_end.isoformat()}
+                )
+        return problems
+
+
+class CommitteeMember(models.Model):
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("chair")  # 主任
+        VICE_CHAIR = "vice_chair", _("vice-chair")  # 副主任
+        MEMBER = "member", _("committee member")  # 委员
+        ALTERNATE = "alternate", _("alternate member")  # 候补委员
+
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("name"), max_length=60)
+    owner = models.ForeignKey(Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    party_member = models.BooleanField(_("party member"), default=False)
+    cross_post = models.BooleanField(_("also on the compound party branch"), default=False)  # 交叉任职
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        ordering = ["committee", "position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class HolidayDay(models.Model):
+    """The statutory holiday calendar (法定节假日与调休), seeded from `chinese-calendar`, extended by staff."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_rest_day = models.BooleanField(_("rest day"), help_text=_("Off: an adjusted working day (调休上班)."))
+    name = models.CharField(_("name"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or adjusted working day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class HolidayYear(models.Model):
+    """A year whose schedule the State Council has published and staff have entered in full."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday year")
+        verbose_name_plural = _("holiday years")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class Notice(models.Model):
+    """A notice to a compound's people (公告、提醒、结果公示…), fanned out into deliveries."""
+
+    class Kind(models.TextChoices):
+        ASSEMBLY = "assembly", _("assembly notice")  # 业主大会会议公告
+        CANDIDATES = "candidates", _("candidate notice")  # 候选人公示
+        REMINDER = "reminder", _("voting reminder")  # 投票提醒
+        RESULT = "result", _("result notice")  # 结果公示
+        OBJECTION_ANSWER = "objection_answer", _("answer to objections")  # 异议答复
+        REELECTION_ALERT = "reelection_alert", _("re-election alert")  # 换届提醒
+        OTHER = "other", _("other notice")
+
+    class Audience(models.TextChoices):
+        ALL_OWNERS = "all_owners", _("all owners of the compound")
+        NON_VOTERS = "non_voters", _("owners who have not voted")
+        CANDIDATES = "candidates", _("candidates")
+        WORKING_GROUP = "working_group", _("the working group")
+        GRID_LEADERS = "grid_leaders", _("grid leaders")
+        STREET_STAFF = "street_staff", _("street office staff")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+
+    CHANNELS = ("sms", "email", "inbox")
+
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="notices", null=True, blank=True
+    )
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    channels = models.JSONField(_("channels"), default=list)  # subset of CHANNELS
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Scheduled notices made by beat (reminders, alerts) carry a key so a second run makes none.
+    dedupe_key = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notice_unique_dedupe_key",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Delivery(models.Model):
+    """One notice to one recipient on one channel: sent at most once, with proof of service (送达)."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("text message")
+        EMAIL = "email", _("email")
+        INBOX = "inbox", _("in-site inbox")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient_key = models.CharField(max_length=40)  # "owner:12" or "user:5": one delivery per person
+    owner = models.ForeignKey(
+        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)  # mobile or email
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    provider_reply = models.CharField(_("provider reply"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "channel", "recipient_key"], name="delivery_once_per_recipient"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.notice} → {self.recipient_key} ({self.channel})"

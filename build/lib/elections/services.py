@@ -1,0 +1,610 @@
+"""Writes for elections that more than one feature needs: the frozen roll, casting a ballot into
+the hash chain, and the live tally. Each writes its audit row in the same transaction.
+
+Stage transitions live in `elections/lifecycle.py`; paper ballots and proxies in
+`elections/voting.py`. All of them raise `ElectionError` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from elections.choices import VALUES
+from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
+from elections.models import Ballot, Election, Matter, Race, Stage, Voter
+from elections.rules import tally as pure
+from elections.rules.chain import GENESIS, chain_hash
+from grids.models import Compound, Unit
+from grids.roll import counted_units
+from grids.selectors import STAFF_ROLES, staff_compounds
+from yezhu.audit.log import record
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
+
+
+# ---------------------------------------------------------------------------------------------
+# The frozen roll
+# ---------------------------------------------------------------------------------------------
+
+
+def roll_freeze(*, election: Election, actor) -> int:
+    """Copy the compound's statutory roll into the election's voters (RULES.md §1).
+
+    Done once, when voting opens, so that a change to the housing roll during the vote cannot
+    move the thresholds. Costs a fixed number of queries whatever the size of the compound.
+    """
+    with transaction.atomic():
+        locked = Election.objects.select_for_update().get(pk=election.pk)
+        if locked.roll_frozen_at is not None:
+            raise ElectionError(_("The roll of this election is already frozen."))
+        units = list(
+            counted_units(locked.compound)
+            .order_by("code")
+            .values_list("pk", "code", "area", "status", "voter_key")
+        )
+        if not units:
+            raise ElectionError(_("The compound has no units on its roll: import the housing roll first."))
+        names: dict[str, list[str]] = {}
+        owner_ids: dict[str, set[int]] = {}
+        owner_rows = (
+            Unit.objects.filter(compound=locked.compound, status=Unit.Status.DELIVERED)
+            .values_list("voter_key", "ownerships__owner", "ownerships__owner__name")
+            .order_by("voter_key", "ownerships__owner__name")
+        )
+        for key, owner_id, name in owner_rows:
+            if name and name not in names.setdefault(key, []):
+                names[key].append(name)
+            if owner_id is not None:
+                owner_ids.setdefault(key, set()).add(owner_id)
+        grouped: dict[str, list[tuple[int, str, Decimal, str]]] = {}
+        for pk, code, area, status, key in units:
+            if not key:
+                raise ElectionError(
+                    _("Unit %(code)s is delivered but has no registered owner; correct the roll first.")
+                    % {"code": code}
+                )
+            grouped.setdefault(key, []).append((pk, code, area, status))
+        voters = []
+        for key, members in grouped.items():
+            label = _("Developer") if key == Unit.DEVELOPER_KEY else "、".join(names.get(key, []))[:200]
+            codes = ", ".join(code for _, code, _, _ in members)
+            voters.append(
+                Voter(
+                    election=locked,
+                    key=key,
+                    area=sum((area for _, _, area, _ in members), Decimal("0.00")),
+                    unit_codes=codes[:500],
+                    label=label or key,
+                    units_snapshot=_units_snapshot(key, members, owner_ids.get(key, ())),
+                )
+            )
+        Voter.objects.bulk_create(voters, batch_size=2000)
+        by_key = dict(Voter.objects.filter(election=locked).values_list("key", "pk"))
+        through = Voter.units.through
+        through.objects.bulk_create(
+            [
+                through(voter_id=by_key[key], unit_id=pk)
+                for key, members in grouped.items()
+                for pk, *_ in members
+            ],
+            batch_size=5000,
+        )
+        locked.roll_frozen_at = timezone.now()
+        locked.total_area = sum((v.area for v in voters), Decimal("0.00"))
+        locked.total_heads = len(voters)
+        locked.paper_key = locked.paper_key or secrets.token_hex(32)
+        locked.save(update_fields=["roll_frozen_at", "total_area", "total_heads", "paper_key"])
+        record(
+            "election.roll_frozen",
+            actor=actor,
+            obj=locked,
+            election_id=locked.pk,
+            compound_id=locked.compound_id,
+            summary=f"roll frozen: {len(voters)} voters, {locked.total_area} m2",
+            data={"voters": len(voters), "area": str(locked.total_area), "units": len(units)},
+        )
+    election.refresh_from_db()
+    return len(voters)
+
+
+def _units_snapshot(key: str, members: list[tuple[int, str, Decimal, str]], owner_ids) -> list[dict]:
+    """A voter's units at the freeze, as the bundle writes them (`Voter.units_snapshot`).
+
+    The owners of a buyer are the owner ids its key was made of (`grids.roll.voter_key_for`), so
+    the bundle groups units into exactly the voters the live tally counted; a hashed key (a very
+    long list of co-owners) takes the owners registered at the freeze. Developer's units carry no
+    owners (RULES §4 ignores them), and a developer's unit marked delivered since counts as unsold,
+    as it did at the freeze.
+    """
+    owners: list[int] = []
+    if key != Unit.DEVELOPER_KEY:
+        parts = key[1:].split("-") if key.startswith("o") else []
+        owners = [int(i) for i in parts] if parts and all(i.isdigit() for i in parts) else sorted(owner_ids)
+    snapshot = []
+    for pk, code, area, status in members:
+        if key == Unit.DEVELOPER_KEY:
+            unit_status = status if status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
+        else:
+            unit_status = Unit.Status.DELIVERED
+        snapshot.append(
+            {"pk": pk, "code": code, "area": f"{area:.2f}", "status": str(unit_status), "owners": owners}
+        )
+    return snapshot
+
+
+def voters_of_user(*, election: Election, user) -> list[Voter]:
+    """The voters whose ballot this user may cast as owner or co-owner (共有人)."""
+    keys = (
+        Unit.objects.filter(compound_id=election.compound_id, ownerships__owner__user=user)
+        .values_list("voter_key", flat=True)
+        .distinct()
+    )
+    return list(Voter.objects.filter(election=election, key__in=list(keys)).order_by("unit_codes"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ballots
+# ---------------------------------------------------------------------------------------------
+
+
+def _load_ballot_paper(election: Election) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """The keys of the election's matters, and each race's candidate keys in ballot order."""
+    matters = frozenset(Matter.objects.filter(election=election).values_list("key", flat=True))
+    # One query for the races and their candidates (a race with none still appears, with None).
+    races: dict[str, list[str]] = {}
+    for race_key, candidate_key in (
+        Race.objects.filter(election=election)
+        .order_by("position", "pk", "candidates__position", "candidates__pk")
+        .values_list("key", "candidates__key")
+    ):
+        races.setdefault(race_key, [])
+        if candidate_key is not None:
+            races[race_key].append(candidate_key)
+    return matters, races
+
+
+def ballot_paper_keys(election: Election) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """`_load_ballot_paper`, kept in the cache while voting is open.
+
+    Matters and races are fixed once the assembly notice is out and candidates once the candidate
+    notice is: by the time voting opens the ballot paper cannot change (lifecycle refuses it), so
+    the thousands of casts of the last evening need not read it again. The key carries the instant
+    the roll was frozen, so a restarted or re-frozen election never meets an old entry.
+    """
+    frozen = election.roll_frozen_at.isoformat() if election.roll_frozen_at else "none"
+    key = f"yezhu:ballot-paper:{election.pk}:{frozen}"
+    paper = cache.get(key)
+    if paper is None:
+        paper = _load_ballot_paper(election)
+        cache.set(key, paper, timeout=6 * 3600)
+    return paper
+
+
+def canonical_choices(
+    *, election: Election, choices: dict, paper: tuple[frozenset[str], dict[str, list[str]]] | None = None
+) -> dict:
+    """Check a ballot's choices against the election and return them in a canonical form.
+
+    Unknown matters, races, candidates or answers are refused. Ticking more candidates than a
+    race has seats is accepted here and made void for that race by the tally (RULES.md §3).
+    `paper` is the election's `ballot_paper_keys` when the caller has it; else it is read here.
+    """
+    matters, races = paper if paper is not None else _load_ballot_paper(election)
+    raw_matters = choices.get("matters") or {}
+    raw_races = choices.get("races") or {}
+    if not isinstance(raw_matters, dict) or not isinstance(raw_races, dict):
+        raise ElectionError(_("The ballot is malformed."))
+    clean_matters: dict[str, str] = {}
+    for key, answer in raw_matters.items():
+        if key not in matters:
+            raise ElectionError(
+                _("The ballot names a matter that is not on this election: %(key)s") % {"key": key}
+            )
+        if answer in (None, ""):
+            continue
+        if answer not in VALUES:
+            raise ElectionError(
+                _("Unknown answer %(answer)s for matter %(key)s.") % {"answer": answer, "key": key}
+            )
+        clean_matters[key] = answer
+    clean_races: dict[str, list[str]] = {}
+    for key, ticks in raw_races.items():
+        known = races.get(key)
+        if known is None:
+            raise ElectionError(
+                _("The ballot names a race that is not on this election: %(key)s") % {"key": key}
+            )
+        if not isinstance(ticks, list):
+            raise ElectionError(_("The ballot is malformed."))
+        if len(set(ticks)) != len(ticks):
+            raise ElectionError(_("A candidate is ticked twice."))
+        for tick in ticks:
+            if tick not in known:
+                raise ElectionError(_("Unknown candidate %(key)s.") % {"key": tick})
+        clean_races[key] = [c for c in known if c in ticks]  # ballot order
+    return {"matters": dict(sorted(clean_matters.items())), "races": dict(sorted(clean_races.items()))}
+
+
+def _receipt() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+
+
+def _loaded_street(election: Election) -> int | None:
+    """The election's street if the caller loaded it with the election (the online cast does, in
+    its voter-lock query); else None and the audit log looks it up."""
+    if Election.compound.is_cached(election) and Compound.community.is_cached(election.compound):
+        return election.compound.community.street_id
+    return None
+
+
+def ballot_record(
+    *,
+    election: Election,
+    voter: Voter,
+    actor,
+    cast_as: str,
+    channel: str,
+    choices: dict,
+    status: str = Ballot.Status.VALID,
+    reject_reason: str = "",
+    proxy=None,
+    paper_serial: str = "",
+    now: datetime | None = None,
+    window_at: datetime | None = None,
+) -> Ballot:
+    """Append one ballot to the election's chain. The caller has checked who may cast it.
+
+    The election row is locked for the append (the chain needs the previous hash), and the
+    partial unique constraint refuses a second valid ballot for the voter: the loser of a race
+    between two co-owners, a proxy and the owner, or two browser tabs gets `AlreadyVoted`.
+
+    With `window_at` (an online ballot) the voting window is checked again under that lock: closing
+    the vote takes the same lock, so no online ballot joins the chain once the stage has moved on.
+    """
+    now = now or timezone.now()
+    if window_at is not None and election.voting_is_open(window_at):
+        # The ballot paper cannot change once voting is open: it may come from the cache.
+        clean = canonical_choices(election=election, choices=choices, paper=ballot_paper_keys(election))
+    elif status == Ballot.Status.VALID:
+        clean = canonical_choices(election=election, choices=choices)
+    else:
+        clean = {}
+    try:
+        with transaction.atomic():
+            head = (
+                Election.objects.select_for_update()
+                .values("chain_head", "ballot_count", "stage", "voting_opens_at", "voting_closes_at")
+                .get(pk=election.pk)
+            )
+            if window_at is not None:
+                stored = Election(
+                    pk=election.pk,
+                    stage=head["stage"],
+                    voting_opens_at=head["voting_opens_at"],
+                    voting_closes_at=head["voting_closes_at"],
+                )
+                if not stored.voting_is_open(window_at):
+                    from elections.voting import window_refusal
+
+                    raise OutsideWindow(window_refusal(stored, window_at))
+            seq = head["ballot_count"] + 1
+            prev = head["chain_head"] or GENESIS
+            receipt = _receipt()
+            ballot = Ballot.objects.create(
+                election=election,
+                voter=voter,
+                channel=channel,
+                status=status,
+                reject_reason=reject_reason,
+                choices=clean,
+                cast_at=now,
+                cast_by=actor,
+                cast_as=cast_as,
+                proxy=proxy,
+                paper_serial=paper_serial,
+                receipt=receipt,
+                seq=seq,
+                prev_hash=prev,
+                hash=chain_hash(prev_hash=prev, seq=seq, receipt=receipt, status=status, choices=clean),
+            )
+            Election.objects.filter(pk=election.pk).update(
+                chain_head=ballot.hash, ballot_count=F("ballot_count") + 1
+            )
+            record(
+                "ballot.cast" if status == Ballot.Status.VALID else "ballot.rejected",
+                actor=actor,
+                obj=ballot,
+                election_id=election.pk,
+                compound_id=election.compound_id,
+                street_id=_loaded_street(election),
+                summary=f"{channel} ballot {status} for voter #{voter.pk} as {cast_as}",
+                # Never the choices: the audit log is read by staff while voting is open.
+                data={"voter": voter.pk, "channel": channel, "cast_as": cast_as, "reason": reject_reason},
+            )
+    except IntegrityError:
+        existing = Ballot.objects.filter(election=election, voter=voter, status=Ballot.Status.VALID).first()
+        if existing is None:
+            raise
+        raise AlreadyVoted(already_voted_message(existing), existing) from None
+    return ballot
+
+
+def _closed_for(channel: str, head: dict, now: datetime) -> str:
+    """Why the election takes no ballot on this channel now ("" if it does)."""
+    if channel == Ballot.Channel.ONLINE:
+        opens, closes = head["voting_opens_at"], head["voting_closes_at"]
+        if head["stage"] != Stage.VOTING or opens is None or closes is None or not (opens <= now < closes):
+            return _("Voting is not open.")
+        return ""
+    # Paper ballots received before the close may be keyed in until the count has run.
+    if head["stage"] not in (Stage.VOTING, Stage.COUNTING) or head["result"] is not None:
+        return _("The count has been made; no more paper ballots can be entered.")
+    return ""
+
+
+def already_voted_message(ballot: Ballot) -> str:
+    local = timezone.localtime(ballot.cast_at)
+    return _("This vote was already cast on %(when)s, %(channel)s, by %(who)s.") % {
+        "when": local.strftime("%Y-%m-%d %H:%M"),
+        "channel": ballot.get_channel_display(),
+        "who": ballot.get_cast_as_display(),
+    }
+
+
+def valid_ballot_of(voter: Voter) -> Ballot | None:
+    return Ballot.objects.filter(voter=voter, status=Ballot.Status.VALID).select_related("cast_by").first()
+
+
+# ---------------------------------------------------------------------------------------------
+# The live tally and the bundle
+# ---------------------------------------------------------------------------------------------
+
+
+def tally_input(election: Election) -> pure.TallyInput:
+    """Load everything the pure tally needs in a fixed number of queries (four)."""
+    matters = [
+        pure.MatterSpec(key=key, category=pure.Category(category))
+        for key, category in Matter.objects.filter(election=election).values_list("key", "category")
+    ]
+    races = []
+    for race in Race.objects.filter(election=election).prefetch_related("candidates"):
+        races.append(
+            pure.RaceSpec(
+                key=race.key, seats=race.seats, candidates=tuple(c.key for c in race.candidates.all())
+            )
+        )
+    ballots = [
+        pure.BallotInput(
+            voter=key,
+            area=area,
+            valid=status == Ballot.Status.VALID,
+            matters={k: pure.Choice(v) for k, v in (choices.get("matters") or {}).items()},
+            races={k: tuple(v) for k, v in (choices.get("races") or {}).items()},
+        )
+        for key, area, status, choices in Ballot.objects.filter(election=election)
+        .order_by("seq")
+        .values_list("voter__key", "voter__area", "status", "choices")
+    ]
+    return pure.TallyInput(
+        quorum=election.quorum,
+        total_area=election.total_area or Decimal("0"),
+        total_heads=election.total_heads or 0,
+        matters=matters,
+        races=races,
+        ballots=ballots,
+    )
+
+
+def election_tally(election: Election) -> dict:
+    """The `yezhu-result/1` result of the stored election (the same code `recount` runs)."""
+    if election.roll_frozen_at is None:
+        raise ElectionError(_("The roll of this election has not been frozen; voting has not opened."))
+    return pure.result_to_dict(pure.tally(tally_input(election)))
+
+
+def _bundle_secret(election: Election) -> bytes:
+    """The key of the bundle's pseudonyms: the election's own key (made at the freeze, kept in the
+    database, so a SECRET_KEY rotation changes no pseudonym), else SECRET_KEY for an election frozen
+    before the key existed."""
+    return (election.paper_key or settings.SECRET_KEY).encode()
+
+
+def _owner_pseudonym(election: Election, ident: object) -> str:
+    digest = hmac.new(_bundle_secret(election), f"{election.pk}:{ident}".encode(), hashlib.sha256).hexdigest()
+    return "P" + digest[:10].upper()
+
+
+def _owner_pseudonyms(key: str, election: Election) -> list[str]:
+    """Owner ids in the bundle: stable pseudonyms, never names or identity numbers."""
+    ids = key[1:].split("-") if key.startswith("o") else [key]
+    return [_owner_pseudonym(election, i) for i in ids]
+
+
+def _unit_pseudonyms(election: Election, unit_pks: list[int]) -> dict[int, str]:
+    """Unit ids of the public bundle: "U" and ten base32 characters of an HMAC of (election, unit)
+    under the election's own key, stable from one download to the next. Nobody without the key
+    can tell which home a pseudonym stands for; on the (unlikely) collision of two units the
+    ids are made longer rather than merged."""
+    secret = _bundle_secret(election)
+    digests = {
+        pk: base64.b32encode(
+            hmac.new(secret, f"bundle-unit:{election.pk}:{pk}".encode(), hashlib.sha256).digest()
+        ).decode()
+        for pk in unit_pks
+    }
+    for length in (10, 16):
+        ids = {pk: "U" + digest[:length] for pk, digest in digests.items()}
+        if len(set(ids.values())) == len(ids):
+            return ids
+    return {pk: "U" + digest.rstrip("=") for pk, digest in digests.items()}
+
+
+def _frozen_units(election: Election, voters: list[tuple[int, str, list]]) -> list[tuple]:
+    """(voter pk, unit pk, code, area, status, owner ids) of every unit on the frozen roll.
+
+    From each voter's `units_snapshot`, never from the grids tables: a roll changed after the
+    freeze must not change the bundle. Voters frozen before the snapshot existed fall back to
+    their units as they are now (one more query, only then).
+    """
+    rows = []
+    legacy: dict[int, str] = {}
+    owner_cache: dict[int, str] = {}
+
+    def owner_ids(ids: list[int], key: str) -> list[str]:
+        if not ids:
+            return _owner_pseudonyms(key, election)
+        for i in ids:
+            if i not in owner_cache:
+                owner_cache[i] = _owner_pseudonym(election, i)
+        return [owner_cache[i] for i in ids]
+
+    for voter_id, key, snapshot in voters:
+        if not snapshot:
+            legacy[voter_id] = key
+            continue
+        for unit in snapshot:
+            status = unit["status"]
+            owners = owner_ids(unit["owners"], key) if status == Unit.Status.DELIVERED else None
+            rows.append((voter_id, unit["pk"], unit["code"], unit["area"], status, owners))
+    if legacy:
+        live = (
+            Voter.units.through.objects.filter(voter__election=election)
+            .order_by("unit__code")
+            .values_list("voter_id", "unit_id", "unit__code", "unit__area", "unit__status")
+        )
+        for voter_id, unit_pk, code, area, unit_status in live:
+            voter_key = legacy.get(voter_id)
+            if voter_key is None:
+                continue  # a voter with a snapshot: already listed
+            if voter_key == Unit.DEVELOPER_KEY:
+                shown = unit_status if unit_status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
+                rows.append((voter_id, unit_pk, code, f"{area:.2f}", shown, None))
+            else:
+                rows.append(
+                    (
+                        voter_id,
+                        unit_pk,
+                        code,
+                        f"{area:.2f}",
+                        "delivered",
+                        _owner_pseudonyms(voter_key, election),
+                    )
+                )
+    return rows
+
+
+def bundle_for(election: Election, *, named: bool = True) -> dict:
+    """The `yezhu-bundle/1` export of an election: anyone can recount it with `manage.py recount`.
+
+    `named`: units are identified by their real codes ("1-1-101"), for the staff who run or audit
+    the election and `manage.py export_bundle`. Otherwise by pseudonyms (`_unit_pseudonyms`),
+    listed in the pseudonyms' order, so that a neighbour who downloads it cannot read how each
+    home voted; both recount to the same result. Pages and the API go through `bundle_export`,
+    which picks the variant for the user.
+    """
+    if election.roll_frozen_at is None:
+        raise ElectionError(_("The roll of this election has not been frozen; there is nothing to export."))
+    voters = list(
+        Voter.objects.filter(election=election).order_by("pk").values_list("pk", "key", "units_snapshot")
+    )
+    rows = _frozen_units(election, voters)
+    pseudonyms = {} if named else _unit_pseudonyms(election, [row[1] for row in rows])
+    entries = []
+    for voter_id, unit_pk, code, area, status, owners in rows:
+        unit_id = code if named else pseudonyms[unit_pk]
+        entry = {"id": unit_id, "area": area, "status": status}
+        if owners is not None:
+            entry["owners"] = owners
+        entries.append((unit_id, voter_id, entry))
+    entries.sort(key=lambda item: item[0])
+    first_unit: dict[int, str] = {}
+    for unit_id, voter_id, _entry in entries:
+        first_unit.setdefault(voter_id, unit_id)
+    units = [entry for _unit_id, _voter_id, entry in entries]
+    matters = [
+        {"key": key, "title": title, "category": category}
+        for key, title, category in Matter.objects.filter(election=election).values_list(
+            "key", "title", "category"
+        )
+    ]
+    races = [
+        {
+            "key": race.key,
+            "title": race.title,
+            "seats": race.seats,
+            "candidates": [{"key": c.key, "name": c.name} for c in race.candidates.all()],
+        }
+        for race in Race.objects.filter(election=election).prefetch_related("candidates")
+    ]
+    ballots = []
+    for voter_id, status, choices, receipt in (
+        Ballot.objects.filter(election=election)
+        .order_by("seq")
+        .values_list("voter_id", "status", "choices", "receipt")
+    ):
+        entry = {"unit": first_unit[voter_id], "status": status, "receipt": receipt}
+        if status == Ballot.Status.VALID:
+            entry["matters"] = choices.get("matters") or {}
+            entry["races"] = choices.get("races") or {}
+        ballots.append(entry)
+    return {
+        "format": "yezhu-bundle/1",
+        "election": {
+            "compound": election.compound.code,
+            "title": election.title,
+            "chain_head": election.chain_head,
+        },
+        "rules": {"quorum": f"{election.quorum_numerator}/{election.quorum_denominator}"},
+        "units": units,
+        "matters": matters,
+        "races": races,
+        "ballots": ballots,
+    }
+
+
+BUNDLE_NAMED = "named"
+BUNDLE_PUBLIC = "public"
+
+
+def bundle_variant(*, election: Election, user) -> str:
+    """Which bundle a user may download: the named one (real unit codes) for the staff who run or
+    audit the compound's elections, who answer objections from it (street, community and
+    district staff, the working group, auditors); the public one for owners, proxies, grid
+    leaders and anyone else, so that nobody reads from it how a neighbour voted."""
+    if staff_compounds(user, STAFF_ROLES).filter(pk=election.compound_id).exists():
+        return BUNDLE_NAMED
+    return BUNDLE_PUBLIC
+
+
+def bundle_export(
+    *,
+    election: Election,
+    actor,
+) -> tuple[dict, str]:
+    """The bundle this user may download, and its variant ("named" or "public"); writes the
+    `bundle.exported` audit row. The caller has checked that the election is visible to the user
+    and that its result is public."""
+    variant = bundle_variant(election=election, user=actor)
+    data = bundle_for(election, named=variant == BUNDLE_NAMED)
+    record(
+        "bundle.exported",
+        actor=actor,
+        obj=election,
+        election_id=election.pk,
+        compound_id=election.compound_id,
+        summary=f"bundle downloaded ({variant})",
+        data={"variant": variant, "ballots": election.ballot_count},
+    )
+    return data, variant

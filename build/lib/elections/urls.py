@@ -1,0 +1,15 @@
+"""Owner-facing election pages under /e/ (namespace "elections")."""
+
+from elections.views import ballot, manage, nominations, notices, paper, public, turnout
+
+app_name = "elections"
+
+urlpatterns = [
+    *public.urlpatterns,
+    *ballot.urlpatterns,
+    *nominations.urlpatterns,
+    *turnout.urlpatterns,
+    *paper.urlpatterns,
+    *manage.urlpatterns,
+    *notices.urlpatterns,
+]

@@ -1,0 +1,1043 @@
+"""Staff pages that run an election (/manage/, namespace "manage"): the elections of the user's
+compounds, an election's stages and blockers, its timeline, matters and races, working group,
+case file, and each compound's committee register.
+
+Every page reaches data through the scoped selectors (`get_managed_election`, `managed_compounds`),
+so another street's staff get 404; every write calls a service in `elections/lifecycle.py` and turns
+its `ElectionError` into a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from elections import lifecycle
+from elections.calendar import db_calendar
+from elections.errors import ElectionError
+from elections.forms import manage as f
+from elections.models import (
+    Ballot,
+    CaseStep,
+    Committee,
+    CommitteeMember,
+    Election,
+    Matter,
+    Race,
+    Stage,
+    WorkingGroupMember,
+)
+from elections.rules import timeline as tl
+from elections.selectors import get_managed_election, managed_elections
+from grids.selectors import managed_compounds
+from yezhu.audit.models import AuditEntry
+
+urlpatterns: list = []
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _optional_url(names: tuple[str, ...], *args) -> str:
+    """The first of these URLs that exists (pages other modules build), or ''."""
+    for name in names:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def _managed_compound(user, pk: int):
+    try:
+        return managed_compounds(user).select_related("community__street").get(pk=pk)
+    except Exception:  # DoesNotExist: never reveal that the compound exists
+        raise Http404 from None
+
+
+def _managed_committee(user, pk: int) -> Committee:
+    return get_object_or_404(
+        Committee.objects.filter(compound__in=managed_compounds(user)).select_related(
+            "compound__community__street", "election"
+        ),
+        pk=pk,
+    )
+
+
+def _overview(election: Election):
+    return redirect("manage:election", pk=election.pk)
+
+
+def _with_role_labels(members, roles):
+    labels = dict(roles)
+    for m in members:
+        m.role_label = labels.get(m.role, m.role)
+    return members
+
+
+def _error(request, error: ElectionError) -> None:
+    messages.error(request, str(error))
+
+
+MILESTONE_CLASS = {
+    tl.MilestoneStatus.DONE: "ok",
+    tl.MilestoneStatus.DONE_LATE: "warn",
+    tl.MilestoneStatus.DUE: "info",
+    tl.MilestoneStatus.OVERDUE: "bad",
+    tl.MilestoneStatus.NOT_YET_KNOWN: "",
+}
+
+
+def milestone_status_label(status: str) -> str:
+    return {
+        tl.MilestoneStatus.DONE: _("done"),
+        tl.MilestoneStatus.DONE_LATE: _("done late"),
+        tl.MilestoneStatus.DUE: _("due"),
+        tl.MilestoneStatus.OVERDUE: _("overdue"),
+        tl.MilestoneStatus.NOT_YET_KNOWN: _("date not yet known"),
+    }.get(status, status)
+
+
+def _milestone_rows(view: lifecycle.TimelineView) -> list[dict]:
+    return [
+        {
+            "m": m,
+            "css": MILESTONE_CLASS.get(m.status, ""),
+            "label": milestone_status_label(m.status),
+        }
+        for m in view.milestones
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The transitions offered on the overview
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    form: type
+    run: Callable
+    danger: bool = False
+    secondary: bool = False
+
+
+def _today_initial():
+    return {"on": timezone.localdate()}
+
+
+ACTIONS: dict[str, Action] = {
+    "working_group_form": Action(
+        gettext_lazy("Record that the working group is formed"),
+        f.DateActionForm,
+        lambda e, d, u, r: lifecycle.working_group_form(election=e, actor=u, on=d["on"]),
+    ),
+    "working_group_publish": Action(
+        gettext_lazy("Record that the working group list is published"),
+        f.DateActionForm,
+        lambda e, d, u, r: lifecycle.working_group_publish(election=e, actor=u, on=d["on"]),
+    ),
+    "notice_publish": Action(
+        gettext_lazy("Record that the assembly notice is published"),
+        f.DateActionForm,
+        lambda e, d, u, r: lifecycle.notice_publish(election=e, actor=u, on=d["on"]),
+    ),
+    "nominations_open": Action(
+        gettext_lazy("Open nominations"),
+        f.EmptyForm,
+        lambda e, d, u, r: lifecycle.nominations_open(election=e, actor=u),
+    ),
+    "vetting_start": Action(
+        gettext_lazy("Close nominations and start vetting"),
+        f.EmptyForm,
+        lambda e, d, u, r: lifecycle.vetting_start(election=e, actor=u),
+    ),
+    "candidate_notice_publish": Action(
+        gettext_lazy("Publish the candidate notice"),
+        f.CandidateNoticeForm,
+        lambda e, d, u, r: lifecycle.candidate_notice_publish(
+            election=e, actor=u, start=d["start"], end=d.get("end")
+        ),
+    ),
+    "voting_schedule": Action(
+        gettext_lazy("Set the voting window"),
+        f.WindowForm,
+        lambda e, d, u, r: lifecycle.voting_schedule(
+            election=e, actor=u, opens_at=d["opens_at"], closes_at=d["closes_at"]
+        ),
+        secondary=True,
+    ),
+    "voting_open": Action(
+        gettext_lazy("Open voting (freezes the roll)"),
+        f.EmptyForm,
+        lambda e, d, u, r: lifecycle.voting_open(election=e, actor=u),
+    ),
+    "voting_close": Action(
+        gettext_lazy("Close voting and count"),
+        f.CloseForm,
+        lambda e, d, u, r: lifecycle.voting_close(election=e, actor=u, reason=d.get("reason", "")),
+    ),
+    "result_publish": Action(
+        gettext_lazy("Record that the result is published"),
+        f.DateActionForm,
+        lambda e, d, u, r: lifecycle.result_publish(election=e, actor=u, on=d["on"]),
+    ),
+    "result_finalise": Action(
+        gettext_lazy("Make the result final"),
+        f.EmptyForm,
+        lambda e, d, u, r: lifecycle.result_finalise(election=e, actor=u),
+    ),
+    "committee_from_result": Action(
+        gettext_lazy("Put the elected committee on the register"),
+        f.EmptyForm,
+        lambda e, d, u, r: lifecycle.committee_from_result(election=e, actor=u),
+    ),
+    "election_file": Action(
+        gettext_lazy("Record the filing"),
+        f.DateActionForm,
+        lambda e, d, u, r: lifecycle.election_file(election=e, actor=u, on=d["on"]),
+    ),
+    "election_fail": Action(
+        gettext_lazy("Mark as not successful"),
+        f.FailForm,
+        lambda e, d, u, r: lifecycle.election_fail(election=e, actor=u, reason=d["reason"]),
+        danger=True,
+    ),
+    "election_restart": Action(
+        gettext_lazy("Start again"),
+        f.RestartForm,
+        lambda e, d, u, r: lifecycle.election_restart(election=e, actor=u, at=d["at"]),
+    ),
+}
+
+DATE_ACTIONS = {
+    "working_group_form",
+    "working_group_publish",
+    "notice_publish",
+    "result_publish",
+    "election_file",
+}
+
+
+def _action_form(name: str, election: Election):
+    action = ACTIONS[name]
+    initial = {}
+    if name in DATE_ACTIONS:
+        initial = _today_initial()
+    elif name == "candidate_notice_publish":
+        initial = {"start": timezone.localdate()}
+    elif name == "voting_schedule" and election.voting_opens_at:
+        initial = {
+            "opens_at": timezone.localtime(election.voting_opens_at),
+            "closes_at": timezone.localtime(election.voting_closes_at),
+        }
+    return action.form(initial=initial, prefix=name)
+
+
+@login_required
+@require_POST
+def transition(request, pk: int, action: str):
+    election = get_managed_election(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404
+    form = ACTIONS[action].form(request.POST, prefix=action)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _overview(election)
+    try:
+        outcome = ACTIONS[action].run(election, form.cleaned_data, request.user, request)
+    except ElectionError as error:
+        _error(request, error)
+        return _overview(election)
+    if action == "election_restart" and isinstance(outcome, Election):
+        messages.success(request, _("A new election was started: %(title)s") % {"title": outcome.title})
+        return _overview(outcome)
+    messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
+    return _overview(election)
+
+
+@login_required
+@require_POST
+def candidate_notice_publish(request, pk: int):
+    """The candidate notice button of the nominations pages posts here."""
+    return transition(request, pk, "candidate_notice_publish")
+
+
+# ---------------------------------------------------------------------------------------------
+# The elections of the user's compounds
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request):
+    user = request.user
+    compounds = list(managed_compounds(user).select_related("community__street").order_by("name"))
+    elections = list(
+        managed_elections(user)
+        .select_related("committee", "compound__community__street")
+        .order_by("-created_at")
+    )
+    calendar = db_calendar()
+    today = timezone.localdate()
+    by_compound: dict[int, list[dict]] = {}
+    open_compounds: set[int] = set()
+    for election in elections:
+        row = {"election": election, "deadline": None}
+        if election.is_open_stage:
+            open_compounds.add(election.compound_id)
+            view = lifecycle.election_timeline(election, today=today, calendar=calendar)
+            deadline = lifecycle.next_deadline(view)
+            if deadline:
+                row["deadline"] = deadline
+                row["deadline_css"] = MILESTONE_CLASS.get(deadline.status, "")
+        by_compound.setdefault(election.compound_id, []).append(row)
+    groups = [{"compound": c, "rows": by_compound.get(c.pk, [])} for c in compounds]
+    committees = Committee.objects.filter(compound__in=managed_compounds(user)).select_related(
+        "compound__community__street"
+    )
+    alerts = lifecycle.reelection_alerts(committees, today=today, open_compounds=open_compounds)
+    return render(
+        request,
+        "elections/manage/index.html",
+        {
+            "groups": groups,
+            "alerts": alerts,
+            "create_form": f.ElectionCreateForm(compounds=managed_compounds(user)) if compounds else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def election_new(request):
+    compounds = managed_compounds(request.user)
+    if not compounds.exists():
+        raise Http404
+    form = f.ElectionCreateForm(
+        request.POST or None, compounds=compounds, initial={"compound": request.GET.get("compound")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            election = lifecycle.election_create(
+                compound=form.cleaned_data["compound"],
+                title=form.cleaned_data["title"],
+                kind=form.cleaned_data["kind"],
+                actor=request.user,
+            )
+        except ElectionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The election was created. Form the working group next."))
+            return _overview(election)
+    return render(request, "elections/manage/election_new.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------------------------
+# One election
+# ---------------------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "election.stage": gettext_lazy("stage changed"),
+    "election.created": gettext_lazy("election created"),
+    "election.settings": gettext_lazy("rules changed"),
+    "election.working_group_published": gettext_lazy("working group list published"),
+    "election.voting_scheduled": gettext_lazy("voting window set"),
+    "election.voting_opened": gettext_lazy("voting opened"),
+    "election.roll_frozen": gettext_lazy("roll frozen"),
+    "election.result_published": gettext_lazy("result published"),
+    "election.committee_registered": gettext_lazy("committee put on the register"),
+    "election.restarted": gettext_lazy("started again"),
+    "committee.ended": gettext_lazy("previous committee left office"),
+}
+
+
+def _log(election: Election) -> list[dict]:
+    stages = dict(Stage.choices)
+    rows = []
+    actions = list(ACTION_LABELS)
+    for entry in AuditEntry.objects.filter(election_id=election.pk, action__in=actions).order_by(
+        "-at", "-id"
+    )[:40]:
+        detail = ""
+        if entry.action == "election.stage":
+            detail = f"{stages.get(entry.data.get('from'), entry.data.get('from'))} → {stages.get(entry.data.get('to'), '')}"
+            if entry.data.get("reason"):
+                detail += f"（{entry.data['reason']}）"
+        rows.append(
+            {"entry": entry, "label": ACTION_LABELS.get(entry.action, entry.action), "detail": detail}
+        )
+    return rows
+
+
+def _result_summary(election: Election) -> dict | None:
+    """The counted result for staff: only once voting is closed (ballot secrecy)."""
+    if election.result is None or election.stage in (Stage.VOTING, Stage.COUNTING):
+        return None
+    result = election.result
+    races = []
+    for race in election.races.all().prefetch_related("candidates"):
+        entry = result.get("races", {}).get(race.key, {})
+        names = {c.key: c.name for c in race.candidates.all()}
+        races.append(
+            {
+                "race": race,
+                "elected": [names.get(k, k) for k in entry.get("elected", [])],
+                "tied": [names.get(k, k) for k in entry.get("tied", [])],
+            }
+        )
+    matters = [
+        {"matter": m, "passed": result.get("matters", {}).get(m.key, {}).get("passed")}
+        for m in election.matters.all()
+    ]
+    return {
+        "participation": result.get("participation", {}),
+        "totals": result.get("totals", {}),
+        "races": races,
+        "matters": matters,
+        "problems": lifecycle.result_problems(election),
+    }
+
+
+@login_required
+@require_GET
+def election_detail(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    election = Election.objects.select_related("compound__community__street").get(pk=election.pk)
+    view = lifecycle.election_timeline(election)
+    allowed = lifecycle.allowed_actions(election)
+    main_actions, side_actions = [], []
+    for name in allowed:
+        action = ACTIONS[name]
+        item = {
+            "name": name,
+            "label": action.label,
+            "form": _action_form(name, election),
+            "url": reverse("manage:do", args=[election.pk, name]),
+            "danger": action.danger,
+        }
+        (
+            side_actions if action.danger or action.secondary or name == "election_restart" else main_actions
+        ).append(item)
+    stage_now = lifecycle.stage_index(election.stage)
+    track = [
+        {"label": label, "state": "done" if i < stage_now else ("now" if i == stage_now else "")}
+        for i, label in enumerate(dict(Stage.choices)[s] for s in lifecycle.STAGE_ORDER)
+    ]
+    restart_of, restarted_as = lifecycle.restart_links(election)
+    turnout = None
+    if election.roll_frozen_at is not None:
+        voted = Ballot.objects.filter(election=election, status=Ballot.Status.VALID).count()
+        turnout = {"voted": voted, "heads": election.total_heads or 0}
+    case_steps = None
+    if lifecycle.case_file_wanted(election, view):
+        case_steps = _case_rows(election)
+    settings_form = f.SettingsForm(
+        initial={
+            "quorum_numerator": election.quorum_numerator,
+            "quorum_denominator": election.quorum_denominator,
+            "proxy_limit": election.proxy_limit,
+            "nominations_required": election.nominations_required,
+            "temporary_meeting": election.temporary_meeting,
+            "silent_majority": election.silent_majority,
+        }
+    )
+    links = {
+        "nominations": _optional_url(("manage:nominations",), election.pk)
+        if election.kind != Election.Kind.MATTERS_ONLY
+        else "",
+        "paper": _optional_url(("manage:paper", "manage:paper_index", "manage:paper_entries"), election.pk),
+        "turnout": _optional_url(("manage:turnout", "manage:turnout_index"), election.pk),
+        "results": _optional_url(("elections:results", "elections:result"), election.pk)
+        if election.results_public()
+        else "",
+        "public": _optional_url(("elections:detail",), election.pk),
+    }
+    return render(
+        request,
+        "elections/manage/election.html",
+        {
+            "election": election,
+            "view": view,
+            "next": lifecycle.next_deadline(view),
+            "blockers": lifecycle.blockers(election),
+            "main_actions": main_actions,
+            "side_actions": side_actions,
+            "track": track,
+            "settings_form": settings_form,
+            "override_form": f.OverrideForm(),
+            "overrides": [
+                {"name": n, "label": lifecycle.rule_label(n), **entry}
+                for n, entry in lifecycle.overrides_of(election).items()
+            ],
+            "can_change_rules": election.stage in lifecycle.SETUP_STAGES,
+            "restart_of": restart_of,
+            "restarted_as": restarted_as,
+            "turnout": turnout,
+            "result": _result_summary(election),
+            "committee": lifecycle.committee_of(election),
+            "case_steps": case_steps,
+            "links": links,
+            "log": _log(election),
+            "matters": list(election.matters.all()),
+            "races": list(election.races.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def election_settings(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    form = f.SettingsForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _overview(election)
+    d = form.cleaned_data
+    try:
+        lifecycle.election_update_settings(
+            election=election,
+            actor=request.user,
+            quorum=(d["quorum_numerator"], d["quorum_denominator"]),
+            proxy_limit=d["proxy_limit"],
+            nominations_required=d["nominations_required"],
+            temporary_meeting=d["temporary_meeting"],
+            silent_majority=d["silent_majority"],
+        )
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The rules were saved."))
+    return _overview(election)
+
+
+@login_required
+@require_POST
+def election_override(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    remove = request.POST.get("remove")
+    try:
+        if remove:
+            lifecycle.election_update_settings(
+                election=election, actor=request.user, overrides={remove: None}
+            )
+        else:
+            form = f.OverrideForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+                return _overview(election)
+            d = form.cleaned_data
+            lifecycle.election_update_settings(
+                election=election,
+                actor=request.user,
+                overrides={d["name"]: (d["value"], d["reason"])},
+            )
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The rules were saved."))
+    return _overview(election)
+
+
+@login_required
+@require_GET
+def election_timeline(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    view = lifecycle.election_timeline(election)
+    return render(
+        request,
+        "elections/manage/timeline.html",
+        {
+            "election": election,
+            "view": view,
+            "rows": _milestone_rows(view),
+            "overrides": [
+                {"name": n, "label": lifecycle.rule_label(n), **entry}
+                for n, entry in lifecycle.overrides_of(election).items()
+            ],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Matters and races
+# ---------------------------------------------------------------------------------------------
+
+
+def _editable(election: Election) -> bool:
+    return election.notice_published_on is None and election.stage in (Stage.STARTED, Stage.WORKING_GROUP)
+
+
+@login_required
+@require_GET
+def matters(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    low, high, odd = lifecycle.committee_size_rules(election)
+    return render(
+        request,
+        "elections/manage/matters.html",
+        {
+            "election": election,
+            "matters": list(election.matters.all()),
+            "races": list(election.races.all()),
+            "matter_form": f.MatterForm(),
+            "race_form": f.RaceForm(),
+            "editable": _editable(election),
+            "size": {"low": low, "high": high, "odd": odd},
+            "committee_kind": election.kind in lifecycle.COMMITTEE_KINDS,
+            "matters_only": election.kind == Election.Kind.MATTERS_ONLY,
+        },
+    )
+
+
+def _edit_object(request, election, form_class, obj, initial, save, template, kind):
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ElectionError as error:
+            if obj is None:
+                _error(request, error)
+                return redirect("manage:matters", pk=election.pk)
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("manage:matters", pk=election.pk)
+    elif request.method == "POST" and obj is None:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("manage:matters", pk=election.pk)
+    return render(
+        request,
+        template,
+        {"election": election, "form": form, "object": obj, "kind": kind, "editable": _editable(election)},
+    )
+
+
+@login_required
+@require_POST
+def matter_add(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    return _edit_object(
+        request,
+        election,
+        f.MatterForm,
+        None,
+        None,
+        lambda d: lifecycle.matter_save(election=election, actor=request.user, **d),
+        "elections/manage/object_form.html",
+        "matter",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def matter_edit(request, pk: int, mid: int):
+    election = get_managed_election(request.user, pk)
+    matter = get_object_or_404(Matter, pk=mid, election=election)
+    return _edit_object(
+        request,
+        election,
+        f.MatterForm,
+        matter,
+        {"title": matter.title, "text": matter.text, "item": matter.item},
+        lambda d: lifecycle.matter_save(election=election, matter=matter, actor=request.user, **d),
+        "elections/manage/object_form.html",
+        "matter",
+    )
+
+
+@login_required
+@require_POST
+def matter_delete(request, pk: int, mid: int):
+    election = get_managed_election(request.user, pk)
+    matter = get_object_or_404(Matter, pk=mid, election=election)
+    try:
+        lifecycle.matter_delete(matter=matter, actor=request.user)
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("manage:matters", pk=election.pk)
+
+
+@login_required
+@require_POST
+def race_add(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    return _edit_object(
+        request,
+        election,
+        f.RaceForm,
+        None,
+        None,
+        lambda d: lifecycle.race_save(election=election, actor=request.user, **d),
+        "elections/manage/object_form.html",
+        "race",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def race_edit(request, pk: int, rid: int):
+    election = get_managed_election(request.user, pk)
+    race = get_object_or_404(Race, pk=rid, election=election)
+    return _edit_object(
+        request,
+        election,
+        f.RaceForm,
+        race,
+        {"title": race.title, "seats": race.seats, "alternates": race.alternates},
+        lambda d: lifecycle.race_save(election=election, race=race, actor=request.user, **d),
+        "elections/manage/object_form.html",
+        "race",
+    )
+
+
+@login_required
+@require_POST
+def race_delete(request, pk: int, rid: int):
+    election = get_managed_election(request.user, pk)
+    race = get_object_or_404(Race, pk=rid, election=election)
+    try:
+        lifecycle.race_delete(race=race, actor=request.user)
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("manage:matters", pk=election.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Working group
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def working_group(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    form = f.WorkingGroupMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.working_group_member_add(election=election, actor=request.user, **form.cleaned_data)
+        except ElectionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("manage:working_group", pk=election.pk)
+    members = _with_role_labels(list(election.working_group.all()), f.WORKING_GROUP_ROLES)
+    return render(
+        request,
+        "elections/manage/working_group.html",
+        {
+            "election": election,
+            "members": members,
+            "form": form,
+            "party_count": sum(1 for m in members if m.party_member),
+            "publish_form": f.DateActionForm(initial=_today_initial(), prefix="working_group_publish")
+            if "working_group_publish" in lifecycle.allowed_actions(election)
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def working_group_remove(request, pk: int, mid: int):
+    election = get_managed_election(request.user, pk)
+    member = get_object_or_404(WorkingGroupMember, pk=mid, election=election)
+    try:
+        lifecycle.working_group_member_remove(member=member, actor=request.user)
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("manage:working_group", pk=election.pk)
+
+
+@login_required
+@require_GET
+def working_group_notice(request, pk: int):
+    """The printable notice of the working group's members (筹备组成员名单公告)."""
+    election = get_managed_election(request.user, pk)
+    election = Election.objects.select_related("compound__community__street").get(pk=election.pk)
+    return render(
+        request,
+        "elections/manage/working_group_notice.html",
+        {
+            "election": election,
+            "members": _with_role_labels(list(election.working_group.all()), f.WORKING_GROUP_ROLES),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Case file (六步法)
+# ---------------------------------------------------------------------------------------------
+
+
+def _case_rows(election: Election) -> list[dict]:
+    saved = {s.step: s for s in election.case_steps.all()}
+    rows = []
+    for value, label in CaseStep.Step.choices:
+        step = saved.get(value)
+        rows.append(
+            {
+                "value": value,
+                "label": label,
+                "step": step,
+                "form": f.CaseStepForm(
+                    initial={
+                        "responsible": step.responsible,
+                        "due_on": step.due_on,
+                        "done_on": step.done_on,
+                        "notes": step.notes,
+                    }
+                    if step
+                    else None,
+                    prefix=f"s{value}",
+                ),
+                "overdue": bool(
+                    step and step.done_on is None and step.due_on and step.due_on < timezone.localdate()
+                ),
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def case_file(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    return render(
+        request, "elections/manage/case_file.html", {"election": election, "rows": _case_rows(election)}
+    )
+
+
+@login_required
+@require_POST
+def case_step(request, pk: int, step: int):
+    election = get_managed_election(request.user, pk)
+    if step not in CaseStep.Step.values:
+        raise Http404
+    form = f.CaseStepForm(request.POST, prefix=f"s{step}")
+    if form.is_valid():
+        try:
+            lifecycle.case_step_save(election=election, actor=request.user, step=step, **form.cleaned_data)
+        except ElectionError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("manage:case_file", pk=election.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Committee register
+# ---------------------------------------------------------------------------------------------
+
+
+COMMITTEE_STATUS = {
+    "in_office": (gettext_lazy("in office"), "ok"),
+    "elected": (gettext_lazy("elected, awaiting filing"), "info"),
+    "ended": (gettext_lazy("left office"), ""),
+}
+
+
+@login_required
+@require_GET
+def committees(request, cpk: int):
+    compound = _managed_compound(request.user, cpk)
+    rows = []
+    today = timezone.localdate()
+    profile = tl.PROFILES.get(compound.community.street.profile) or tl.get_profile("national")
+    for committee in (
+        Committee.objects.filter(compound=compound)
+        .select_related("election")
+        .prefetch_related(Prefetch("members", queryset=CommitteeMember.objects.order_by("position", "id")))
+    ):
+        status = lifecycle.committee_status(committee)
+        label, css = COMMITTEE_STATUS[status]
+        alert = None
+        if status == "in_office":
+            alert_status, start_by = tl.reelection_alert(committee.term_end, profile, today)
+            if alert_status != tl.ReelectionStatus.IN_OFFICE:
+                alert = {"status": alert_status, "start_by": start_by}
+        members = _with_role_labels(list(committee.members.all()), f.COMMITTEE_ROLES)
+        rows.append(
+            {
+                "committee": committee,
+                "label": label,
+                "css": css,
+                "alert": alert,
+                "members": members,
+                "party": sum(
+                    1 for m in members if m.party_member and m.role != CommitteeMember.Role.ALTERNATE
+                ),
+                "seated": sum(1 for m in members if m.role != CommitteeMember.Role.ALTERNATE),
+                "cross": sum(1 for m in members if m.cross_post),
+            }
+        )
+    return render(request, "elections/manage/committees.html", {"compound": compound, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def committee_new(request, cpk: int):
+    compound = _managed_compound(request.user, cpk)
+    form = f.CommitteeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            committee = lifecycle.committee_register(
+                compound=compound, actor=request.user, **form.cleaned_data
+            )
+        except ElectionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The committee is on the register. Add its members."))
+            return redirect("manage:committee", pk=committee.pk)
+    return render(request, "elections/manage/committee_new.html", {"compound": compound, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def committee_detail(request, pk: int):
+    committee = _managed_committee(request.user, pk)
+    dates_form = f.CommitteeDatesForm(
+        request.POST or None,
+        initial={
+            "first_meeting_on": committee.first_meeting_on,
+            "officers_published_on": committee.officers_published_on,
+            "ended_on": committee.ended_on,
+            "handed_over_on": committee.handed_over_on,
+        },
+    )
+    if request.method == "POST" and dates_form.is_valid():
+        try:
+            lifecycle.committee_update(committee=committee, actor=request.user, **dates_form.cleaned_data)
+        except ElectionError as error:
+            dates_form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("manage:committee", pk=committee.pk)
+    members = list(committee.members.order_by("position", "id"))
+    return render(
+        request,
+        "elections/manage/committee.html",
+        {
+            "committee": committee,
+            "status": COMMITTEE_STATUS[lifecycle.committee_status(committee)],
+            "dates_form": dates_form,
+            "members": [
+                {
+                    "member": m,
+                    "form": f.CommitteeMemberForm(
+                        initial={
+                            "name": m.name,
+                            "role": m.role,
+                            "party_member": m.party_member,
+                            "cross_post": m.cross_post,
+                        },
+                        prefix=f"m{m.pk}",
+                    ),
+                }
+                for m in members
+            ],
+            "member_form": f.CommitteeMemberForm(prefix="new"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def committee_member(request, pk: int, mid: int | None = None):
+    committee = _managed_committee(request.user, pk)
+    member = get_object_or_404(CommitteeMember, pk=mid, committee=committee) if mid else None
+    form = f.CommitteeMemberForm(request.POST, prefix=f"m{mid}" if mid else "new")
+    if form.is_valid():
+        try:
+            lifecycle.committee_member_save(
+                committee=committee, member=member, actor=request.user, **form.cleaned_data
+            )
+        except ElectionError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("manage:committee", pk=committee.pk)
+
+
+@login_required
+@require_POST
+def committee_member_remove(request, pk: int, mid: int):
+    committee = _managed_committee(request.user, pk)
+    member = get_object_or_404(CommitteeMember, pk=mid, committee=committee)
+    try:
+        lifecycle.committee_member_remove(member=member, actor=request.user)
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("manage:committee", pk=committee.pk)
+
+
+manage_urlpatterns = [
+    path("", index, name="index"),
+    path("new/", election_new, name="election_new"),
+    path("e/<int:pk>/", election_detail, name="election"),
+    path("e/<int:pk>/do/<str:action>/", transition, name="do"),
+    path("e/<int:pk>/candidate-notice/publish/", candidate_notice_publish, name="candidate_notice_publish"),
+    path("e/<int:pk>/settings/", election_settings, name="settings"),
+    path("e/<int:pk>/overrides/", election_override, name="override"),
+    path("e/<int:pk>/timeline/", election_timeline, name="timeline"),
+    path("e/<int:pk>/matters/", matters, name="matters"),
+    path("e/<int:pk>/matters/add/", matter_add, name="matter_add"),
+    path("e/<int:pk>/matters/<int:mid>/", matter_edit, name="matter_edit"),
+    path("e/<int:pk>/matters/<int:mid>/delete/", matter_delete, name="matter_delete"),
+    path("e/<int:pk>/races/add/", race_add, name="race_add"),
+    path("e/<int:pk>/races/<int:rid>/", race_edit, name="race_edit"),
+    path("e/<int:pk>/races/<int:rid>/delete/", race_delete, name="race_delete"),
+    path("e/<int:pk>/working-group/", working_group, name="working_group"),
+    path("e/<int:pk>/working-group/<int:mid>/delete/", working_group_remove, name="working_group_remove"),
+    path("e/<int:pk>/working-group/notice/", working_group_notice, name="working_group_notice"),
+    path("e/<int:pk>/case/", case_file, name="case_file"),
+    path("e/<int:pk>/case/<int:step>/", case_step, name="case_step"),
+    path("c/<int:cpk>/committees/", committees, name="committees"),
+    path("c/<int:cpk>/committees/new/", committee_new, name="committee_new"),
+    path("committee/<int:pk>/", committee_detail, name="committee"),
+    path("committee/<int:pk>/members/", committee_member, name="committee_member_add"),
+    path("committee/<int:pk>/members/<int:mid>/", committee_member, name="committee_member"),
+    path(
+        "committee/<int:pk>/members/<int:mid>/delete/",
+        committee_member_remove,
+        name="committee_member_remove",
+    ),
+]

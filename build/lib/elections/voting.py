@@ -1,0 +1,575 @@
+"""Casting a ballot online, and proxies (委托投票).
+
+Who may cast for a voter (RULES.md §1, §5):
+
+- an owner or co-owner (共有人) of the voter's units, unless the voter has an ACTIVE proxy: the
+  proxy then holds the vote until the owner revokes it;
+- the proxy user of the voter's active proxy.
+
+Whoever casts first wins: the partial unique constraint on `Ballot` (one valid ballot per voter)
+refuses the second, and `ballot_record` turns that into `AlreadyVoted`, whose message says when,
+through which channel and by whom the vote was cast (never what was chosen).
+
+Each voter's row is locked while a ballot is cast or a proxy is authorised or revoked, so an
+owner casting and the same owner authorising a proxy in another tab cannot both succeed. The
+lock is FOR NO KEY UPDATE: a paper ballot inserted at the same moment (which takes FOR KEY SHARE
+on the voter through its foreign key while holding the election's chain lock) must not wait for
+it, or the two would deadlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict
+
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, IntegerField
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
+from elections.models import Ballot, Election, Proxy, Stage, Voter
+from elections.selectors import can_manage, get_visible_election
+from elections.services import already_voted_message, ballot_record, valid_ballot_of
+from grids.models import Owner, Ownership
+from yezhu.accounts.models import User
+from yezhu.accounts.phone import InvalidMobile, normalize_mobile
+from yezhu.audit.log import record
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_SIGNATURES = {  # extension → the bytes such a file starts with
+    "pdf": (b"%PDF",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+# Stages in which the roll is frozen and voting has not yet closed: proxies may still change.
+PROXY_STAGES = (Stage.CANDIDATE_NOTICE, Stage.VOTING)
+AFTER_VOTING = (Stage.COUNTING, Stage.RESULT_NOTICE, Stage.FILING, Stage.DONE, Stage.FAILED)
+
+
+@dataclass(frozen=True)
+class CastRight:
+    """Why a user may cast for a voter: as the owner, a co-owner, or the voter's proxy."""
+
+    voter: Voter
+    cast_as: str
+    proxy: Proxy | None = None
+
+
+class CastRefused(ElectionError):
+    """The user may not cast for this voter (not an owner, or a proxy holds the vote)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+# ---------------------------------------------------------------------------------------------
+
+
+def election_for_voting(user, pk: int) -> Election:
+    """The election if the user may see it (`get_visible_election`) or holds a proxy in it.
+
+    A proxy need not own a home in the compound, so the owners' scope alone would hide the
+    election from them; any other user gets 404.
+    """
+    try:
+        return get_visible_election(user, pk)
+    except Http404:
+        pass
+    election = (
+        Election.objects.filter(pk=pk, proxies__proxy_user=user).select_related("compound").distinct().first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if election is None:
+        raise Http404
+    return election
+
+
+def owner_count(voter: Voter) -> int:
+    """The number of registered owners behind a voter (共有人 together are one voter)."""
+    if voter.key.startswith("o"):
+        return len(voter.key[1:].split("-"))
+    return Owner.objects.filter(ownerships__unit__election_voters=voter).distinct().count() or 1
+
+
+def active_proxy(voter: Voter) -> Proxy | None:
+    return (
+        Proxy.objects.filter(principal=voter, status=Proxy.Status.ACTIVE).select_related("proxy_user").first()
+    )
+
+
+def proxies_held(*, election: Election, user) -> list[Proxy]:
+    """The active proxies this user holds in this election, each principal separately."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Proxy.objects.filter(election=election, proxy_user=user, status=Proxy.Status.ACTIVE)
+        .select_related("principal")
+        .order_by("principal__unit_codes")
+    )
+
+
+def owned_voter(*, election: Election, user, voter_id: int) -> Voter | None:
+    """The voter with this id if the user is one of the registered owners of its units, else None.
+
+    One query over the frozen roll's units."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Voter.objects.filter(election=election, pk=voter_id)
+        .filter(RawSQL(_sql_user_owns(), (user.pk,), output_field=BooleanField()))  # noqa: S611
+        .first()
+    )
+
+
+# Who may cast for a voter, as plain SQL over the outer voter row ("elections_voter"): each cast runs
+# these, and building the same Exists() subqueries through the ORM cost more CPU than the rest of
+# the cast together (docs/performance.md). Table names come from the models.
+def _sql_user_owns() -> str:
+    through, ownership, owner = (
+        Voter.units.through._meta.db_table,
+        Ownership._meta.db_table,
+        Owner._meta.db_table,
+    )
+    return (
+        f'EXISTS (SELECT 1 FROM "{through}" vu JOIN "{ownership}" os ON os.unit_id = vu.unit_id '  # noqa: S608
+        f'JOIN "{owner}" ow ON ow.id = os.owner_id '
+        f'WHERE vu.voter_id = "{Voter._meta.db_table}"."id" AND ow.user_id = %s)'
+    )
+
+
+def _sql_active_proxy(*, of_user: bool) -> str:
+    who = " AND px.proxy_user_id = %s" if of_user else ""
+    return (
+        f'SELECT px.id FROM "{Proxy._meta.db_table}" px '  # noqa: S608
+        f'WHERE px.principal_id = "{Voter._meta.db_table}"."id" '
+        f"AND px.status = '{Proxy.Status.ACTIVE}'{who}"
+    )
+
+
+def _sql_valid_ballot() -> str:
+    return (
+        f'EXISTS (SELECT 1 FROM "{Ballot._meta.db_table}" b '  # noqa: S608
+        f'WHERE b.voter_id = "{Voter._meta.db_table}"."id" '
+        f"AND b.status = '{Ballot.Status.VALID}')"
+    )
+
+
+def cast_target(*, user, election_pk: int, voter_id: int) -> Voter | None:
+    """The voter with this id if the user owns one of its units or holds its active proxy; else
+    None. One query: the ballot path runs it on every cast.
+
+    A voter reached this way implies the election is visible to the user (they own a home in the
+    compound, or hold an active proxy in the election: `elections_for`), so the cast needs no
+    separate lookup of the election."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Voter.objects.filter(election_id=election_pk, pk=voter_id)
+        .filter(
+            RawSQL(  # noqa: S611 -- table names from the models; the user's id is a parameter
+                f"({_sql_user_owns()} OR EXISTS ({_sql_active_proxy(of_user=True)}))",
+                (user.pk, user.pk),
+                output_field=BooleanField(),
+            )
+        )
+        .first()
+    )
+
+
+def reachable_voter(*, election: Election, user, voter_id: int) -> Voter | None:
+    """The voter with this id if the user owns it or holds (or held) its proxy; else None.
+
+    This says whether the user may *see* the voter's ballot status; `cast_right` says whether
+    they may cast now.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    voter = owned_voter(election=election, user=user, voter_id=voter_id)
+    if voter is not None:
+        return voter
+    return Voter.objects.filter(election=election, pk=voter_id, proxies__proxy_user=user).distinct().first()
+
+
+def cast_right(*, election: Election, voter: Voter, user) -> CastRight:
+    """How this user may cast for this voter, or `ElectionError` saying why not.
+
+    Raises `AlreadyVoted` when the voter has a valid ballot (whoever cast it).
+    """
+    return _right(voter, _facts(voter.pk, user), user)
+
+
+class _VoterFacts(TypedDict):
+    """What decides the right to cast for one voter, as seen by one user."""
+
+    user_owns: bool
+    active_proxy_id: int | None
+    has_valid_ballot: bool
+
+
+def _with_facts(voters, user):
+    """Voters annotated with what decides the right to cast, so it takes one query: whether the
+    user owns one of its units, its active proxy (if any), and whether it has a valid ballot."""
+    # RawSQL: table names and status values come from the models; the user's id is a parameter.
+    return voters.annotate(
+        user_owns=RawSQL(_sql_user_owns(), (user.pk,), output_field=BooleanField()),  # noqa: S611
+        active_proxy_id=RawSQL(  # noqa: S611
+            f"({_sql_active_proxy(of_user=False)} LIMIT 1)", (), output_field=IntegerField()
+        ),
+        has_valid_ballot=RawSQL(_sql_valid_ballot(), (), output_field=BooleanField()),  # noqa: S611
+    )
+
+
+def _facts(voter_pk: int, user) -> _VoterFacts:
+    """The facts of `_with_facts` for one voter, in one statement of their own."""
+    row = (
+        _with_facts(Voter.objects.filter(pk=voter_pk), user)
+        .values("user_owns", "active_proxy_id", "has_valid_ballot")
+        .get()
+    )
+    return _VoterFacts(
+        user_owns=bool(row["user_owns"]),
+        active_proxy_id=row["active_proxy_id"],
+        has_valid_ballot=bool(row["has_valid_ballot"]),
+    )
+
+
+def _right(voter: Voter, facts: _VoterFacts, user) -> CastRight:
+    """`cast_right` from the voter's facts (rare cases fetch the proxy or ballot)."""
+    is_owner = facts["user_owns"]
+    proxy = (
+        Proxy.objects.select_related("proxy_user").get(pk=facts["active_proxy_id"])
+        if facts["active_proxy_id"]
+        else None
+    )
+    is_proxy = proxy is not None and proxy.proxy_user_id == user.pk
+    if not is_owner and not is_proxy:
+        raise CastRefused(_("You are not an owner of these units and hold no proxy for them."))
+    if facts["has_valid_ballot"]:
+        existing = valid_ballot_of(voter)
+        if existing is not None:
+            raise AlreadyVoted(already_voted_message(existing), existing)
+    if is_proxy:
+        return CastRight(voter=voter, cast_as=Ballot.CastAs.PROXY, proxy=proxy)
+    if proxy is not None:
+        raise CastRefused(
+            _(
+                "You have authorised %(name)s to vote for these units. Revoke the proxy first "
+                "if you want to vote yourself."
+            )
+            % {"name": proxy.proxy_name}
+        )
+    cast_as = Ballot.CastAs.OWNER if owner_count(voter) == 1 else Ballot.CastAs.CO_OWNER
+    return CastRight(voter=voter, cast_as=cast_as)
+
+
+def window_refusal(election: Election, now: datetime) -> str:
+    """Why voting is not possible at `now` (empty when the window is open).
+
+    The server refuses outside the window whatever the stage machinery did: a stage left on
+    "voting" after `voting_closes_at` still refuses.
+    """
+    if election.voting_is_open(now):
+        return ""
+    opens, closes = election.voting_opens_at, election.voting_closes_at
+    if (closes is not None and now >= closes) or election.stage in AFTER_VOTING:
+        if closes is None:
+            return _("Voting has closed. No more ballots are accepted.")
+        return _("Voting closed on %(when)s. No more ballots are accepted.") % {
+            "when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")
+        }
+    if opens is not None and now < opens:
+        return _("Voting has not opened yet. It opens on %(when)s.") % {
+            "when": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M")
+        }
+    return _("Voting has not opened yet.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Casting online
+# ---------------------------------------------------------------------------------------------
+
+
+#: What the cast reads of the voter and its election under the voter's lock (the election has
+#: many more columns, a dozen of them timestamps, which the cast does not need).
+_LOCK_FIELDS = (
+    "election_id",
+    "key",
+    "election__compound_id",
+    "election__stage",
+    "election__voting_opens_at",
+    "election__voting_closes_at",
+    "election__roll_frozen_at",
+    "election__compound__community__street_id",  # the audit row's street, without another query
+)
+
+
+def ballot_cast_online(
+    *,
+    election: Election,
+    voter: Voter,
+    actor,
+    choices: dict,
+    now: datetime | None = None,
+) -> Ballot:
+    """Cast the online ballot of `voter` by `user` (owner, co-owner or proxy).
+
+    Refused outside the voting window whatever the stage says, for a user with no right to cast
+    for the voter, and for a voter who already voted (`AlreadyVoted`: when, channel, who).
+    Only `election.pk` is read from the argument: the election is read again under the lock.
+    """
+    now = now or timezone.now()
+    if voter.election_id != election.pk:
+        raise ElectionError(_("This voter is not on the roll of this election."))
+    with transaction.atomic():
+        # Serialise with proxy changes for this voter (see the module docstring). The same query
+        # reads the election as stored now (not as the caller saw it) and its street.
+        locked = (
+            Voter.objects.select_related("election__compound__community")
+            .only(*_LOCK_FIELDS)
+            .select_for_update(no_key=True, of=("self",))
+            .get(pk=voter.pk)
+        )
+        refusal = window_refusal(locked.election, now)
+        if refusal:
+            raise OutsideWindow(refusal)
+        # The facts of the right to cast are read once the lock is held, by a statement of their
+        # own. Read in the locking statement they would come from the snapshot it took before it
+        # waited for the lock (PostgreSQL, READ COMMITTED): a proxy revoked by the owner a moment
+        # earlier would still look active, and the revoked proxy's ballot would stand
+        # (tests/elections/test_concurrency.py::test_it_never_lets_a_revoked_proxys_ballot_stand).
+        right = _right(locked, _facts(voter.pk, actor), actor)
+        # ballot_record checks the window again under the election's lock, so no ballot joins
+        # the chain after voting_close has moved the election on.
+        return ballot_record(
+            election=locked.election,
+            voter=locked,
+            actor=actor,
+            cast_as=right.cast_as,
+            channel=Ballot.Channel.ONLINE,
+            choices=choices,
+            proxy=right.proxy,
+            now=now,
+            window_at=now,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Proxies
+# ---------------------------------------------------------------------------------------------
+
+
+def proxies_open(election: Election, now: datetime) -> bool:
+    """Proxies may be given or revoked once the roll is frozen and until voting closes."""
+    closes = election.voting_closes_at
+    return (
+        election.stage in PROXY_STAGES
+        and election.roll_frozen_at is not None
+        and (closes is None or now < closes)
+    )
+
+
+def _check_proxy_stage(election: Election, now: datetime) -> None:
+    if not proxies_open(election, now):
+        raise ElectionError(
+            _("Proxies can be given or revoked only while the roll is frozen and voting has not closed.")
+        )
+
+
+def _proxy_user_for(mobile: str, name: str) -> User:
+    try:
+        phone = normalize_mobile(mobile)
+    except InvalidMobile:
+        raise ElectionError(_("Please enter the proxy's 11-digit mainland mobile number.")) from None
+    user, _created = User.objects.get_or_create(phone=phone, defaults={"name": name[:50]})
+    if _created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if not user.is_active:
+        raise ElectionError(_("The account of this mobile number is disabled."))
+    return user
+
+
+def _create_proxy(
+    *,
+    election: Election,
+    voter: Voter,
+    proxy_mobile: str,
+    proxy_name: str,
+    authorised_by,
+    on_paper: bool,
+    document=None,
+) -> Proxy:
+    name = (proxy_name or "").strip()
+    if not name:
+        raise ElectionError(_("Please enter the proxy's name."))
+    with transaction.atomic():
+        locked = Voter.objects.select_for_update(no_key=True).get(pk=voter.pk)
+        if valid_ballot_of(locked) is not None:
+            raise ElectionError(_("These units have already voted; a proxy is no longer possible."))
+        current = active_proxy(locked)
+        if current is not None:
+            raise ElectionError(
+                _("%(name)s already holds the proxy for these units; revoke it first.")
+                % {"name": current.proxy_name}
+            )
+        proxy_user = _proxy_user_for(proxy_mobile, name)
+        # Lock the proxy's account so two owners naming the same proxy cannot both pass the limit.
+        proxy_user = User.objects.select_for_update(no_key=True).get(pk=proxy_user.pk)
+        if owned_voter(election=election, user=proxy_user, voter_id=locked.pk) is not None:
+            raise ElectionError(
+                _("The proxy is an owner of these units already and can vote without a proxy.")
+            )
+        held = Proxy.objects.filter(
+            election=election, proxy_user=proxy_user, status=Proxy.Status.ACTIVE
+        ).count()
+        if held >= election.proxy_limit:
+            raise ElectionError(
+                _("%(name)s already holds %(count)s proxies, the most this election allows.")
+                % {"name": name, "count": held}
+            )
+        try:
+            with transaction.atomic():
+                proxy = Proxy.objects.create(
+                    election=election,
+                    principal=locked,
+                    proxy_user=proxy_user,
+                    proxy_name=name[:60],
+                    authorised_by=authorised_by,
+                    on_paper=on_paper,
+                    document=document or "",
+                )
+        except IntegrityError:
+            raise ElectionError(_("Someone else gave a proxy for these units a moment ago.")) from None
+        record(
+            "proxy.authorised",
+            actor=authorised_by,
+            obj=proxy,
+            election_id=election.pk,
+            compound_id=election.compound_id,
+            summary=f"proxy for voter #{locked.pk} to user #{proxy_user.pk} ({'paper' if on_paper else 'online'})",
+            data={"voter": locked.pk, "proxy_user": proxy_user.pk, "on_paper": on_paper},
+        )
+    return proxy
+
+
+def proxy_authorise(
+    *,
+    election: Election,
+    voter: Voter,
+    actor,
+    proxy_mobile: str,
+    proxy_name: str,
+    now: datetime | None = None,
+) -> Proxy:
+    """An owner names a proxy by mobile number; the proxy's account is created if needed."""
+    now = now or timezone.now()
+    _check_proxy_stage(election, now)
+    if owned_voter(election=election, user=actor, voter_id=voter.pk) is None:
+        raise ElectionError(_("Only an owner of these units can give a proxy for them."))
+    return _create_proxy(
+        election=election,
+        voter=voter,
+        proxy_mobile=proxy_mobile,
+        proxy_name=proxy_name,
+        authorised_by=actor,
+        on_paper=False,
+    )
+
+
+def check_document(document) -> None:
+    """A scanned authorisation: an image (JPEG, PNG) or a PDF of at most 5 MB."""
+    if document is None:
+        raise ElectionError(_("Please attach the scanned authorisation (photo or PDF)."))
+    size = getattr(document, "size", None) or 0
+    if size > MAX_DOCUMENT_BYTES:
+        raise ElectionError(_("The scan is larger than 5 MB; please send a smaller photo or PDF."))
+    extension = (document.name or "").rsplit(".", 1)[-1].lower()
+    signatures = DOCUMENT_SIGNATURES.get(extension)
+    document.seek(0)
+    head = document.read(8)
+    document.seek(0)
+    if not signatures or not any(head.startswith(sig) for sig in signatures) or size == 0:
+        raise ElectionError(_("The scan must be a JPEG or PNG photo or a PDF file."))
+
+
+def proxy_record_paper(
+    *,
+    election: Election,
+    voter: Voter,
+    actor,
+    proxy_mobile: str,
+    proxy_name: str,
+    document,
+    now: datetime | None = None,
+) -> Proxy:
+    """Staff record a paper authorisation (委托书) with its scan."""
+    now = now or timezone.now()
+    if not can_manage(actor, election):
+        raise ElectionError(_("You may not manage this election."))
+    _check_proxy_stage(election, now)
+    if voter.election_id != election.pk:
+        raise ElectionError(_("This voter is not on the roll of this election."))
+    check_document(document)
+    return _create_proxy(
+        election=election,
+        voter=voter,
+        proxy_mobile=proxy_mobile,
+        proxy_name=proxy_name,
+        authorised_by=actor,
+        on_paper=True,
+        document=document,
+    )
+
+
+def proxy_revoke(*, proxy: Proxy, actor, now: datetime | None = None) -> Proxy:
+    """An owner of the principal (or staff running the election) revokes a proxy before it voted."""
+    now = now or timezone.now()
+    election = proxy.election
+    is_owner = owned_voter(election=election, user=actor, voter_id=proxy.principal_id) is not None
+    if not is_owner and not can_manage(actor, election):
+        raise ElectionError(_("Only an owner of these units can revoke their proxy."))
+    _check_proxy_stage(election, now)
+    with transaction.atomic():
+        Voter.objects.select_for_update(no_key=True).get(pk=proxy.principal_id)
+        locked = Proxy.objects.select_for_update().get(pk=proxy.pk)
+        if locked.status != Proxy.Status.ACTIVE:
+            raise ElectionError(_("This proxy was already revoked."))
+        if Ballot.objects.filter(proxy=locked, status=Ballot.Status.VALID).exists():
+            raise ElectionError(_("The proxy has already voted; the vote stands and cannot be revoked."))
+        locked.status = Proxy.Status.REVOKED
+        locked.revoked_at = now
+        locked.save(update_fields=["status", "revoked_at"])
+        record(
+            "proxy.revoked",
+            actor=actor,
+            obj=locked,
+            election_id=election.pk,
+            compound_id=election.compound_id,
+            summary=f"proxy for voter #{locked.principal_id} revoked",
+            data={"voter": locked.principal_id, "proxy_user": locked.proxy_user_id},
+        )
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------
+# After the close
+# ---------------------------------------------------------------------------------------------
+
+
+def board_public(election: Election) -> bool:
+    """The result, the ballot board and the bundle are public once the result is (never before)."""
+    return election.results_public()
+
+
+def bundle_exportable(election: Election, now: datetime | None = None) -> bool:
+    """The bundle may leave the database once voting has closed: counting, or the result public."""
+    now = now or timezone.now()
+    if election.voting_is_open(now) or election.roll_frozen_at is None:
+        return False
+    return board_public(election) or election.stage == Stage.COUNTING

@@ -1,0 +1,168 @@
+"""django-allauth adapter: mainland mobile numbers, SMS codes through the outbox, staff 2-step."""
+
+from __future__ import annotations
+
+import time
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yezhu.accounts.models import User
+from yezhu.accounts.phone import InvalidMobile, normalize_mobile
+from yezhu.accounts.services import sms_queue
+from yezhu.hooks import places
+
+# Session key: when the last sign-in code was sent, so the code page can tell an owner whose code
+# ran out why they are back there (allauth's view drops an expired code without a word).
+CODE_SENT_KEY = "yezhu_login_code_sent_at"
+CODE_SENT_TAG = "code-sent"
+
+
+def signs_in_with_password(user) -> bool:
+    """Staff (the admin flag or a staff role over a scope) sign in with password and then a code.
+
+    Grid leaders (楼组长, 网格长) are owners helping their neighbours: they keep the code alone.
+    """
+    if user is None or user.pk is None:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return places().is_staff(user)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "incorrect_code": gettext_lazy(
+            "The code is not correct. Please check the text message and try again."
+        ),
+        "staff_use_password": gettext_lazy(
+            "This number belongs to a staff account. Staff sign in on the staff page with the "
+            "password first, then the code."
+        ),
+        "too_many_login_attempts": gettext_lazy(
+            "Too many attempts. Please wait a few minutes and try again."
+        ),
+    }
+
+    def is_open_for_signup(self, request):
+        # Nobody fills in a sign-up form: the first code sent to a number creates its account.
+        return False
+
+    def phone_form_field(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "placeholder": _("11-digit mobile number"),
+                    "autocomplete": "tel",
+                    "type": "tel",
+                    "inputmode": "numeric",
+                }
+            ),
+        )
+        field = super().phone_form_field(**kwargs)
+        # allauth expects E.164 (+86…); owners type 138 0013 8000. clean_phone normalises instead.
+        field.validators = [v for v in field.validators if getattr(v, "code", "") != "invalid_phone"]
+        return field
+
+    def clean_phone(self, phone: str) -> str:
+        try:
+            return normalize_mobile(phone)
+        except InvalidMobile:
+            raise forms.ValidationError(
+                _("Please enter a valid 11-digit mainland mobile number."), code="invalid_phone"
+            ) from None
+
+    def get_user_by_phone(self, phone: str):
+        try:
+            phone = normalize_mobile(phone)
+        except InvalidMobile:
+            return None
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            user, _created = User.objects.get_or_create(phone=phone)
+            if _created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        return user if user.is_active else None
+
+    def get_phone(self, user):
+        if not user.phone:
+            return None
+        return user.phone, user.phone_verified
+
+    def set_phone(self, user, phone: str, verified: bool):
+        user.phone = normalize_mobile(phone)
+        user.phone_verified = verified
+        user.save(update_fields=["phone", "phone_verified"])
+
+    def set_phone_verified(self, user, phone: str):
+        user.phone_verified = True
+        user.save(update_fields=["phone_verified"])
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs):
+        if self.request is not None and hasattr(self.request, "session"):
+            now = time.time()
+            self.request.session[CODE_SENT_KEY] = now
+            # "重新获取" on the code page: allauth keeps the first code's clock, so a new code sent
+            # at minute four would die a minute later although the text says five minutes.
+            stage = getattr(self.request, "_login_stage", None)
+            if stage is not None and "at" in stage.state:
+                stage.state["at"] = now
+        with transaction.atomic():
+            sms_queue(
+                phone=normalize_mobile(phone),
+                body=_("Your sign-in code is %(code)s, valid for 5 minutes. Do not tell anyone.")
+                % {"code": code},
+                purpose="login_code",
+            )
+
+    def send_unknown_account_sms(self, phone: str, **kwargs):
+        return None
+
+    def add_message(
+        self, request, level, message_template=None, message_context=None, extra_tags="", message=None
+    ):
+        # "Code sent to 139…" belongs on the code page only: the tag lets the phone page leave it out.
+        if message_template == "account/messages/login_code_sent.txt":
+            extra_tags = f"{extra_tags} {CODE_SENT_TAG}".strip()
+        return super().add_message(
+            request, level, message_template, message_context, extra_tags=extra_tags, message=message
+        )
+
+    def is_login_by_code_required(self, login) -> bool:
+        # Staff hold the keys to whole compounds: a password alone is not enough. A sign-in that
+        # was already made with a code needs nothing more (asking again would loop).
+        from allauth.account.internal.flows.login import get_authentication_records
+
+        records = get_authentication_records(self.request, login.user)
+        if records and records[-1].get("method") == "code":
+            return False
+        user = login.user
+        if user is not None and (signs_in_with_password(user) or user.has_usable_password()):
+            return True
+        return super().is_login_by_code_required(login)
+
+    def pre_login(self, request, user, **kwargs):
+        # Admin access must not rest on the SIM card alone: staff need the password step too. The
+        # code page already refuses staff numbers; this also catches a user made staff between
+        # asking for a code and typing it.
+        from allauth.account.internal.flows.login import get_authentication_records
+        from allauth.account.internal.stagekit import clear_login
+
+        methods = {r.get("method") for r in get_authentication_records(request, user)}
+        if "password" not in methods and signs_in_with_password(user):
+            clear_login(request)
+            request.session.pop(CODE_SENT_KEY, None)
+            self.add_message(request, messages.ERROR, message=self.error_messages["staff_use_password"])
+            return HttpResponseRedirect(reverse("account_login"))
+        return super().pre_login(request, user, **kwargs)

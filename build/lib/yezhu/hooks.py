@@ -1,0 +1,67 @@
+"""What the platform asks of the domain, without importing it.
+
+The platform (accounts, audit, jobs, SMS) must not import a domain app (the import contracts in
+pyproject.toml hold that line), yet the audit log files each row under a street and sign-in treats
+staff differently from owners. The domain answers these questions by registering a
+:class:`Places` in its AppConfig.ready() (grids does: `grids.places`). Without one (the platform
+alone, in its own tests) every row has no street and nobody is staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from django.db.models import Q
+
+
+class Places(Protocol):
+    def street_of_compound(self, compound_id: int) -> int | None:
+        """The street a compound belongs to."""
+        ...
+
+    def streets_of_user(self, user, *, roles: Iterable[str] | None = None, homes: bool = True) -> list[int]:
+        """The streets of the user's roles (only `roles` if given) and, with `homes`, of their homes."""
+        ...
+
+    def audit_scope(self, user) -> Q | None:
+        """The audit rows an auditor may read (a Q over AuditEntry), None if the user is no auditor."""
+        ...
+
+    def auditor_streets(self, user) -> list[int]:
+        """The streets whose street-level rows the user's auditor roles cover."""
+        ...
+
+    def is_staff(self, user) -> bool:
+        """Staff (a staff role over a scope) sign in with a password and a code."""
+        ...
+
+
+class _Nowhere:
+    def street_of_compound(self, compound_id: int) -> int | None:
+        return None
+
+    def streets_of_user(self, user, *, roles=None, homes=True) -> list[int]:
+        return []
+
+    def audit_scope(self, user):
+        return None
+
+    def auditor_streets(self, user) -> list[int]:
+        return []
+
+    def is_staff(self, user) -> bool:
+        return False
+
+
+_places: Places = _Nowhere()
+
+
+def register_places(places: Places) -> None:
+    global _places
+    _places = places
+
+
+def places() -> Places:
+    return _places

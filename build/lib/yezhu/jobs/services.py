@@ -1,0 +1,51 @@
+"""Starting jobs and reporting progress from inside a task."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from yezhu.accounts.services import enqueue
+from yezhu.jobs.models import Job
+
+
+def job_start(
+    *, kind: str, user, task, params: dict | None = None, input_file=None, compound_id=None, election_id=None
+) -> Job:
+    """Create the job row and queue `task(job_id)` after the commit.
+
+    If the broker is down the job stays `queued`; `yezhu.jobs.tasks.requeue_stale_jobs` (beat)
+    queues it again, so nothing is lost.
+    """
+    job = Job(
+        kind=kind, created_by=user, params=params or {}, compound_id=compound_id, election_id=election_id
+    )
+    if input_file is not None:
+        job.input_file = input_file
+    job.save()
+    transaction.on_commit(lambda: enqueue(task, job.pk))
+    return job
+
+
+def job_progress(job: Job, *, done: int, total: int | None = None, message: str = "") -> None:
+    fields = {"done": done, "status": Job.Status.RUNNING}
+    if total is not None:
+        fields["total"] = total
+    if message:
+        fields["message"] = message[:300]
+    Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def job_finish(
+    job: Job, *, result=None, errors: list | None = None, message: str = "", output_file=None
+) -> None:
+    job.status = Job.Status.FAILED if errors else Job.Status.DONE
+    job.result = result
+    job.errors = errors or []
+    job.message = message[:300]
+    job.finished_at = timezone.now()
+    if output_file is not None:
+        job.output_file = output_file
+    if job.status == Job.Status.DONE and job.total:
+        job.done = job.total
+    job.save()

@@ -1,0 +1,303 @@
+"""Settings for Yezhu, read from the environment with safe development defaults.
+
+Development (nothing set): DEBUG on, SQLite in the checkout, Celery eager, local-memory cache,
+SMS to the console and the outbox page. Production (DEBUG=0): SECRET_KEY is required and
+`manage.py check --deploy` is clean.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from yezhu.api.schema_settings import SCHEMA_SETTINGS
+from yezhu.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", default=True)
+TESTING = env_bool("YEZHU_TESTING", default=False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (生产环境必须设置 SECRET_KEY)")
+    SECRET_KEY = "django-insecure-development-only-key-yezhu-never-use-in-production"  # noqa: S105
+
+# The keys used before the last rotation (comma separated): sessions and signed links made with
+# them stay valid while they are listed, so rotating a leaked key does not sign every owner out
+# on the last evening of a vote (docs/operations.md §4).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "allauth",
+    "allauth.account",
+    "yezhu.accounts",
+    "yezhu.audit",
+    "yezhu.jobs",
+    "grids",
+    "elections",
+]
+
+MIDDLEWARE = [
+    "yezhu.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "yezhu.middleware.ChineseFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yezhu.audit.context.AuditContextMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "yezhu.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "yezhu.urls"
+WSGI_APPLICATION = "yezhu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yezhu.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: DATABASE_URL (postgres://… or sqlite:///…); default an SQLite file in the checkout.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        # Seconds a web process keeps its connection (production: 60, docker-compose.yml). A new
+        # PostgreSQL connection per request costs more than the whole ballot cast.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_health_checks=True,  # a connection PostgreSQL dropped (restart, failover) is replaced
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers (a Celery worker beside the dev server) wait instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis: absent → Celery eager and local-memory cache; present → broker, results and cache.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and re.fullmatch(r"gw\d+", os.environ.get("PYTEST_XDIST_WORKER", "")):
+    # A parallel test run (pytest-xdist sets the variable) gives each worker its own Redis database:
+    # the tests flush the cache, and workers sharing one would wipe each other's throttle counts,
+    # cached ballot papers and Celery queues mid-test. Databases 10–12; never in production.
+    REDIS_URL = re.sub(
+        r"(/\d+)?$", f"/{10 + int(os.environ['PYTEST_XDIST_WORKER'][2:]) % 3}", REDIS_URL, count=1
+    )
+if REDIS_URL:
+    # Fails open while Redis is down (yezhu/cache.py): the site keeps working, rate limits are off.
+    CACHES = {
+        "default": {
+            "BACKEND": "yezhu.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "yezhu")
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Results are not kept unless a task asks: queueing a task whose result is kept waits on the
+# result backend's retries (about 20 s) when Redis is down, which would hang the page.
+CELERY_TASK_IGNORE_RESULT = True
+# A publish against a dead broker must fail fast: the outbox keeps the work and beat re-queues it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE = {
+    "drain-sms-outbox": {"task": "yezhu.accounts.tasks.drain_sms_outbox", "schedule": 60.0},
+    "requeue-stale-jobs": {"task": "yezhu.jobs.tasks.requeue_stale_jobs", "schedule": 120.0},
+    # Opening and closing voting, reminders, scheduled notices, the end of objection windows and
+    # re-election alerts: elections.tasks.tick is safe to run twice and late.
+    "elections-tick": {"task": "elections.tasks.tick", "schedule": 60.0},
+    "elections-drain-deliveries": {"task": "elections.tasks.drain_deliveries", "schedule": 120.0},
+    # Uploaded rolls and ballot sheets hold personal data: deleted once their job is long finished.
+    "purge-job-files": {"task": "yezhu.jobs.tasks.purge_job_files", "schedule": 3600.0},
+}
+# How long a finished job keeps its uploaded file (a roll with names, mobiles and identity numbers;
+# a sheet of paper-ballot readings) and its export.
+JOB_INPUT_RETENTION_HOURS = env_int("JOB_INPUT_RETENTION_HOURS", 24)
+JOB_OUTPUT_RETENTION_DAYS = env_int("JOB_OUTPUT_RETENTION_DAYS", 7)
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_request_login_code"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# django-allauth: owners sign in with a mainland mobile number and a one-time SMS code; staff
+# (is_staff or a staff role) sign in with phone + password and then a code, never a code alone.
+ACCOUNT_ADAPTER = "yezhu.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"phone"}
+ACCOUNT_SIGNUP_FIELDS = [
+    "phone*",
+    "password1",
+]  # password1 (optional) makes allauth offer password sign-in to staff
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_MODEL_EMAIL_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Six digits, no dash: what every Chinese app sends and what an elderly owner can type.
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env_int("LOGIN_CODE_TIMEOUT", 300)
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PREVENT_ENUMERATION = False
+# The forms add what an elderly owner needs to read: an expired code, tries left, the staff page.
+ACCOUNT_FORMS = {
+    "login": "yezhu.accounts.forms.StaffLoginForm",
+    "request_login_code": "yezhu.accounts.forms.PhoneCodeRequestForm",
+    "confirm_login_code": "yezhu.accounts.forms.PhoneCodeConfirmForm",
+}
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+# How many reverse proxies of ours (nginx) stand in front of the site. Their count decides which
+# X-Forwarded-For entry is the client's address, for the sign-in limits (allauth), the casting
+# limit (DRF) and the audit log; 0 (the default: runserver, no proxy) ignores the header, which a
+# client can forge. Behind nginx, without it every owner would share nginx's address and the
+# whole site would get five sign-in codes a minute.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ACCOUNT_RATE_LIMITS = {
+    # Per phone number and per client IP: an SMS costs money and a code can be guessed.
+    "request_login_code": "5/m/ip,5/m/key,20/h/key",
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "confirm_login_code": "10/m/ip",
+}
+
+# SMS: where messages go. The outbox table keeps every message whatever the backend.
+SMS_BACKEND = env_str("SMS_BACKEND", "yezhu.sms.ConsoleBackend")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "业主议事")
+SMS_PROVIDER = {
+    "access_key_id": env_str("SMS_ACCESS_KEY_ID"),
+    "access_key_secret": env_str("SMS_ACCESS_KEY_SECRET"),
+    "endpoint": env_str("SMS_ENDPOINT"),
+    "template_code": env_str("SMS_TEMPLATE_CODE"),
+}
+ID_NUMBER_SALT = env_str("ID_NUMBER_SALT", SECRET_KEY)
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yezhu@localhost")
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "yezhu.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"ballot_user": "10/min", "ballot_ip": "60/min", "api_token": "10/hour"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # None would trust the whole header, forged entries included
+}
+SPECTACULAR_SETTINGS = {**SCHEMA_SETTINGS, "SERVE_INCLUDE_SCHEMA": False}
+
+# Production hardening: `manage.py check --deploy` reports nothing when DEBUG is off.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
