@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 
 import openpyxl
 from django.db import transaction
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from elections.errors import ElectionError
 from elections.models import Committee, CommitteeMember
@@ -44,6 +42,7 @@ from elections.rules.timeline import add_years
 from grids.models import Compound
 from grids.selectors import managed_compounds
 from yezhu.audit.log import record
+from yezhu.xlsx import Workbook
 
 __all__ = [
     "COLUMNS",
@@ -356,28 +355,12 @@ def committees_import(
 
 def template_xlsx() -> bytes:
     """An empty sheet with the header, an example row and drop-downs for the fixed choices."""
-    import io
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "在任业委会"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="FDE7E5")
+    book = Workbook()
+    sheet = book.sheet("在任业委会")
+    sheet.widths((14, 12, 10, 10, 10, 14, 14, 14))
+    sheet.header(list(COLUMNS), fill="FDE7E5", freeze=False)
     sheet.append(["XYLW", "张三", "主任", "是", "是", "2023-05-01", "2028-04-30", "2023-05-20"])
-    for col, width in zip("ABCDEFGH", (14, 12, 10, 10, 10, 14, 14, 14), strict=True):
-        sheet.column_dimensions[col].width = width
-    for rng in ("F2:H2000",):
-        for row in sheet[rng]:
-            for cell in row:
-                cell.number_format = "@"
-    roles = DataValidation(type="list", formula1='"主任,副主任,委员,候补委员"', allow_blank=False)
-    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    sheet.add_data_validation(roles)
-    sheet.add_data_validation(yes_no)
-    roles.add("C2:C2000")
-    yes_no.add("D2:E2000")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet.format_range("F2:H2000", "@")
+    sheet.dropdown("C2:C2000", ["主任", "副主任", "委员", "候补委员"], allow_blank=False)
+    sheet.dropdown("D2:E2000", ["是", "否"])
+    return book.to_bytes()

@@ -780,9 +780,9 @@ def composition_advisory(election: Election, *, today: dt.date | None = None) ->
     age_order = [label for _low, _high, label in buckets] + [_("not given")]
     occupations = Counter((c.occupation.strip() or _("not given")) for c in candidates)
     target_percent = _percent(target_fraction)
-    if not n:
+    if share is None:
         verdict = _("No candidate has been approved yet.")
-    elif meets:
+    elif share >= target_fraction:  # meets
         verdict = _(
             "%(party)s of %(n)s candidates are party members (%(share)s%%); the street's target is "
             "%(target)s%%: the target is met."

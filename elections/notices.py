@@ -18,7 +18,6 @@ notified in time.
 
 from __future__ import annotations
 
-import io
 import logging
 import smtplib
 from collections.abc import Callable, Iterable
@@ -29,7 +28,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -39,6 +38,7 @@ from grids.models import Owner, Ownership, RoleAssignment
 from yezhu.audit.log import record
 from yezhu.queue import enqueue
 from yezhu.sms import SmsError, get_backend, with_signature
+from yezhu.xlsx import Workbook
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +86,7 @@ def backoff(attempts: int) -> int:
 
 
 def inbox_url() -> str:
-    try:
-        path = reverse("elections:inbox")
-    except NoReverseMatch:
-        path = "/e/inbox/"
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + reverse("elections:inbox")
 
 
 def sms_text(notice: Notice) -> str:
@@ -627,8 +623,6 @@ def deliveries_export_xlsx(
 
     Mobile numbers are masked except their last four digits. Costs a fixed number of queries.
     """
-    from openpyxl import Workbook
-
     with translation.override("zh-hans"):
         header = [
             _("Notice"),
@@ -655,8 +649,8 @@ def deliveries_export_xlsx(
             .order_by("notice__created_at", "notice_id", "owner__name", "recipient_key", "channel")
         )
         total = deliveries.count()
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Proof of service"))
+        workbook = Workbook(streaming=True)
+        sheet = workbook.sheet(_("Proof of service"))
         sheet.append(header)
         for done, d in enumerate(deliveries.iterator(chunk_size=2000), start=1):
             name = d.owner.name if d.owner else (str(d.user) if d.user else d.recipient_key)
@@ -676,9 +670,7 @@ def deliveries_export_xlsx(
             )
             if progress is not None and done % 500 == 0:
                 progress(done, total)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-    return buffer.getvalue()
+        return workbook.to_bytes()
 
 
 def inbox_deliveries(user):

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import segno
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -26,11 +26,7 @@ KINDS = ("assembly", "candidate", "result")
 
 def election_public_url(election: Election) -> str:
     """The absolute address of the election's page, for the QR code and the printed line."""
-    try:
-        path = reverse("elections:detail", args=[election.pk])
-    except NoReverseMatch:
-        path = f"/e/{election.pk}/"
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + reverse("elections:detail", args=[election.pk])
 
 
 def qr_svg(url: str) -> SafeString:

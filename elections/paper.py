@@ -73,6 +73,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from elections.choices import PAPER_LABELS, Choice
 from elections.errors import AlreadyVoted, ElectionError
 from elections.models import Ballot, Candidate, Election, Matter, PaperEntry, Race, Stage, Voter
 from elections.selectors import can_manage
@@ -80,7 +81,6 @@ from elections.services import RECEIPT_ALPHABET, ballot_record, canonical_choice
 from yezhu.audit.log import record
 
 ENTRY_STAGES = (Stage.VOTING, Stage.COUNTING)
-ANSWERS = ("yes", "no", "abstain")
 CHECK_LENGTH = 4
 _SERIAL = re.compile(r"^(\d{1,12})-(\d{1,12})-([0-9A-Z]{4})$")  # 4 = CHECK_LENGTH
 _FULL_WIDTH = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
@@ -618,11 +618,10 @@ def describe_reading(election: Election, value: dict, matters: list[Matter], rac
     choices = value.get("choices") or {}
     answers = choices.get("matters") or {}
     ticks = choices.get("races") or {}
-    labels = {"yes": _("For"), "no": _("Against"), "abstain": _("Abstain")}
     return {
         "signed": value.get("signed"),
         "unreadable": value.get("unreadable"),
-        "matters": [(m, labels.get(answers.get(m.key, ""), _("Left blank"))) for m in matters],
+        "matters": [(m, PAPER_LABELS.get(answers.get(m.key, ""), _("Left blank"))) for m in matters],
         "races": [
             (r, [c.name for c in r.candidates.all() if c.key in (ticks.get(r.key) or [])]) for r in races
         ],
@@ -636,7 +635,13 @@ def describe_reading(election: Election, value: dict, matters: list[Matter], rac
 SERIAL_COLUMN = "序列号"
 SIGNED_COLUMN = "签名"
 YES_NO = {"是": True, "已签": True, "已签名": True, "否": False, "未签": False, "未签名": False}
-MATTER_WORDS = {"同意": "yes", "反对": "no", "弃权": "abstain", "空": "", "": ""}
+MATTER_WORDS = {
+    "同意": Choice.YES.value,
+    "反对": Choice.NO.value,
+    "弃权": Choice.ABSTAIN.value,
+    "空": "",
+    "": "",
+}
 TICK_SEPARATORS = re.compile(r"[、，,;；\s]+")
 MAX_IMPORT_ROWS = 50_000
 MAX_IMPORT_ERRORS = 500
@@ -697,8 +702,8 @@ def read_sheet(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
                 try:
                     sheet = book.worksheets[0]
                     sheet.reset_dimensions()
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                        cells = [_cell_text(v) for v in values]
+                    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                        cells = [_cell_text(v) for v in row]
                         if any(cells):
                             rows.append((number, cells))
                         if len(rows) > MAX_IMPORT_ROWS + 1:
@@ -840,19 +845,19 @@ def parse_sheet(
             keys = {c.key.upper(): c.key for c in race.candidates.all()}
             chosen: list[str] = []
             for token in [t for t in TICK_SEPARATORS.split(cells[j]) if t]:
-                key = keys.get(token.upper()) or by_name.get(token)
-                if key is None:
+                candidate = keys.get(token.upper()) or by_name.get(token)
+                if candidate is None:
                     row_errors.append(
                         _("%(race)s: “%(value)s” is not a candidate of this race.")
                         % {"race": race.key, "value": token}
                     )
-                elif key in chosen:
+                elif candidate in chosen:
                     row_errors.append(
                         _("%(race)s: candidate “%(value)s” is ticked twice.")
                         % {"race": race.key, "value": token}
                     )
                 else:
-                    chosen.append(key)
+                    chosen.append(candidate)
             ticks[race.key] = chosen
         if row_errors:
             for message in row_errors:

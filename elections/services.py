@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from elections.choices import VALUES
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Matter, Race, Stage, Voter
 from elections.rules import tally as pure
@@ -239,7 +240,7 @@ def canonical_choices(
             )
         if answer in (None, ""):
             continue
-        if answer not in ("yes", "no", "abstain"):
+        if answer not in VALUES:
             raise ElectionError(
                 _("Unknown answer %(answer)s for matter %(key)s.") % {"answer": answer, "key": key}
             )
@@ -507,16 +508,23 @@ def _frozen_units(election: Election, voters: list[tuple[int, str, list]]) -> li
             .order_by("unit__code")
             .values_list("voter_id", "unit_id", "unit__code", "unit__area", "unit__status")
         )
-        for voter_id, unit_pk, code, area, status in live:
-            key = legacy.get(voter_id)
-            if key is None:
+        for voter_id, unit_pk, code, area, unit_status in live:
+            voter_key = legacy.get(voter_id)
+            if voter_key is None:
                 continue  # a voter with a snapshot: already listed
-            if key == Unit.DEVELOPER_KEY:
-                status = status if status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
-                rows.append((voter_id, unit_pk, code, f"{area:.2f}", status, None))
+            if voter_key == Unit.DEVELOPER_KEY:
+                shown = unit_status if unit_status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
+                rows.append((voter_id, unit_pk, code, f"{area:.2f}", shown, None))
             else:
                 rows.append(
-                    (voter_id, unit_pk, code, f"{area:.2f}", "delivered", _owner_pseudonyms(key, election))
+                    (
+                        voter_id,
+                        unit_pk,
+                        code,
+                        f"{area:.2f}",
+                        "delivered",
+                        _owner_pseudonyms(voter_key, election),
+                    )
                 )
     return rows
 

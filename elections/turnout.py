@@ -253,7 +253,7 @@ def turnout_by_building(election: Election) -> list[Progress]:
     """One row per building with voters: two queries (the aggregate, the building names)."""
     rows = _grouped(election, "u.building_id", "")
     names = dict(Building.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
-    result = [
+    return [
         Progress(
             label=str(Building(name=names.get(gid, "?"))),
             key=gid,
@@ -263,9 +263,10 @@ def turnout_by_building(election: Election) -> list[Progress]:
             area=voted_area,
             quorum=election.quorum,
         )
-        for gid, (heads, area, voted, voted_area) in rows.items()
+        for gid, (heads, area, voted, voted_area) in sorted(
+            rows.items(), key=lambda row: _natural(names.get(row[0], ""))
+        )
     ]
-    return sorted(result, key=lambda p: _natural(names.get(p.key, "")))
 
 
 def turnout_by_grid(election: Election, grid_ids: list[int] | None = None) -> list[Progress]:
@@ -298,7 +299,11 @@ def turnout_by_grid(election: Election, grid_ids: list[int] | None = None) -> li
 
 
 def led_grid_ids(user) -> list[int]:
-    return [ra.grid_id for ra in roles_of(user) if ra.role == RoleAssignment.Role.GRID_LEADER]
+    return [
+        ra.grid_id
+        for ra in roles_of(user)
+        if ra.role == RoleAssignment.Role.GRID_LEADER and ra.grid_id is not None
+    ]
 
 
 def canvass_elections(user) -> QuerySet[Election]:
@@ -345,7 +350,7 @@ class CanvassRow:
 
     @property
     def last_outcome_display(self) -> str:
-        return Visit.Outcome(self.last_outcome).label if self.last_outcome else ""
+        return str(Visit.Outcome(self.last_outcome).label) if self.last_outcome else ""
 
 
 def _has_valid_ballot():

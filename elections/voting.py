@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, IntegerField
@@ -204,7 +205,15 @@ def cast_right(*, election: Election, voter: Voter, user) -> CastRight:
 
     Raises `AlreadyVoted` when the voter has a valid ballot (whoever cast it).
     """
-    return _right(_with_facts(Voter.objects, user).get(pk=voter.pk), user)
+    return _right(voter, _facts(voter.pk, user), user)
+
+
+class _VoterFacts(TypedDict):
+    """What decides the right to cast for one voter, as seen by one user."""
+
+    user_owns: bool
+    active_proxy_id: int | None
+    has_valid_ballot: bool
 
 
 def _with_facts(voters, user):
@@ -220,18 +229,32 @@ def _with_facts(voters, user):
     )
 
 
-def _right(voter: Voter, user) -> CastRight:
-    """`cast_right` over a voter annotated by `_with_facts` (rare cases fetch the proxy or ballot)."""
-    is_owner = voter.user_owns
+def _facts(voter_pk: int, user) -> _VoterFacts:
+    """The facts of `_with_facts` for one voter, in one statement of their own."""
+    row = (
+        _with_facts(Voter.objects.filter(pk=voter_pk), user)
+        .values("user_owns", "active_proxy_id", "has_valid_ballot")
+        .get()
+    )
+    return _VoterFacts(
+        user_owns=bool(row["user_owns"]),
+        active_proxy_id=row["active_proxy_id"],
+        has_valid_ballot=bool(row["has_valid_ballot"]),
+    )
+
+
+def _right(voter: Voter, facts: _VoterFacts, user) -> CastRight:
+    """`cast_right` from the voter's facts (rare cases fetch the proxy or ballot)."""
+    is_owner = facts["user_owns"]
     proxy = (
-        Proxy.objects.select_related("proxy_user").get(pk=voter.active_proxy_id)
-        if voter.active_proxy_id
+        Proxy.objects.select_related("proxy_user").get(pk=facts["active_proxy_id"])
+        if facts["active_proxy_id"]
         else None
     )
     is_proxy = proxy is not None and proxy.proxy_user_id == user.pk
     if not is_owner and not is_proxy:
         raise CastRefused(_("You are not an owner of these units and hold no proxy for them."))
-    if voter.has_valid_ballot:
+    if facts["has_valid_ballot"]:
         existing = valid_ballot_of(voter)
         if existing is not None:
             raise AlreadyVoted(already_voted_message(existing), existing)
@@ -302,14 +325,7 @@ def ballot_cast_online(
         # waited for the lock (PostgreSQL, READ COMMITTED): a proxy revoked by the owner a moment
         # earlier would still look active, and the revoked proxy's ballot would stand
         # (tests/elections/test_concurrency.py::test_it_never_lets_a_revoked_proxys_ballot_stand).
-        facts = (
-            _with_facts(Voter.objects.filter(pk=voter.pk), actor)
-            .values("user_owns", "active_proxy_id", "has_valid_ballot")
-            .get()
-        )
-        for name, value in facts.items():
-            setattr(locked, name, value)
-        right = _right(locked, actor)
+        right = _right(locked, _facts(voter.pk, actor), actor)
         # ballot_record checks the window again under the election's lock, so no ballot joins
         # the chain after voting_close has moved the election on.
         return ballot_record(

@@ -21,9 +21,8 @@ from rest_framework.response import Response
 
 from grids.models import Building, Compound, Unit
 from grids.roll import compute_roll
-from grids.roll_file import parse_roll
 from grids.selectors import buildings_for, compounds_for, managed_compounds, owner_units, units_for
-from grids.services import roll_import, roll_preview
+from grids.services import roll_file_import
 from yezhu.accounts.phone import mask_mobile
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
@@ -256,18 +255,20 @@ class CompoundViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
                 code="unsupported_file_type",
                 fields={"file": [_("Only .xlsx or .csv roll files are accepted (download the template).")]},
             )
-        parsed = parse_roll(upload.read(), name)  # RollFileError → 400 with every "第 N 行：…"
         before = _roll_json(compound)
-        if form.validated_data["commit"]:
-            diff = roll_import(compound=compound, parsed=parsed, actor=request.user, filename=name)
-            after = _roll_json(compound)
-        else:
-            diff = roll_preview(compound=compound, parsed=parsed)
-            after = None
+        # RollFileError → 400 with every "第 N 行：…"; RollError → 409.
+        done = roll_file_import(
+            compound=compound,
+            data=upload.read(),
+            filename=name,
+            actor=request.user,
+            commit=bool(form.validated_data["commit"]),
+        )
+        after = _roll_json(compound) if done.committed else None
         body = {
-            "committed": bool(form.validated_data["commit"]),
-            "rows": parsed.rows,
-            "changes": diff.as_dict(),
+            "committed": done.committed,
+            "rows": done.parsed.rows,
+            "changes": done.diff.as_dict(),
             "roll_before": before,
             "roll_after": after,
         }

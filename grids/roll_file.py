@@ -52,14 +52,11 @@ from decimal import Decimal
 
 import openpyxl
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from grids import idcard
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
 from yezhu.errors import DomainError
+from yezhu.xlsx import Workbook
 
 __all__ = [
     "AREA_SOURCES",
@@ -689,6 +686,7 @@ _EXPLANATION = (
 
 _TEXT_COLUMNS = (BUILDING, ENTRANCE, NUMBER, NAME, MOBILE, ID_NUMBER)
 _WIDTHS = (8, 8, 10, 8, 14, 10, 12, 24, 15, 22)
+_HEADER_FILL = "DDEBF7"
 _KIND_WORDS = {code: word for word, code in KINDS.items()}
 _AREA_SOURCE_WORDS = {code: word for word, code in AREA_SOURCES.items()}
 _STATUS_WORDS = {code: word for word, code in STATUSES.items()}
@@ -700,56 +698,28 @@ def _letter(column: int) -> str:
 
 def template_xlsx() -> bytes:
     """The downloadable template: the header, three example rows, and a sheet "说明"."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "房屋清册"
-    sheet.append(COLUMNS)
+    book = Workbook()
+    sheet = book.sheet("房屋清册")
+    # Typed in later, "3-1" must not become a date nor an identity number a float.
+    sheet.widths(_WIDTHS, text_columns={column + 1 for column in _TEXT_COLUMNS})
+    sheet.header(COLUMNS, fill=_HEADER_FILL)
+    formats = {column + 1: "0.00" if column == AREA else "@" for column in range(len(COLUMNS))}
     for row in _EXAMPLE_ROWS:
-        sheet.append(row)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in sheet[1]:
-        cell.font = bold
-        cell.fill = fill
-    for column, width in enumerate(_WIDTHS):
-        dimension = sheet.column_dimensions[_letter(column)]
-        dimension.width = width
-        if column in _TEXT_COLUMNS:
-            # Typed in later, "3-1" must not become a date nor an identity number a float.
-            dimension.number_format = "@"
-    for row in sheet.iter_rows(min_row=2):
-        for column, cell in enumerate(row):
-            cell.number_format = "0.00" if column == AREA else "@"
-    sheet.freeze_panes = "A2"
+        sheet.append(row, formats=formats)
     for column, words in ((KIND, KINDS), (AREA_SOURCE, AREA_SOURCES), (STATUS, STATUSES)):
-        validation = DataValidation(
-            type="list",
-            formula1='"' + ",".join(words) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="输入无效",
+        sheet.dropdown(
+            f"{_letter(column)}2:{_letter(column)}{_EXCEL_MAX_ROWS}",
+            list(words),
             error="请从下拉列表中选择：" + "、".join(words),
+            error_title="输入无效",
         )
-        validation.add(f"{_letter(column)}2:{_letter(column)}{_EXCEL_MAX_ROWS}")
-        sheet.add_data_validation(validation)
 
-    notes = book.create_sheet("说明")
-    for row in _EXPLANATION:
-        notes.append(row)
-    for cell in notes[1]:
-        cell.font = bold
-        cell.fill = fill
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 14
-    notes.column_dimensions["C"].width = 90
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in notes.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = wrap
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    notes = book.sheet("说明")
+    notes.widths((16, 14, 90))
+    notes.header(_EXPLANATION[0], fill=_HEADER_FILL, freeze=False)
+    for row in _EXPLANATION[1:]:
+        notes.append(row, wrap=True)
+    return book.to_bytes()
 
 
 def template_csv() -> bytes:
@@ -771,10 +741,6 @@ def _export_value(column: int, value: object) -> object:
         return _AREA_SOURCE_WORDS.get(value, value)
     if column == STATUS:
         return _STATUS_WORDS.get(value, value)
-    if column == AREA and isinstance(value, Decimal | int | float):
-        return value
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -782,8 +748,9 @@ def write_roll_xlsx(rows: Iterable[Sequence[object]]) -> bytes:
     """A roll as .xlsx with the columns of COLUMNS (the export; parse_roll reads it back).
 
     Each row has the ten values in COLUMNS order. 类型, 面积来源 and 状态 may be given as the
-    model's codes ("residential", "register", "delivered") or as the words of the file. Strings
-    that start with "=" are written as text, never as formulas.
+    model's codes ("residential", "register", "delivered") or as the words of the file. A name
+    that starts with "=" (or anything else a spreadsheet would run) is written as text by
+    yezhu.xlsx, with its value unchanged, so the export reads back as it was.
     """
     # Checked and converted before the workbook exists: a write-only sheet left half-written
     # by an exception would complain when it is garbage-collected.
@@ -793,26 +760,12 @@ def write_roll_xlsx(rows: Iterable[Sequence[object]]) -> bytes:
             raise ValueError(f"roll row {index} has {len(row)} values, not {len(COLUMNS)}")
         table.append([_export_value(column, value) for column, value in enumerate(row)])
 
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("房屋清册")
-    for column, width in enumerate(_WIDTHS):
-        dimension = sheet.column_dimensions[_letter(column)]
-        dimension.width = width
-        if column in _TEXT_COLUMNS:
-            dimension.number_format = "@"
-    sheet.freeze_panes = "A2"
+    book = Workbook(streaming=True)
+    sheet = book.sheet("房屋清册")
+    sheet.widths(_WIDTHS, text_columns={column + 1 for column in _TEXT_COLUMNS})
+    sheet.freeze_header()
     sheet.append(COLUMNS)
+    area_format = {AREA + 1: "0.00"}
     for values in table:
-        for column, value in enumerate(values):
-            if column == AREA and isinstance(value, Decimal | int | float):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "0.00"
-                values[column] = cell
-            elif isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                values[column] = cell
-        sheet.append(values)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheet.append(values, formats=area_format if isinstance(values[AREA], Decimal | int | float) else None)
+    return book.to_bytes()

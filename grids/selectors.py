@@ -6,6 +6,8 @@ units registered to them (and the compounds those units are in).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet
 
 from grids.models import Building, Community, Compound, Grid, Owner, OwnerClaim, RoleAssignment, Street, Unit
@@ -30,7 +32,7 @@ def has_role(user, *roles: str) -> bool:
     return bool(getattr(user, "is_superuser", False)) or any(r.role in roles for r in roles_of(user))
 
 
-def _compound_q(user, roles: set[str] | None = None) -> Q | None:
+def _compound_q(user, roles: Collection[str] | None = None) -> Q | None:
     """A Q over Compound for the user's staff roles (None: no staff scope at all)."""
     q = None
     for ra in roles_of(user):
@@ -52,7 +54,7 @@ def _compound_q(user, roles: set[str] | None = None) -> Q | None:
     return q
 
 
-def staff_compounds(user, roles: set[str] | None = None) -> QuerySet[Compound]:
+def staff_compounds(user, roles: Collection[str] | None = None) -> QuerySet[Compound]:
     """Compounds the user may work on as staff (optionally only through the given roles)."""
     if not getattr(user, "is_authenticated", False):
         return Compound.objects.none()
@@ -162,7 +164,7 @@ def owners_of(user) -> QuerySet[Owner]:
 
 def home_context_for(user) -> dict:
     """What the home page shows a signed-in person: their homes, and links to the work their roles allow."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
     from django.utils.translation import gettext as _
 
     units = list(owner_units(user).select_related("compound").order_by("compound__name", "code"))
@@ -176,14 +178,6 @@ def home_context_for(user) -> dict:
         wanted.append(("grids:compounds", _("Compounds and housing rolls")))
     if any(r.role == Role.GRID_LEADER for r in roles_of(user)):
         wanted.append(("grid:index", _("Canvassing in my grid")))
-    links = []
-    for name, title in wanted:
-        try:
-            links.append({"url": reverse(name), "title": title})
-        except NoReverseMatch:
-            continue
-    try:
-        claim_url = reverse("grids:claim")
-    except NoReverseMatch:
-        claim_url = ""
+    links = [{"url": reverse(name), "title": title} for name, title in wanted]
+    claim_url = reverse("grids:claim")
     return {"units": units, "staff_links": links, "claim_url": claim_url}

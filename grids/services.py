@@ -3,9 +3,11 @@ accounts, and owners' claims. Each write is one transaction with its audit row."
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -16,9 +18,15 @@ from grids.bulk import insert_rows
 from grids.idcard import hash_id_number
 from grids.models import Building, Community, Compound, Owner, OwnerClaim, Ownership, Street, Unit
 from grids.roll import units_that_must_stay, voter_key_for
-from grids.roll_file import ParsedRoll
+from grids.roll_file import ParsedRoll, ParsedUnit, parse_roll
+from yezhu.actors import Actor
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
+
+if TYPE_CHECKING:
+    from yezhu.accounts.models import User
+
+PREVIEW_ROWS = 20  # the first rows of each list shown in a preview or a result
 
 
 class RollError(DomainError):
@@ -34,7 +42,7 @@ class RollError(DomainError):
 
 
 def compound_create(
-    *, code: str, name: str, street_name: str, community_name: str, address: str = "", actor
+    *, code: str, name: str, street_name: str, community_name: str, address: str = "", actor: Actor
 ) -> Compound:
     with transaction.atomic():
         street, _created = Street.objects.get_or_create(name=street_name)
@@ -132,9 +140,85 @@ def roll_preview(*, compound: Compound, parsed: ParsedRoll) -> RollDiff:
     return diff
 
 
-def roll_import(*, compound: Compound, parsed: ParsedRoll, actor, filename: str = "") -> RollDiff:
-    """Replace the compound's roll with the parsed file: all of it, or (on any error) nothing."""
+def preview_summary(diff: RollDiff) -> dict:
+    """What the staff saw in a preview, in the form JSON gives back (to compare at the import)."""
+    return json.loads(json.dumps(diff.as_dict(limit=PREVIEW_ROWS)))
+
+
+def import_message(diff: RollDiff) -> str:
+    """The one sentence that tells staff what an import did."""
+    return _("Imported %(units)s units: %(added)s added, %(changed)s changed, %(removed)s removed.") % {
+        "units": diff.units,
+        "added": len(diff.added),
+        "changed": diff.changed,
+        "removed": len(diff.removed),
+    }
+
+
+class RollChangedError(RollError):
+    """The roll changed between the preview the staff checked and the import: nothing was imported.
+    `parsed` and `diff` (against the roll as it is now) let the caller show the new preview."""
+
+    code = "roll_changed"
+
+    def __init__(self, *, parsed: ParsedRoll, diff: RollDiff):
+        super().__init__(
+            _(
+                "The housing roll was changed after your preview. Nothing was imported: "
+                "upload the file again and check the new preview."
+            )
+        )
+        self.parsed = parsed
+        self.diff = diff
+
+
+@dataclass(frozen=True)
+class RollFileImport:
+    """What `roll_file_import` did: the parsed file, its changes, and whether they were written."""
+
+    parsed: ParsedRoll
+    diff: RollDiff
+    committed: bool
+
+
+def roll_file_import(
+    *,
+    compound: Compound,
+    data: bytes,
+    filename: str,
+    actor: Actor,
+    commit: bool,
+    expected: dict | None = None,
+) -> RollFileImport:
+    """The one way a roll file comes in, for the page, the background job, the API and the command:
+    parse the file (RollFileError lists every bad row), compare it with the current roll, and with
+    `commit` import it all or nothing with its audit row (`roll_import`).
+
+    `expected` is the `preview_summary` the staff checked: when the roll no longer differs from
+    the file exactly as that preview said, nothing is written and RollChangedError is raised.
+    Without `commit` nothing is written (a dry run, the preview)."""
+    parsed = parse_roll(data, filename)
+    if not commit:
+        return RollFileImport(
+            parsed=parsed, diff=roll_preview(compound=compound, parsed=parsed), committed=False
+        )
+    diff = roll_import(compound=compound, parsed=parsed, actor=actor, filename=filename, expected=expected)
+    return RollFileImport(parsed=parsed, diff=diff, committed=True)
+
+
+def roll_import(
+    *,
+    compound: Compound,
+    parsed: ParsedRoll,
+    actor: Actor,
+    filename: str = "",
+    expected: dict | None = None,
+) -> RollDiff:
+    """Replace the compound's roll with the parsed file: all of it, or (on any error) nothing.
+    With `expected` (a `preview_summary`), refuse with RollChangedError if the changes differ."""
     diff = roll_preview(compound=compound, parsed=parsed)
+    if expected is not None and preview_summary(diff) != expected:
+        raise RollChangedError(parsed=parsed, diff=diff)
     with transaction.atomic():
         Compound.objects.select_for_update().get(pk=compound.pk)
         if diff.removed:
@@ -170,7 +254,7 @@ def roll_import(*, compound: Compound, parsed: ParsedRoll, actor, filename: str 
 
         # Units, each with the key of its statutory voter (RULES.md §1) computed up front, so a
         # fresh import inserts them ready and a re-import updates only the units that changed.
-        def owner_pks(pu) -> list[int]:
+        def owner_pks(pu: ParsedUnit) -> list[int]:
             return [owner_pk[hashes[i]] for i in pu.owner_ids] if pu.status == "delivered" else []
 
         current = {u.code: u for u in Unit.objects.filter(compound=compound)}
@@ -225,7 +309,7 @@ def roll_import(*, compound: Compound, parsed: ParsedRoll, actor, filename: str 
     return diff
 
 
-def link_owners_by_mobile(*, compound: Compound | None = None, user=None) -> int:
+def link_owners_by_mobile(*, compound: Compound | None = None, user: User | None = None) -> int:
     """Link owner records to the accounts whose verified mobile number the roll lists."""
     from yezhu.accounts.models import User
     from yezhu.accounts.services import user_fill_name
@@ -257,7 +341,7 @@ def link_owners_by_mobile(*, compound: Compound | None = None, user=None) -> int
 
 def claim_file(
     *,
-    actor,
+    actor: User,
     unit: Unit,
     name: str,
     id_last4: str,
@@ -286,7 +370,7 @@ def claim_file(
     return claim
 
 
-def _check_manages(actor, compound_id: int) -> None:
+def _check_manages(actor: User, compound_id: int) -> None:
     from grids.selectors import managed_compounds
 
     if not managed_compounds(actor).filter(pk=compound_id).exists():
@@ -296,7 +380,7 @@ def _check_manages(actor, compound_id: int) -> None:
 def claim_approve(
     *,
     claim: OwnerClaim,
-    actor,
+    actor: User,
 ) -> Owner:
     """Link the claimant to the owner record on the unit whose name and ID digits match."""
     _check_manages(actor, claim.unit.compound_id)
@@ -337,7 +421,7 @@ def claim_approve(
 def claim_reject(
     *,
     claim: OwnerClaim,
-    actor,
+    actor: User,
     reason: str,
 ) -> OwnerClaim:
     _check_manages(actor, claim.unit.compound_id)

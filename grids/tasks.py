@@ -1,15 +1,15 @@
 """Background work of the roll: importing a large housing roll file (jobs of kind "roll_import").
 
 The page that starts the job has already parsed the file once and shown its preview; the task
-reads the stored file again (yezhu.jobs.Job.input_file), checks that the roll still differs
-from the file exactly as the preview said, and imports it all or nothing through
-grids.services.roll_import. Progress is reported in steps, outside the import's transaction:
-rows written inside it would not be visible to the progress bar before the commit anyway.
+reads the stored file again (yezhu.jobs.Job.input_file) and hands it to
+grids.services.roll_file_import, which checks that the roll still differs from the file exactly
+as the preview said and imports it all or nothing. Progress is reported in steps, outside the
+import's transaction: rows written inside it would not be visible to the progress bar before the
+commit anyway.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 from celery import shared_task
@@ -17,8 +17,8 @@ from django.db import OperationalError
 from django.utils.translation import gettext as _
 
 from grids.models import Compound
-from grids.roll_file import RollFileError, parse_roll
-from grids.services import RollError, roll_import, roll_preview
+from grids.roll_file import RollFileError
+from grids.services import RollError, import_message, preview_summary, roll_file_import
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_finish, job_progress
 from yezhu.jobs.tasks import register
@@ -26,21 +26,6 @@ from yezhu.jobs.tasks import register
 log = logging.getLogger(__name__)
 
 IMPORT_KIND = "roll_import"
-PREVIEW_ROWS = 20  # the first rows of each list shown in a preview or a result
-
-
-def preview_summary(diff) -> dict:
-    """What the staff saw in the preview, in the form JSON gives back (to compare later)."""
-    return json.loads(json.dumps(diff.as_dict(limit=PREVIEW_ROWS)))
-
-
-def import_message(diff) -> str:
-    return _("Imported %(units)s units: %(added)s added, %(changed)s changed, %(removed)s removed.") % {
-        "units": diff.units,
-        "added": len(diff.added),
-        "changed": diff.changed,
-        "removed": len(diff.removed),
-    }
 
 
 @register(IMPORT_KIND)
@@ -57,37 +42,24 @@ def roll_import_job(self, job_id: int) -> str:
         return "failed"
     filename = job.params.get("filename", job.input_file.name)
     try:
-        job_progress(job, done=0, total=3, message=_("Reading the file"))
+        job_progress(job, done=0, total=2, message=_("Reading the file"))
         with job.input_file.open("rb") as f:
             data = f.read()
+        # One step from here: the service parses, compares with the preview and writes.
+        job_progress(job, done=1, message=_("Writing units and owners"))
         try:
-            parsed = parse_roll(data, filename)
+            done = roll_file_import(
+                compound=compound,
+                data=data,
+                filename=filename,
+                actor=job.created_by,
+                commit=True,
+                expected=job.params.get("expected"),
+            )
         except RollFileError as e:
             job_finish(job, errors=e.errors, message=_("The file has errors; nothing was imported."))
             return "failed"
-
-        job_progress(job, done=1, message=_("Comparing with the current roll"))
-        expected = job.params.get("expected")
-        if (
-            expected is not None
-            and preview_summary(roll_preview(compound=compound, parsed=parsed)) != expected
-        ):
-            job_finish(
-                job,
-                errors=[
-                    _(
-                        "The housing roll was changed after your preview. Nothing was imported: "
-                        "upload the file again and check the new preview."
-                    )
-                ],
-                message=_("Nothing was imported."),
-            )
-            return "failed"
-
-        job_progress(job, done=2, message=_("Writing units and owners"))
-        try:
-            diff = roll_import(compound=compound, parsed=parsed, actor=job.created_by, filename=filename)
-        except RollError as e:
+        except RollError as e:  # the roll changed since the preview, or a frozen unit would go
             job_finish(job, errors=[str(e)], message=_("Nothing was imported."))
             return "failed"
     except OperationalError as exc:
@@ -97,5 +69,9 @@ def roll_import_job(self, job_id: int) -> str:
         log.exception("roll import job %s failed", job_id)
         job_finish(job, errors=[_("The database could not be reached. Try again later.")])
         return "failed"
-    job_finish(job, result={**preview_summary(diff), "rows": parsed.rows}, message=import_message(diff))
+    job_finish(
+        job,
+        result={**preview_summary(done.diff), "rows": done.parsed.rows},
+        message=import_message(done.diff),
+    )
     return "done"

@@ -39,10 +39,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grids.forms import ClaimForm, RejectClaimForm, RollUploadForm
 from grids.models import Compound, OwnerClaim, Ownership, PartyOrg, RoleAssignment, Unit
 from grids.roll import compute_roll, roll_of_rows, units_that_must_stay
-from grids.roll_file import RollFileError, parse_roll, template_csv, template_xlsx, write_roll_xlsx
+from grids.roll_file import ParsedRoll, RollFileError, template_csv, template_xlsx, write_roll_xlsx
 from grids.selectors import STAFF_ROLES, claims_for, managed_compounds, staff_compounds
-from grids.services import RollError, claim_approve, claim_file, claim_reject, roll_import, roll_preview
-from grids.tasks import IMPORT_KIND, PREVIEW_ROWS, import_message, preview_summary, roll_import_job
+from grids.services import (
+    PREVIEW_ROWS,
+    RollChangedError,
+    RollDiff,
+    RollError,
+    claim_approve,
+    claim_file,
+    claim_reject,
+    import_message,
+    preview_summary,
+    roll_file_import,
+)
+from grids.tasks import IMPORT_KIND, roll_import_job
 from yezhu.accounts.phone import mask_mobile
 from yezhu.audit.log import record
 from yezhu.jobs.models import Job
@@ -188,8 +199,7 @@ def _frozen_removals(compound: Compound, removed: list[str]) -> list[str]:
     return units_that_must_stay(compound, removed)
 
 
-def _preview_result(compound: Compound, parsed) -> dict:
-    diff = roll_preview(compound=compound, parsed=parsed)
+def _preview_result(compound: Compound, parsed: ParsedRoll, diff: RollDiff) -> dict:
     return {
         "summary": preview_summary(diff),
         "rows": parsed.rows,
@@ -221,13 +231,15 @@ def roll_upload(request, pk: int):
             params={"filename": os.path.basename(upload.name), "size": len(data)},
         )
         try:
-            parsed = parse_roll(data, upload.name)
+            preview = roll_file_import(
+                compound=compound, data=data, filename=upload.name, actor=request.user, commit=False
+            )
         except RollFileError as e:
             job.status = Job.Status.FAILED
             job.errors = e.errors
         else:
             job.status = Job.Status.DONE
-            job.result = _preview_result(compound, parsed)
+            job.result = _preview_result(compound, preview.parsed, preview.diff)
             ext = os.path.splitext(upload.name)[1].lower()
             job.input_file.save(f"roll-{compound.pk}{ext}", ContentFile(data), save=False)
         job.finished_at = timezone.now()
@@ -311,14 +323,20 @@ def roll_commit(request, pk: int, job_id: int):
         with job.input_file.open("rb") as f:
             data = f.read()
         try:
-            parsed = parse_roll(data, filename)
+            done = roll_file_import(
+                compound=compound,
+                data=data,
+                filename=filename,
+                actor=request.user,
+                commit=True,
+                expected=job.result["summary"],
+            )
         except RollFileError as e:  # the stored file was readable at the preview; be safe anyway
             job.status, job.errors = Job.Status.FAILED, e.errors
             job.save(update_fields=["status", "errors"])
             return redirect(preview_url)
-        fresh = _preview_result(compound, parsed)
-        if fresh["summary"] != job.result["summary"]:
-            job.result = fresh
+        except RollChangedError as e:
+            job.result = _preview_result(compound, e.parsed, e.diff)
             job.save(update_fields=["result"])
             messages.warning(
                 request,
@@ -327,14 +345,12 @@ def roll_commit(request, pk: int, job_id: int):
                 ),
             )
             return redirect(preview_url)
-        try:
-            diff = roll_import(compound=compound, parsed=parsed, actor=request.user, filename=filename)
         except RollError as e:
             messages.error(request, str(e))
             return redirect(preview_url)
         job.params = {**job.params, "committed": True}
         job.save(update_fields=["params"])
-    messages.success(request, import_message(diff))
+    messages.success(request, import_message(done.diff))
     return redirect("grids:compound", pk=compound.pk)
 
 

@@ -11,17 +11,18 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
-TIMEOUT = 60
+from tests.waiting import wait_until
+
+TIMEOUT = 300  # a ceiling against hanging (tests/waiting.py), never reached when the code works
 
 # The start of every child script: Django on the test database, then the barrier.
 PRELUDE = r"""
-import json, os, sys, time
+import json, os, sys
 from pathlib import Path
 os.environ["DJANGO_SETTINGS_MODULE"] = "yezhu.settings"
 import django
@@ -31,13 +32,12 @@ args = json.loads(sys.argv[1])
 settings.DATABASES["default"].update(args["db"])  # before the first query opens the connection
 from django.db import connection
 
+from tests.waiting import wait_until
+from tests.waiting import wait_until
+
 def wait_for_go():
     Path(args["ready"]).touch()
-    deadline = time.monotonic() + 60
-    while not Path(args["go"]).exists():
-        if time.monotonic() > deadline:
-            raise SystemExit("no go signal")
-        time.sleep(0.001)
+    wait_until(Path(args["go"]).exists, timeout=300, what="the go signal", interval=0.001)
 """
 
 
@@ -61,11 +61,12 @@ def race(child: str, contenders: list[dict], tmp_path: Path) -> list[dict]:
                 text=True,
             )
         )
-    deadline = time.monotonic() + TIMEOUT
-    while not all(flag.exists() for flag in ready):
-        assert time.monotonic() < deadline, "the contenders did not get ready"
+
+    def all_ready() -> bool:
         assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
-        time.sleep(0.01)
+        return all(flag.exists() for flag in ready)
+
+    wait_until(all_ready, timeout=TIMEOUT, what="the contenders to get ready", interval=0.01)
     go.touch()
     outcomes = []
     for process in processes:

@@ -9,14 +9,22 @@ resolves to the registered task in every process (and runs in-process in eager m
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from celery import current_app
-from celery.app.task import Task
 
 log = logging.getLogger(__name__)
 
 
-def enqueue(task: Task | str, *args) -> bool:
+class Queueable(Protocol):
+    """What `enqueue` needs of a Celery task."""
+
+    name: str
+
+    def delay(self, *args: object) -> object: ...
+
+
+def enqueue(task: Queueable | str, *args: object) -> bool:
     """Queue a Celery task (or the task of that name); False (and a log line) when the broker cannot
     be reached. The caller's outbox row stays `queued`, and the periodic drain picks it up later."""
     name = task if isinstance(task, str) else task.name

@@ -20,14 +20,13 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from elections import voting
+from elections.choices import VALUES
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Voter
 from elections.services import valid_ballot_of, voters_of_user, window_refusal
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
 from yezhu.api.throttles import BallotIPThrottle, BallotUserThrottle
-
-ANSWERS = ("yes", "no", "abstain")
 
 
 class VoterStatusSerializer(serializers.Serializer):
@@ -65,7 +64,7 @@ class BallotStatusSerializer(serializers.Serializer):
 
 class ChoicesSerializer(serializers.Serializer):
     matters = serializers.DictField(
-        child=serializers.ChoiceField(choices=ANSWERS, allow_blank=True),
+        child=serializers.ChoiceField(choices=VALUES, allow_blank=True),
         required=False,
         help_text='{"M1": "yes"}: yes, no or abstain; a matter left out is an abstention.',
     )

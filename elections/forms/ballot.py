@@ -10,30 +10,24 @@ from __future__ import annotations
 
 from django import forms
 from django.core import signing
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from elections.choices import BALLOT_LABELS, choice_options
 from elections.models import Election, Matter, Race, Voter
 
 TOKEN_SALT = "yezhu.elections.ballot"
 TOKEN_MAX_AGE = 30 * 60
 
-ANSWERS = [
-    ("yes", gettext_lazy("Agree")),
-    ("no", gettext_lazy("Disagree")),
-    ("abstain", gettext_lazy("Abstain")),
-]
+ANSWERS = choice_options(BALLOT_LABELS)
 
 
 def candidate_photo_url(election_id: int, candidate) -> str:
     """The candidate notice's photo view when it exists (media files are not served directly)."""
     if not candidate.photo:
         return ""
-    try:
-        return reverse("elections:candidate_photo", args=[election_id, candidate.pk])
-    except NoReverseMatch:
-        return candidate.photo.url
+    return reverse("elections:candidate_photo", args=[election_id, candidate.pk])
 
 
 def matter_field(matter: Matter) -> str:

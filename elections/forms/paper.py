@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from elections.choices import PAPER_LABELS, choice_options
 from elections.models import Matter, Race, Visit
 
 BLANK = "blank"
@@ -38,12 +39,7 @@ class PaperBallotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.matters = matters
         self.races = races
-        answers = [
-            ("yes", _("For")),
-            ("no", _("Against")),
-            ("abstain", _("Abstain")),
-            (BLANK, _("Left blank")),
-        ]
+        answers = [*choice_options(PAPER_LABELS), (BLANK, _("Left blank"))]
         for matter in matters:
             self.fields[f"matter_{matter.key}"] = forms.ChoiceField(
                 label=f"{matter.key} {matter.title}",

@@ -64,6 +64,7 @@ _BALLOT_STATUSES = ("valid", "rejected")
 # Plain dict look-ups: calling the Enum for each of tens of thousands of values is measurably slower.
 _STATUS_OF = {s.value: s for s in UnitStatus}
 _CHOICE_OF = {c.value: c for c in Choice}
+_CATEGORY_OF = {c.value: c for c in Category}
 
 
 class BundleError(ValueError):
@@ -191,12 +192,11 @@ def _parse_matters(data: Mapping[str, Any]) -> tuple[MatterSpec, ...]:
             raise BundleError(f"matter {_name(key)}: duplicate matter key (again at matters[{i}])")
         seen.add(key)
         category_raw = item.get("category")
-        try:
-            category = Category(category_raw)
-        except ValueError:
+        category = _CATEGORY_OF.get(category_raw) if isinstance(category_raw, str) else None
+        if category is None:
             raise BundleError(
                 f"matter {_name(key)}: unknown category {_show(category_raw)} (expected one of {_CATEGORIES})"
-            ) from None
+            )
         matters.append(MatterSpec(key, category))
     return tuple(matters)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from elections.rules.periods import RULES_OF_PROCEDURE
 
@@ -194,7 +194,9 @@ class Profile:
             original = current.replaced if current.replaced is not None else current
             changes[name] = Rule(value=value, source=f"{RULES_OF_PROCEDURE}: {reason}", replaced=original)
         kept = tuple((name, why) for name, why in self.overrides if name not in values)
-        return replace(self, **changes, overrides=kept + tuple((name, reason) for name in values))
+        # The fields replaced are named at run time, so no static type fits them all: Any.
+        updated: dict[str, Any] = {**changes, "overrides": kept + tuple((name, reason) for name in values)}
+        return replace(self, **updated)
 
 
 NATIONAL = Profile(

@@ -200,7 +200,7 @@ def _forward(
     title: str,
     *,
     anchor: date | None,
-    rule: Rule[int],
+    rule: Rule[int] | Rule[int | None],
     done_on: date | None,
     rule_text: str,
     anchor_text: str,
@@ -208,11 +208,13 @@ def _forward(
     verb: str,
     calendar: HolidayCalendar,
 ) -> _Step:
-    """A "within N days of the anchor" step, moved past rest days."""
+    """A "within N days of the anchor" step, moved past rest days (the rule must have a value)."""
     if anchor is None:
         return _Step(
             key, title, None, done_on, rule_text, (rule,), anchor_text=anchor_text, subject=subject, verb=verb
         )
+    if rule.value is None:
+        raise ValueError(f"{key}: the rule has no number of days")
     deadline = period_end(anchor, rule.value, calendar)
     return _Step(
         key,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from elections import voting
+from elections.choices import BALLOT_LABELS
 from elections.errors import AlreadyVoted, ElectionError
 from elections.forms.ballot import (
     BallotForm,
@@ -108,11 +109,10 @@ def _race_rows(races: list[Race], choices: dict) -> list[dict]:
 
 
 def _matter_rows(matters: list[Matter], choices: dict) -> list[dict]:
-    labels = {"yes": _("Agree"), "no": _("Disagree"), "abstain": _("Abstain")}
     rows = []
     for matter in matters:
         answer = (choices.get("matters") or {}).get(matter.key)
-        rows.append({"matter": matter, "answer": answer, "label": labels.get(answer, "")})
+        rows.append({"matter": matter, "answer": answer, "label": BALLOT_LABELS.get(answer, "")})
     return rows
 
 

@@ -313,7 +313,9 @@ def count_status(request, pk: int):
     election = get_managed_election(request.user, pk)
     job = _count_job(election)
     if job is None:
-        return JsonResponse({"status": "none", "status_display": "", "percent": 0, "message": "", "errors": []})
+        return JsonResponse(
+            {"status": "none", "status_display": "", "percent": 0, "message": "", "errors": []}
+        )
     return JsonResponse(
         {
             "id": job.pk,

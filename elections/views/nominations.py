@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -60,33 +60,13 @@ def _is_staff_viewer(user, election: Election) -> bool:
     return staff_elections(user).filter(pk=election.pk).exists()
 
 
-def _election_page(election: Election) -> str:
-    """The election's own page if the other pages exist yet, else the candidate notice."""
-    try:
-        return reverse("elections:detail", args=[election.pk])
-    except NoReverseMatch:
-        return reverse("elections:candidate_notice", args=[election.pk])
-
-
-def _manage_page(election: Election) -> str:
-    for name in ("manage:election", "manage:election_detail", "manage:detail"):
-        try:
-            return reverse(name, args=[election.pk])
-        except NoReverseMatch:
-            continue
-    return reverse("manage:nominations", args=[election.pk])
-
-
 def _step_urls(election: Election) -> dict[str, str]:
     """The stage steps offered on the nominations page post to the election overview's actions
-    (elections/views/manage.py owns the transitions); empty when those pages are not there."""
-    urls = {"vetting_start_url": "", "publish_url": ""}
-    try:
-        urls["vetting_start_url"] = reverse("manage:do", args=[election.pk, "vetting_start"])
-        urls["publish_url"] = reverse("manage:candidate_notice_publish", args=[election.pk])
-    except NoReverseMatch:
-        pass
-    return urls
+    (elections/views/manage.py owns the transitions)."""
+    return {
+        "vetting_start_url": reverse("manage:do", args=[election.pk, "vetting_start"]),
+        "publish_url": reverse("manage:candidate_notice_publish", args=[election.pk]),
+    }
 
 
 def _flash_errors(request, form) -> None:
@@ -496,7 +476,7 @@ def nominations(request, pk: int):
                 prefix="candidate_notice_publish", initial={"start": timezone.localdate()}
             ),
             **_step_urls(election),
-            "manage_page": _manage_page(election),
+            "manage_page": reverse("manage:election", args=[election.pk]),
             "objections_open": Objection.objects.filter(election=election, answer="").count(),
             "print_kinds": [
                 ("assembly", _("Assembly notice (A4)")),

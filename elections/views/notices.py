@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -287,12 +287,8 @@ def inbox_notice(request, pk: int):
     if delivery is None:
         raise Http404
     delivery_opened(delivery=delivery, actor=request.user)
-    election_url = ""
-    if delivery.notice.election_id:
-        try:
-            election_url = reverse("elections:detail", args=[delivery.notice.election_id])
-        except NoReverseMatch:
-            election_url = ""
+    election_id = delivery.notice.election_id
+    election_url = reverse("elections:detail", args=[election_id]) if election_id else ""
     return render(
         request,
         "elections/notices/inbox_notice.html",

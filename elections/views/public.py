@@ -7,7 +7,6 @@ that they say when it will be, and nothing else.
 
 from __future__ import annotations
 
-import io
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -16,25 +15,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from elections import lifecycle, voting
+from elections.choices import BALLOT_LABELS, Choice
 from elections.models import Ballot, Election, Matter, Race
 from elections.rules.bundle import dump_json
 from elections.selectors import staff_elections
 from elections.services import bundle_export, valid_ballot_of, voters_of_user, window_refusal
 from elections.views.ballot import ballot_status
 from yezhu.audit.log import record
+from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
 
 BOARD_PAGE_SIZE = 200
-CANDIDATE_NOTICE_URL_NAMES = (
-    "elections:candidates",
-    "elections:candidate_notice",
-    "elections:candidate_list",
-)
 
 
 def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
@@ -46,15 +42,6 @@ def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
 
 def _width(percent: Decimal) -> int:
     return max(0, min(100, int(percent)))
-
-
-def _candidate_notice_url(election: Election) -> str:
-    for name in CANDIDATE_NOTICE_URL_NAMES:
-        try:
-            return reverse(name, args=[election.pk])
-        except NoReverseMatch:
-            continue
-    return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +83,7 @@ def detail(request, pk: int):
             "held": held,
             "proxies_open": voting.proxies_open(election, now),
             "results_public": public,
-            "candidate_notice_url": _candidate_notice_url(election),
+            "candidate_notice_url": reverse("elections:candidate_notice", args=[election.pk]),
         },
     )
 
@@ -126,7 +113,7 @@ def results_context(election: Election) -> dict:
         if data is None:
             continue
         answers = []
-        for key, label in (("yes", _("Agree")), ("no", _("Disagree")), ("abstain", _("Abstain"))):
+        for key, label in BALLOT_LABELS.items():
             area = Decimal(data[key]["area"])
             heads = int(data[key]["heads"])
             answers.append(
@@ -224,14 +211,9 @@ def results_xlsx(request, pk: int):
         return render(
             request, "elections/public/results.html", {"election": election, "results_public": False}
         )
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     data = results_context(election)
     book = Workbook()
-    bold = Font(bold=True)
-    sheet = book.active
-    sheet.title = _("Participation")
+    sheet = book.sheet(_("Participation"))
     rows = [
         [_("Election"), election.title],
         [_("Compound"), election.compound.name],
@@ -244,10 +226,9 @@ def results_xlsx(request, pk: int):
         [_("Ballot chain head"), election.chain_head],
     ]
     for row in rows:
-        sheet.append(row)
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-    matters = book.create_sheet(_("Matters"))
-    matters.append(
+        sheet.append(row, bold={1})
+    matters = book.sheet(_("Matters"))
+    matters.header(
         [
             _("Key"),
             _("Matter"),
@@ -259,7 +240,8 @@ def results_xlsx(request, pk: int):
             _("Abstain (㎡)"),
             _("Abstain (owners)"),
             _("Passed"),
-        ]
+        ],
+        freeze=False,
     )
     for row in data["matter_rows"]:
         line = [row["matter"].key, row["matter"].title, row["matter"].get_category_display()]
@@ -267,8 +249,8 @@ def results_xlsx(request, pk: int):
             line += [answer["area"], answer["heads"]]
         line.append(_("yes") if row["passed"] else _("no"))
         matters.append(line)
-    races = book.create_sheet(_("Races"))
-    races.append(
+    races = book.sheet(_("Races"))
+    races.header(
         [
             _("Race"),
             _("Seats"),
@@ -279,7 +261,8 @@ def results_xlsx(request, pk: int):
             _("Qualified"),
             _("Elected"),
             _("Tied"),
-        ]
+        ],
+        freeze=False,
     )
     for row in data["race_rows"]:
         for cand in row["candidates"]:
@@ -296,11 +279,7 @@ def results_xlsx(request, pk: int):
                     _("yes") if cand["tied"] else "",
                 ]
             )
-    for ws in (matters, races):
-        for cell in ws[1]:
-            cell.font = bold
-    buffer = io.BytesIO()
-    book.save(buffer)
+    content = book.to_bytes()
     record(
         "result.exported",
         actor=request.user,
@@ -310,10 +289,7 @@ def results_xlsx(request, pk: int):
         summary="result exported as XLSX",
         data={"format": "xlsx"},
     )
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-result.xlsx"'
     return response
 
@@ -324,7 +300,6 @@ def results_xlsx(request, pk: int):
 
 
 def _choice_labels(election: Election):
-    answers = {"yes": _("Agree"), "no": _("Disagree"), "abstain": _("Abstain")}
     matters = list(Matter.objects.filter(election=election).values_list("key", "title"))
     races = list(Race.objects.filter(election=election).prefetch_related("candidates"))
     names = {race.key: {c.key: c.name for c in race.candidates.all()} for race in races}
@@ -338,8 +313,8 @@ def _choice_labels(election: Election):
             "matters": [
                 {
                     "key": key,
-                    "answer": answers.get(given.get(key, "abstain"), ""),
-                    "code": given.get(key, "abstain"),
+                    "answer": BALLOT_LABELS.get(given.get(key, Choice.ABSTAIN), ""),
+                    "code": given.get(key, Choice.ABSTAIN.value),
                 }
                 for key, _title in matters
             ],

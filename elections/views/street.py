@@ -8,7 +8,6 @@ so the board works without JavaScript (static/js/street.js only submits the filt
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
@@ -37,8 +36,9 @@ from elections.rules.timeline import MilestoneStatus
 from grids.models import Street
 from grids.selectors import managed_compounds, staff_compounds, streets_for
 from yezhu.audit.log import record
+from yezhu.xlsx import XLSX_CONTENT_TYPE as XLSX
+from yezhu.xlsx import Workbook
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
@@ -83,13 +83,6 @@ def _one_street(request):
     return streets, street
 
 
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 def _with_query(url: str, **params) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in ("", None, False)})
     return f"{url}?{query}" if query else url
@@ -98,7 +91,7 @@ def _with_query(url: str, **params) -> str:
 def _election_url(election: Election, managed: bool = True) -> str:
     """The election's timeline in /manage/ for those who run it (when that page exists), else its
     public page."""
-    return (managed and _url("manage:timeline", election.pk)) or _url("elections:detail", election.pk)
+    return reverse("manage:timeline" if managed else "elections:detail", args=[election.pk])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +211,7 @@ def _row_view(row: selectors.BoardRow, street: Street, managed: set[int], labels
         if election
         else "",
         "last_url": _election_url(row.last_election, may_manage) if row.last_election else "",
-        "committees_url": _url("manage:committees", row.compound.pk) if may_manage else "",
+        "committees_url": reverse("manage:committees", args=[row.compound.pk]) if may_manage else "",
     }
 
 
@@ -348,7 +341,7 @@ def compound(request, pk: int):
         "committees": committees,
         "elections": [(e, _election_url(e, may_manage)) for e in elections],
         "board_url": _with_query(reverse("street:board"), street=found.community.street_id),
-        "committees_url": _url("manage:committees", found.pk) if may_manage else "",
+        "committees_url": reverse("manage:committees", args=[found.pk]) if may_manage else "",
     }
     return render(request, "elections/street/compound.html", context)
 
@@ -528,23 +521,12 @@ def _scope_streets(request) -> list[Street]:
     return [street] if street else streets
 
 
-def _xlsx_response(book, filename: str) -> HttpResponse:
-    out = io.BytesIO()
-    book.save(out)
+def _xlsx_response(book: Workbook, filename: str) -> HttpResponse:
     return HttpResponse(
-        out.getvalue(),
+        book.to_bytes(),
         content_type=XLSX,
         headers={"Content-Disposition": content_disposition_header(True, filename)},
     )
-
-
-def _header(sheet, columns):
-    from openpyxl.styles import Font
-
-    sheet.append(columns)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
 
 
 def _yes(value: bool) -> str:
@@ -565,14 +547,15 @@ def _share(value: Fraction | None) -> Decimal | None:
     return _ratio(value.numerator, value.denominator) if value is not None else None
 
 
-def _format_columns(sheet, percent_columns: set[int]) -> None:
+def _formats(values: list, percent_columns: set[int]) -> dict[int, str]:
     """Dates as yyyy-mm-dd and ratios as percentages with one decimal (the numbers stay numbers)."""
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-            elif cell.column in percent_columns and isinstance(cell.value, (int, float, Decimal)):
-                cell.number_format = PERCENT
+    formats = {}
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, date):
+            formats[column] = "yyyy-mm-dd"
+        elif column in percent_columns and isinstance(value, int | float | Decimal):
+            formats[column] = PERCENT
+    return formats
 
 
 def _export_scope(request):
@@ -589,17 +572,14 @@ def _export_scope(request):
 def export_board(request):
     """The board's rows as an XLSX sheet (one street, or every street the user may see), with the
     board's search, filters and sort of the query string."""
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
     streets, params, rows, today = _export_scope(request)
     rows = _filtered(rows, params)
     if "sort" not in request.GET:  # the report's order: street by street, by code
         rows.sort(key=lambda r: (r.street.name, r.compound.code))
     labels = term_status_labels()
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = _("Board")
+    book = Workbook()
+    sheet = book.sheet(_("Board"))
+    sheet.widths((12, 12, 12, 18, 12, 12, 16, 12, 28, 10, 24, 12, 6, 30, 8, 8, 10, 10, 8, 8, 16, 8))
     columns = [
         _("Street"),
         _("Community"),
@@ -624,40 +604,35 @@ def export_board(request):
         _("Property manager"),
         _("All three"),
     ]
-    _header(sheet, columns)
+    sheet.header(columns)
     for r in rows:
         nxt = r.next_deadline
         t = r.turnout
-        sheet.append(
-            [
-                r.street.name,
-                r.compound.community.name,
-                r.compound.code,
-                r.compound.name,
-                r.committee.term_start if r.committee else None,
-                r.committee.term_end if r.committee else None,
-                labels[r.term_status],
-                r.start_by,
-                r.election.title if r.election else "",
-                r.election.get_stage_display() if r.election else "",
-                nxt.title if nxt else "",
-                r.next_deadline_date,
-                _yes(r.late) if r.election else "",
-                "、".join(m.title for m in r.late_milestones),
-                t.heads if t else None,
-                t.heads_total if t else None,
-                _share(t.heads_share) if t else None,
-                _share(t.area_share) if t else None,
-                _yes(r.has_branch),
-                _yes(r.has_committee),
-                r.compound.property_manager or _yes(False),
-                _yes(r.all_three),
-            ]
-        )
-    _format_columns(sheet, {17, 18})
-    widths = (12, 12, 12, 18, 12, 12, 16, 12, 28, 10, 24, 12, 6, 30, 8, 8, 10, 10, 8, 8, 16, 8)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        values = [
+            r.street.name,
+            r.compound.community.name,
+            r.compound.code,
+            r.compound.name,
+            r.committee.term_start if r.committee else None,
+            r.committee.term_end if r.committee else None,
+            labels[r.term_status],
+            r.start_by,
+            r.election.title if r.election else "",
+            r.election.get_stage_display() if r.election else "",
+            nxt.title if nxt else "",
+            r.next_deadline_date,
+            _yes(r.late) if r.election else "",
+            "、".join(m.title for m in r.late_milestones),
+            t.heads if t else None,
+            t.heads_total if t else None,
+            _share(t.heads_share) if t else None,
+            _share(t.area_share) if t else None,
+            _yes(r.has_branch),
+            _yes(r.has_committee),
+            r.compound.property_manager or _yes(False),
+            _yes(r.all_three),
+        ]
+        sheet.append(values, formats=_formats(values, {17, 18}))
     record(
         "street.export_board",
         actor=request.user,
@@ -683,22 +658,20 @@ def coverage_count_labels() -> dict[str, str]:
 def export_figures(request):
     """The headline figures per street (and the total) as an XLSX sheet: counts as numbers, each
     coverage as a count and a ratio with a percent format; over the rows the board's filters keep."""
-    import openpyxl
-
     streets, params, rows, today = _export_scope(request)
     rows = _filtered(rows, params)
     by_street = dict((s.pk, f) for s, f in selectors.figures_by_street(rows))
     counts, cover, cover_counts = count_labels(), coverage_labels(), coverage_count_labels()
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = _("Figures")
+    book = Workbook()
+    sheet = book.sheet(_("Figures"))
+    sheet.widths([16])
     empty = selectors.figures([])
     count_keys = [k for k, _v in empty.as_counts()]
     cover_keys = [k for k, _v in empty.as_coverage()]
     header = [_("Street"), *[counts[k] for k in count_keys]]
     for k in cover_keys:
         header += [cover_counts[k], cover[k]]
-    _header(sheet, header)
+    sheet.header(header)
     first_ratio = 1 + len(count_keys) + 2
     ratio_columns = {first_ratio + 2 * i for i in range(len(cover_keys))}
 
@@ -708,16 +681,15 @@ def export_figures(request):
             values += [c.count, _ratio(c.count, c.total)]
         return values
 
-    for street in streets:
-        sheet.append(line(street.name, by_street.get(street.pk) or empty))
+    lines = [line(street.name, by_street.get(street.pk) or empty) for street in streets]
     if len(streets) > 1:
-        sheet.append(line(_("Total"), selectors.figures(rows)))
-    _format_columns(sheet, ratio_columns)
+        lines.append(line(_("Total"), selectors.figures(rows)))
+    for values in lines:
+        sheet.append(values, formats=_formats(values, ratio_columns))
     sheet.append([])
     sheet.append([_("As of %(date)s") % {"date": today.isoformat()}])
     if _filters_in_use(params).keys() - {"sort", "dir"}:
         sheet.append([_("Only the compounds that match the board's search and filters are counted.")])
-    sheet.column_dimensions["A"].width = 16
     record(
         "street.export_figures",
         actor=request.user,

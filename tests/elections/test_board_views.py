@@ -266,6 +266,15 @@ def test_it_exports_the_board_as_xlsx_with_an_audit_row(client, street_staff, co
     assert entry.actor == street_staff and entry.data["rows"] == 1
 
 
+def test_it_exports_a_compound_named_like_a_formula_as_text(client, street_staff, compound):
+    compound.name = '=HYPERLINK("http://x","y")'
+    compound.save(update_fields=["name"])
+    client.force_login(street_staff)
+    response = client.get(reverse("street:export_board"))
+    cell = openpyxl.load_workbook(io.BytesIO(response.content)).active.cell(row=2, column=4)
+    assert cell.value == compound.name and cell.data_type == "s" and cell.quotePrefix
+
+
 def test_it_exports_the_figures_as_xlsx_with_an_audit_row(client, street_staff, compound):
     make_committee(compound, term_end=timezone.localdate() + timedelta(days=900))
     make_branch(compound)

@@ -330,6 +330,19 @@ def test_it_exports_every_owners_record_with_masked_mobiles(
 # ---------------------------------------------------------------------------------------------
 
 
+def test_it_exports_an_owner_named_like_a_formula_as_text(
+    election, owners, django_capture_on_commit_callbacks
+):
+    """The proof of service writes a name a spreadsheet would run as a text cell (yezhu.xlsx)."""
+    _user, owner = owners["c"]
+    owner.name = '=HYPERLINK("http://x","y")'
+    owner.save(update_fields=["name"])
+    send(make_notice(election), django_capture_on_commit_callbacks)
+    sheet = load_workbook(io.BytesIO(deliveries_export_xlsx(election))).active
+    cells = [row[2] for row in sheet.iter_rows(min_row=2) if row[2].value == owner.name]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
 def staff_urls(election, notice):
     return {
         "list": reverse("manage:notice_list", args=[election.pk]),
@@ -512,6 +525,17 @@ def test_it_shows_an_owner_their_own_inbox_and_records_the_opening(
     assert client.get(reverse("elections:inbox_notice", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.opened_at is None
+
+
+def test_it_links_an_inbox_notice_to_its_election(
+    client, election, owners, django_capture_on_commit_callbacks
+):
+    send(make_notice(election, channels=["inbox"]), django_capture_on_commit_callbacks)
+    user_a, owner_a = owners["a"]
+    client.force_login(user_a)
+    delivery = Delivery.objects.get(owner=owner_a)
+    context = client.get(reverse("elections:inbox_notice", args=[delivery.pk])).context
+    assert context["election_url"] == reverse("elections:detail", args=[election.pk])
 
 
 @pytest.mark.parametrize("name", ["inbox", "inbox_notice"])

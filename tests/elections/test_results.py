@@ -77,6 +77,18 @@ def test_it_exports_the_result_as_xlsx_for_staff_with_an_audit_row(client, elect
     assert AuditEntry.objects.filter(action="result.exported", election_id=election.pk).exists()
 
 
+def test_it_exports_a_candidate_named_like_a_formula_as_text(client, election, working_group):
+    from elections.models import Candidate
+
+    Candidate.objects.filter(race__election=election, name="候选人1").update(name="=1+1")
+    close_and_publish(election)
+    client.force_login(working_group)
+    response = client.get(reverse("manage:results_xlsx", args=[election.pk]))
+    races = load_workbook(io.BytesIO(response.content)).worksheets[2]
+    cells = [row[3] for row in races.iter_rows(min_row=2) if row[3].value == "=1+1"]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
 def test_it_guards_the_xlsx_export(client, election, homes, outsider_staff, street_staff):  # noqa: F811
     """Anonymous: sign-in; an owner or another street's staff: 404; POST: 405; before the close:
     no spreadsheet at all."""
@@ -125,8 +137,12 @@ def test_it_links_results_and_board_from_the_election_page_once_public(client, e
     ],
 )
 def test_it_tells_owners_when_the_year_to_challenge_the_decision_ends(
-    client, election, homes, published, until
-):  # noqa: F811
+    client,
+    election,
+    homes,  # noqa: F811
+    published,
+    until,
+):
     """解释 第12条 / 民法典 第280条: the result page says an owner may ask a court to revoke the
     decision within one year, counted from the publication of the result, and gives the last day."""
     from datetime import date

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -26,7 +25,9 @@ from elections.notices import notice_create, notice_send
 from elections.services import ballot_record, roll_freeze
 from elections.tasks import tick
 from tests.conftest import requires_postgres
+from tests.elections.worker_tasks import barrier
 from tests.factories import election_with_ballot_paper, owner_user
+from tests.waiting import wait_until
 from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
@@ -106,6 +107,8 @@ def celery_worker(redis_url: str, tmp_path: Path, *, sms_backend: str = "yezhu.s
             "warning",
             "--without-gossip",
             "--without-mingle",
+            "-I",
+            "tests.elections.worker_tasks",  # the barrier task below
         ],
         cwd=ROOT,
         env=env,
@@ -132,14 +135,19 @@ def celery_worker(redis_url: str, tmp_path: Path, *, sms_backend: str = "yezhu.s
         _reset_app(app)
 
 
-def wait_for(condition, *, timeout: float = 60, what: str = "", log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    details = log.read_text(encoding="utf-8")[-3000:] if log else ""
-    raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n{details}")
+def wait_for(condition, *, timeout: float = 120, what: str, log: Path | None = None) -> None:
+    """Wait for what the worker should do; on a timeout show the end of its log."""
+
+    def details() -> str:
+        return "--- worker log ---\n" + (log.read_text(encoding="utf-8")[-3000:] if log else "")
+
+    wait_until(condition, timeout=timeout, what=what, interval=0.2, details=details)
+
+
+def worker_idle(timeout: float = 120) -> None:
+    """Return once the worker has run every task queued so far (a duplicate queued by mistake
+    would have run by then): its queue is first in, first out, and it runs one task at a time."""
+    assert barrier.delay().get(timeout=timeout) is True
 
 
 def sms_lines(path: Path) -> list[tuple[str, str]]:
@@ -175,7 +183,7 @@ def test_it_delivers_a_notice_to_everyone_once_through_the_worker(compound, redi
             what="12 deliveries sent",
             log=log,
         )
-        time.sleep(1)  # room for a duplicate to show up if one were sent
+        worker_idle()  # a duplicate, if one were queued, has been sent by now
     phones = sorted(phone for phone, _ in sms_lines(sms_file))
     assert phones == sorted(user.phone for user in owners)
     assert set(Delivery.objects.filter(notice=notice).values_list("attempts", flat=True)) == {1}
@@ -194,15 +202,15 @@ def test_it_reminds_non_voters_once_through_beats_tick(compound, redis_url, tmp_
         election=election, voter=voter, actor=users[0], cast_as="owner", channel="online", choices={}
     )
     with celery_worker(redis_url, tmp_path) as (_, sms_file, log):
-        assert tick.delay().get(timeout=60)["reminders"] == 1
+        assert tick.delay().get(timeout=120)["reminders"] == 1
         reminder = Notice.objects.get(kind=Notice.Kind.REMINDER)
         wait_for(
             lambda: Delivery.objects.filter(notice=reminder, status="sent").count() == 6,
             what="6 reminder deliveries sent",
             log=log,
         )
-        assert tick.delay().get(timeout=60)["reminders"] == 0
-        time.sleep(1)
+        assert tick.delay().get(timeout=120)["reminders"] == 0
+        worker_idle()
     assert reminder.dedupe_key == f"reminder:{election.pk}:24h"
     assert Notice.objects.filter(kind=Notice.Kind.REMINDER).count() == 1
     assert sorted(phone for phone, _ in sms_lines(sms_file)) == sorted(u.phone for u in users[1:])
@@ -228,8 +236,8 @@ def test_it_closes_voting_and_counts_once_through_beats_tick(compound, redis_url
         )
     Election.objects.filter(pk=election.pk).update(voting_closes_at=timezone.now() - timedelta(minutes=3))
     with celery_worker(redis_url, tmp_path) as (_, _sms, log):
-        first = tick.delay().get(timeout=60)
-        second = tick.delay().get(timeout=60)
+        first = tick.delay().get(timeout=120)
+        second = tick.delay().get(timeout=120)
     assert first["closed"] == 1 and second["closed"] == 0, log.read_text(encoding="utf-8")[-2000:]
     election.refresh_from_db()
     assert election.stage == Stage.RESULT_NOTICE

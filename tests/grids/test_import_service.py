@@ -294,3 +294,85 @@ def test_it_imports_a_shop_owned_by_a_company(compound):
     roll = compute_roll(compound)
     assert roll.heads == 4  # developer, 张三+李四, 王五, the company
     assert Decimal("45.00") in [v.area for v in roll.voters]
+
+
+# ---------------------------------------------------------------------------------------------
+# roll_file_import: the one path of the page, the job, the API and the command
+# ---------------------------------------------------------------------------------------------
+
+
+def test_it_previews_a_file_without_writing_when_not_committing(compound):
+    from grids.services import roll_file_import
+
+    before = snapshot(compound)
+    done = roll_file_import(
+        compound=compound, data=roll_csv(FIRST), filename="roll.csv", actor=OPERATOR, commit=False
+    )
+    assert done.committed is False
+    assert done.parsed.rows == 8 and len(done.diff.added) == 6
+    assert snapshot(compound) == before
+    assert not AuditEntry.objects.filter(action="roll.imported").exists()
+
+
+def test_it_imports_a_file_that_still_matches_its_preview(compound):
+    from grids.services import preview_summary, roll_file_import
+
+    preview = roll_file_import(
+        compound=compound, data=roll_csv(FIRST), filename="roll.csv", actor=OPERATOR, commit=False
+    )
+    done = roll_file_import(
+        compound=compound,
+        data=roll_csv(FIRST),
+        filename="roll.csv",
+        actor=OPERATOR,
+        commit=True,
+        expected=preview_summary(preview.diff),
+    )
+    assert done.committed is True
+    assert Unit.objects.filter(compound=compound).count() == 6
+    assert AuditEntry.objects.get(action="roll.imported").data["file"] == "roll.csv"
+
+
+def test_it_refuses_a_file_whose_preview_is_stale_and_writes_nothing(compound):
+    """The roll changed after the preview: RollChangedError carries the new diff; nothing is written."""
+    from grids.services import RollChangedError, preview_summary, roll_file_import
+
+    preview = roll_file_import(
+        compound=compound, data=roll_csv(FIRST), filename="roll.csv", actor=OPERATOR, commit=False
+    )
+    roll_import(compound=compound, parsed=parse_roll(roll_csv(FIRST[:2]), "roll.csv"), actor=OPERATOR)
+    before = snapshot(compound)
+    with pytest.raises(RollChangedError) as refused:
+        roll_file_import(
+            compound=compound,
+            data=roll_csv(FIRST),
+            filename="roll.csv",
+            actor=OPERATOR,
+            commit=True,
+            expected=preview_summary(preview.diff),
+        )
+    assert len(refused.value.diff.added) == 4 and refused.value.parsed.rows == 8
+    assert refused.value.code == "roll_changed"
+    assert snapshot(compound) == before
+    assert AuditEntry.objects.filter(action="roll.imported").count() == 1
+
+
+def test_it_refuses_a_bad_file_before_comparing_anything(compound):
+    from grids.services import roll_file_import
+
+    with pytest.raises(RollFileError):
+        roll_file_import(
+            compound=compound,
+            data=roll_csv([("1-1-101", "abc", [ZHANG])]),
+            filename="roll.csv",
+            actor=OPERATOR,
+            commit=True,
+        )
+    assert not Unit.objects.filter(compound=compound).exists()
+
+
+def test_it_requires_an_actor_to_import_a_file(compound):
+    from grids.services import roll_file_import
+
+    with pytest.raises(TypeError):
+        roll_file_import(compound=compound, data=roll_csv(FIRST), filename="roll.csv", commit=True)  # type: ignore[call-arg]

@@ -23,10 +23,11 @@ from tests.factories import (
     grant,
     unit_with_owners,
 )
-from tests.grids.test_import_service import FIRST, LI, WANG, ZHANG, ZHAO, roll_csv, roll_xlsx
+from tests.grids.test_import_service import FIRST, LI, WANG, ZHANG, ZHAO, roll_csv, roll_rows, roll_xlsx
 from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 from yezhu.jobs.models import Job
+from yezhu.xlsx import Workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -346,6 +347,25 @@ def test_it_exports_the_roll_without_identity_numbers(client, compound, working_
     assert unsold[6] == "未售" and unsold[7] is None
     entry = AuditEntry.objects.get(action="roll.exported")
     assert entry.compound_id == compound.pk and entry.data["mobiles"] == "full"
+
+
+def test_it_exports_an_owner_named_like_a_formula_as_text_that_reads_back(client, compound, working_group):
+    """An owner named =HYPERLINK(…) is a text cell (quote prefix, never a formula) in the export,
+    and reads back as the name it was."""
+    name = '=HYPERLINK("http://x","y")'
+    formula_owner = (name, ZHANG[1], ZHANG[2])
+    book = Workbook()  # openpyxl alone would write the name as a formula, read back as empty
+    sheet = book.sheet("房屋清册")
+    for row in [COLUMNS, *roll_rows([("1-1-101", "89.50", [formula_owner])])]:
+        sheet.append(row)
+    roll_import(compound=compound, parsed=parse_roll(book.to_bytes(), "r.xlsx"), actor=OPERATOR)
+    client.force_login(working_group)
+    data = client.get(reverse("grids:roll_export", args=[compound.pk])).content
+    cell = openpyxl.load_workbook(io.BytesIO(data)).active.cell(row=2, column=8)
+    assert cell.value == name and cell.data_type == "s" and cell.quotePrefix
+    # What the importer reads (cached values only): a formula would read back as empty.
+    again = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+    assert next(again.iter_rows(min_row=2, max_row=2, values_only=True))[7] == name
 
 
 def test_it_masks_mobiles_for_staff_who_do_not_manage_the_compound(client, compound, street):

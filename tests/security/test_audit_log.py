@@ -393,7 +393,8 @@ def test_it_exports_the_filtered_log_as_a_workbook(world):
 
 
 def test_it_neutralises_formulas_in_the_export(world):
-    """A summary that starts with = is written as text, so a spreadsheet never runs it."""
+    """A summary that starts with = is written as text (a string cell with Excel's quote prefix,
+    yezhu.xlsx), so a spreadsheet never runs it and shows it as it was typed."""
     from openpyxl import load_workbook
 
     record(
@@ -403,4 +404,6 @@ def test_it_neutralises_formulas_in_the_export(world):
         reverse("audit:export", query={"action": "test.formula"})
     )
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet.cell(row=2, column=9).value.startswith("'=")
+    cell = sheet.cell(row=2, column=9)
+    assert cell.value == '=HYPERLINK("http://x","y")'
+    assert cell.data_type == "s" and cell.quotePrefix

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from yezhu.jobs.models import Job
-from yezhu.queue import enqueue
+from yezhu.queue import Queueable, enqueue
+
+if TYPE_CHECKING:
+    from yezhu.accounts.models import User
 
 
 def job_start(
-    *, kind: str, user, task, params: dict | None = None, input_file=None, compound_id=None, election_id=None
+    *,
+    kind: str,
+    user: User | None,
+    task: Queueable | str,
+    params: dict | None = None,
+    input_file: File | str | None = None,
+    compound_id: int | None = None,
+    election_id: int | None = None,
 ) -> Job:
     """Create the job row and queue `task(job_id)` after the commit.
 
@@ -37,7 +50,12 @@ def job_progress(job: Job, *, done: int, total: int | None = None, message: str 
 
 
 def job_finish(
-    job: Job, *, result=None, errors: list | None = None, message: str = "", output_file=None
+    job: Job,
+    *,
+    result: dict | None = None,
+    errors: list[str] | None = None,
+    message: str = "",
+    output_file: File | None = None,
 ) -> None:
     job.status = Job.Status.FAILED if errors else Job.Status.DONE
     job.result = result

@@ -13,11 +13,11 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from elections import services
+from elections.choices import VALUES
 from elections.models import Ballot, CaseStep, Committee, CommitteeMember, Election, Stage, Voter
 from grids.models import Grid, Owner, PartyMember, PartyOrg, RoleAssignment, Street, Unit
-from grids.roll_file import parse_roll
 from grids.sample import roll_csv, roll_rows
-from grids.services import compound_create, roll_import
+from grids.services import compound_create, roll_file_import
 from yezhu.accounts.models import User
 
 STREET = "湖滨街道"
@@ -61,8 +61,9 @@ class Command(BaseCommand):
                 compound.property_manager = "绿城物业"
                 compound.save(update_fields=["property_manager"])
             rows = roll_rows(n_units, seed=len(code) * 31 + n_units, parking=parking)
-            parsed = parse_roll(roll_csv(rows), f"{code}.csv")
-            roll_import(compound=compound, parsed=parsed, actor=admin, filename=f"{code}.csv")
+            roll_file_import(
+                compound=compound, data=roll_csv(rows), filename=f"{code}.csv", actor=admin, commit=True
+            )
             self.organise(compound, rng)
             getattr(self, f"plan_{plan}")(compound, admin, rng)
         self.people()
@@ -190,7 +191,7 @@ class Command(BaseCommand):
         for voter in voters:
             choices = {
                 "matters": {
-                    m: rng.choices(["yes", "no", "abstain"], weights=[favour, 1 - favour, 0.05])[0]
+                    m: rng.choices(list(VALUES), weights=[favour, 1 - favour, 0.05])[0]
                     for m in ("M1", "M2", "M3")
                 },
                 "races": {

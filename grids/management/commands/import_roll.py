@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grids.models import Compound
-from grids.roll_file import RollFileError, parse_roll
-from grids.services import RollError, compound_create, roll_import, roll_preview
+from grids.roll_file import RollFileError
+from grids.services import RollError, compound_create, import_message, roll_file_import
 from yezhu.actors import OPERATOR
 
 SHOWN = 10  # the first changes of each kind printed in a preview
@@ -63,14 +63,7 @@ class Command(BaseCommand):
             if not street or not community:
                 raise CommandError(_("--create-compound needs --street and --community."))
 
-        try:
-            parsed = parse_roll(data, path.name)
-        except RollFileError as e:
-            for line in e.errors:
-                self.stderr.write(line)
-            self.stderr.write(_("Nothing was imported."))
-            sys.exit(1)
-
+        new_compound = ""
         try:
             with transaction.atomic():
                 if compound is None:
@@ -81,15 +74,25 @@ class Command(BaseCommand):
                         community_name=community,
                         actor=OPERATOR,
                     )
-                    self.stdout.write(
-                        _("New compound %(name)s (%(code)s) in %(street)s, %(community)s.")
-                        % {"name": create_compound, "code": code, "street": street, "community": community}
-                    )
-                diff = roll_preview(compound=compound, parsed=parsed)
-                self._print_preview(diff)
+                    new_compound = _("New compound %(name)s (%(code)s) in %(street)s, %(community)s.") % {
+                        "name": create_compound,
+                        "code": code,
+                        "street": street,
+                        "community": community,
+                    }
+                done = roll_file_import(
+                    compound=compound, data=data, filename=path.name, actor=OPERATOR, commit=commit
+                )
+                if new_compound:
+                    self.stdout.write(new_compound)
+                self._print_preview(done.diff)
                 if not commit:
                     raise _Rollback
-                diff = roll_import(compound=compound, parsed=parsed, filename=path.name, actor=OPERATOR)
+        except RollFileError as e:  # nothing was written: a new compound is rolled back with it
+            for line in e.errors:
+                self.stderr.write(line)
+            self.stderr.write(_("Nothing was imported."))
+            sys.exit(1)
         except _Rollback:
             self.stdout.write(_("Preview only: nothing was written. Add --commit to import."))
             return
@@ -97,17 +100,7 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from e
         except ValidationError as e:  # e.g. a new compound's code or name too long
             raise CommandError("; ".join(e.messages)) from e
-        self.stdout.write(
-            self.style.SUCCESS(
-                _("Imported %(units)s units: %(added)s added, %(changed)s changed, %(removed)s removed.")
-                % {
-                    "units": diff.units,
-                    "added": len(diff.added),
-                    "changed": diff.changed,
-                    "removed": len(diff.removed),
-                }
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(import_message(done.diff)))
 
     def _print_preview(self, diff) -> None:
         out = self.stdout.write
