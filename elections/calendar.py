@@ -17,6 +17,7 @@ from django.db import transaction
 
 from elections.models import HolidayDay, HolidayYear
 from elections.rules import timeline
+from yezhu.actors import Actor
 from yezhu.audit.log import record
 
 #: The first year the seeding command fills by default.
@@ -45,7 +46,7 @@ class SeedReport:
     years_added: list[int]
 
 
-def seed_holidays(*, years: Iterable[int], actor) -> SeedReport:
+def seed_holidays(*, years: Iterable[int], actor: Actor) -> SeedReport:
     """Fill the holiday table for ``years`` from the package; safe to run again.
 
     Rows already in the table are kept as they are (staff may have corrected one), missing rows

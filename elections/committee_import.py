@@ -41,6 +41,7 @@ from elections.models import Committee, CommitteeMember
 from elections.rules.timeline import add_years
 from grids.models import Compound
 from grids.selectors import managed_compounds
+from yezhu.actors import Actor
 from yezhu.audit.log import record
 from yezhu.xlsx import Workbook
 
@@ -284,7 +285,7 @@ def parse_committees(file, *, compounds: Iterable[Compound]) -> list[ParsedCommi
 
 def committees_import(
     *,
-    actor,
+    actor: Actor,
     file,
     filename: str = "",
 ) -> list[Committee]:

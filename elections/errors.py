@@ -3,6 +3,7 @@ messages, the API into its JSON error body (`yezhu.api.errors`, through `yezhu.e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from yezhu.errors import DomainError
@@ -61,7 +62,7 @@ def coded(problem: str) -> Problem:
 class Refused(ElectionError):
     """A step refused for these problems. ``code`` is the first problem's; the API lists them all."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: Sequence[str]):
         coded_problems = [coded(p) for p in problems]
         super().__init__(" ".join(coded_problems), code=coded_problems[0].code)
         self.problems = coded_problems

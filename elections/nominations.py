@@ -50,6 +50,7 @@ from elections.models import (
 )
 from elections.selectors import can_manage
 from grids.models import Compound, Owner, PartyMember, PartyOrg, Unit
+from yezhu.actors import Actor, person, require_person
 from yezhu.audit.log import record
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -219,7 +220,7 @@ def _require_stage(election: Election, stages: tuple[str, ...], message: str) ->
         raise ElectionError(message)
 
 
-def _require_manager(actor, election: Election) -> None:
+def _require_manager(actor: Actor, election: Election) -> None:
     if not can_manage(actor, election):
         raise ElectionError(_("Only the working group or staff in charge of this election may do this."))
 
@@ -237,7 +238,7 @@ def nomination_create(
     race: Race,
     nominee: Owner,
     source: str,
-    actor,
+    actor: Actor,
     statement: str = "",
     bio: str = "",
     photo: UploadedFile | None = None,
@@ -293,7 +294,7 @@ def nomination_create(
                 race=race,
                 nominee=nominee,
                 source=source,
-                nominated_by=actor if getattr(actor, "is_authenticated", False) else None,
+                nominated_by=person(actor),
                 statement=statement.strip(),
                 bio=bio.strip(),
                 party_member=party_member,
@@ -328,7 +329,7 @@ def nomination_create(
 def nomination_support(
     *,
     nomination: Nomination,
-    actor,
+    actor: Actor,
 ) -> Nomination:
     """An owner of the compound adds their support to an owners' nomination (联名推荐)."""
     election = nomination.election
@@ -374,7 +375,7 @@ def nomination_support(
     return nomination
 
 
-def _may_answer_for(actor, nomination: Nomination) -> bool:
+def _may_answer_for(actor: Actor, nomination: Nomination) -> bool:
     """The nominee's own account, or staff recording an answer the nominee gave on paper."""
     if nomination.nominee.user_id and nomination.nominee.user_id == getattr(actor, "pk", None):
         return True
@@ -384,7 +385,7 @@ def _may_answer_for(actor, nomination: Nomination) -> bool:
 def _answer(
     *,
     nomination: Nomination,
-    actor,
+    actor: Actor,
     accept: bool,
     note: str,
     details: dict,
@@ -449,7 +450,7 @@ def _answer(
 def nomination_accept(
     *,
     nomination: Nomination,
-    actor,
+    actor: Actor,
     note: str = "",
     bio: str = "",
     photo: UploadedFile | None = None,
@@ -474,7 +475,7 @@ def nomination_accept(
 def nomination_decline(
     *,
     nomination: Nomination,
-    actor,
+    actor: Actor,
     note: str = "",
 ) -> Nomination:
     """The nominee does not wish to stand; the nomination ends."""
@@ -486,7 +487,7 @@ def nomination_decline(
 # ---------------------------------------------------------------------------------------------
 
 
-def _vettable(nomination: Nomination, actor) -> Election:
+def _vettable(nomination: Nomination, actor: Actor) -> Election:
     election = nomination.election
     _require_manager(actor, election)
     _require_stage(
@@ -501,7 +502,7 @@ def _vettable(nomination: Nomination, actor) -> Election:
 def vetting_flag_add(
     *,
     nomination: Nomination,
-    actor,
+    actor: Actor,
     kind: str,
     note: str = "",
     evidence: UploadedFile | None = None,
@@ -514,7 +515,7 @@ def vetting_flag_add(
         raise ElectionError(_("Say what the finding is."))
     check_upload(evidence, allow_pdf=True)
     with transaction.atomic():
-        flag = VettingFlag(nomination=nomination, kind=kind, note=note.strip(), created_by=actor)
+        flag = VettingFlag(nomination=nomination, kind=kind, note=note.strip(), created_by=person(actor))
         if evidence:
             flag.evidence = evidence
         flag.save()
@@ -533,7 +534,7 @@ def vetting_flag_add(
 def vetting_update(
     *,
     nomination: Nomination,
-    actor,
+    actor: Actor,
     opinion_party: str,
     opinion_owners: str,
     opinion_self: str,
@@ -600,7 +601,7 @@ def _renumber(race: Race) -> None:
 def nomination_decide(
     *,
     nomination: Nomination,
-    actor,
+    actor: Actor,
     approve: bool,
     reason: str = "",
 ) -> Nomination:
@@ -681,7 +682,7 @@ def nomination_decide(
                     _renumber(locked.race)
                 locked.status = Nomination.Status.REJECTED
             locked.decision_reason = reason
-            locked.decided_by = actor
+            locked.decided_by = person(actor)
             locked.decided_at = timezone.now()
             locked.save()
             candidate = Candidate.objects.filter(nomination=locked).first()
@@ -852,7 +853,7 @@ def objection_window(election: Election, today: dt.date) -> str | None:
 def objection_file(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     text: str,
     candidate: Candidate | None = None,
     today: dt.date | None = None,
@@ -878,7 +879,7 @@ def objection_file(
             candidate = None
     with transaction.atomic():
         objection = Objection.objects.create(
-            election=election, kind=kind, candidate=candidate, filed_by=actor, text=text[:5000]
+            election=election, kind=kind, candidate=candidate, filed_by=require_person(actor), text=text[:5000]
         )
         record(
             "objection.filed",
@@ -895,7 +896,7 @@ def objection_file(
 def objection_answer(
     *,
     objection: Objection,
-    actor,
+    actor: Actor,
     answer: str,
 ) -> Objection:
     """Staff answer an objection; the owner who filed it reads the answer."""
@@ -908,7 +909,7 @@ def objection_answer(
         locked = Objection.objects.select_for_update().get(pk=objection.pk)
         previous = locked.answer
         locked.answer = answer
-        locked.answered_by = actor
+        locked.answered_by = person(actor)
         locked.answered_at = timezone.now()
         locked.save(update_fields=["answer", "answered_by", "answered_at"])
         record(

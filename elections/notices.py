@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from elections.errors import ElectionError
 from elections.models import Delivery, Election, Notice, Voter, WorkingGroupMember
 from grids.models import Owner, Ownership, RoleAssignment
+from yezhu.actors import Actor, person
 from yezhu.audit.log import record
 from yezhu.queue import enqueue
 from yezhu.sms import SmsError, get_backend, with_signature
@@ -240,7 +241,7 @@ def notice_create(
     body: str,
     scheduled_at: datetime | None = None,
     dedupe_key: str = "",
-    actor,
+    actor: Actor,
 ) -> Notice:
     """Write a notice (a draft, or scheduled when `scheduled_at` is given).
 
@@ -269,7 +270,7 @@ def notice_create(
         scheduled_at=scheduled_at,
         status=Notice.Status.SCHEDULED if scheduled_at else Notice.Status.DRAFT,
         dedupe_key=dedupe_key,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=person(actor),
     )
     notice.full_clean(exclude=["created_by", "election"], validate_unique=False, validate_constraints=False)
     try:
@@ -295,7 +296,7 @@ def notice_schedule(
     *,
     notice: Notice,
     scheduled_at: datetime,
-    actor,
+    actor: Actor,
 ) -> Notice:
     """Set (or move) the moment a notice goes out; beat's `tick` sends it then."""
     with transaction.atomic():
@@ -317,7 +318,7 @@ def notice_schedule(
     return locked
 
 
-def notice_send(*, notice: Notice, actor, dispatch: bool = True) -> int:
+def notice_send(*, notice: Notice, actor: Actor, dispatch: bool = True) -> int:
     """Fan the notice out into deliveries (one per recipient and channel) and queue them.
 
     Safe to call twice: the unique key makes the second fan-out create nothing, and a notice
@@ -392,7 +393,7 @@ def notice_dispatch(notice_id: int, *, queue: Callable[[int], object]) -> int:
 def notices_resend_failed(
     *,
     notice: Notice,
-    actor,
+    actor: Actor,
 ) -> int:
     """Queue the failed deliveries of a notice again, with the roll's current mobile and email.
 
@@ -518,7 +519,7 @@ def delivery_send(delivery_id: int) -> str:
 def delivery_opened(
     *,
     delivery: Delivery,
-    actor,
+    actor: Actor,
 ) -> bool:
     """Record that the owner opened the notice in the inbox (proof of service); only the first
     opening counts. Returns True when this call recorded it."""

@@ -78,6 +78,7 @@ from elections.errors import AlreadyVoted, ElectionError
 from elections.models import Ballot, Candidate, Election, Matter, PaperEntry, Race, Stage, Voter
 from elections.selectors import can_manage
 from elections.services import RECEIPT_ALPHABET, ballot_record, canonical_choices, valid_ballot_of
+from yezhu.actors import Actor, person, require_person
 from yezhu.audit.log import record
 
 ENTRY_STAGES = (Stage.VOTING, Stage.COUNTING)
@@ -299,7 +300,7 @@ def _finish(
     election: Election,
     entry: PaperEntry,
     final: dict,
-    actor,
+    actor: Actor,
     status: str,
     now,
 ) -> PaperEntry:
@@ -343,7 +344,7 @@ def _key_in(
     election: Election,
     voter: Voter,
     serial: str,
-    actor,
+    actor: Actor,
     entry_reading: dict,
     note: str,
     now,
@@ -356,7 +357,7 @@ def _key_in(
             election=election,
             voter=voter,
             serial=serial,
-            first_by=actor,
+            first_by=require_person(actor),
             first_entry=entry_reading,
             note=note[:300],
         )
@@ -384,7 +385,7 @@ def _key_in(
             )
             % {"serial": serial}
         )
-    entry.second_by = actor
+    entry.second_by = require_person(actor)
     entry.second_entry = entry_reading
     if note and not entry.note:
         entry.note = note[:300]
@@ -419,7 +420,7 @@ def paper_entry_submit(
     *,
     election: Election,
     serial: str,
-    actor,
+    actor: Actor,
     signed: bool,
     unreadable: bool = False,
     choices: dict | None = None,
@@ -467,7 +468,7 @@ def paper_entry_submit(
 def paper_entry_resolve(
     *,
     entry: PaperEntry,
-    actor,
+    actor: Actor,
     pick: str,
     signed: bool = True,
     unreadable: bool = False,
@@ -528,7 +529,9 @@ def paper_entry_resolve(
 WITHDRAWABLE = (PaperEntry.Status.AWAITING_SECOND, PaperEntry.Status.MISMATCH)
 
 
-def paper_entry_withdraw(*, entry: PaperEntry, actor, reason: str, now: datetime | None = None) -> PaperEntry:
+def paper_entry_withdraw(
+    *, entry: PaperEntry, actor: Actor, reason: str, now: datetime | None = None
+) -> PaperEntry:
     """Withdraw an entry that has not produced a ballot; its serial can then be keyed in afresh.
 
     Any staff member who manages the election may do it (see the module docstring), with a
@@ -567,7 +570,7 @@ def paper_entry_withdraw(*, entry: PaperEntry, actor, reason: str, now: datetime
             )
         previous = locked.status
         locked.status = PaperEntry.Status.WITHDRAWN
-        locked.withdrawn_by = actor
+        locked.withdrawn_by = person(actor)
         locked.withdrawn_at = now
         locked.withdrawn_reason = reason[:300]
         locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawn_reason"])
@@ -886,7 +889,7 @@ def parse_sheet(
 def paper_import(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     data: bytes,
     filename: str,
     received_before_close: bool = False,

@@ -29,6 +29,7 @@ from elections.rules.chain import GENESIS, chain_hash
 from grids.models import Compound, Unit
 from grids.roll import counted_units
 from grids.selectors import STAFF_ROLES, staff_compounds
+from yezhu.actors import Actor, require_person
 from yezhu.audit.log import record
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
@@ -65,7 +66,7 @@ def window_refusal(election: Election, now: datetime) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def roll_freeze(*, election: Election, actor) -> int:
+def roll_freeze(*, election: Election, actor: Actor) -> int:
     """Copy the compound's statutory roll into the election's voters (RULES.md §1).
 
     Done once, when voting opens, so that a change to the housing roll during the vote cannot
@@ -279,7 +280,7 @@ def ballot_record(
     *,
     election: Election,
     voter: Voter,
-    actor,
+    actor: Actor,
     cast_as: str,
     channel: str,
     choices: dict,
@@ -334,7 +335,7 @@ def ballot_record(
                 reject_reason=reject_reason,
                 choices=clean,
                 cast_at=now,
-                cast_by=actor,
+                cast_by=require_person(actor),
                 cast_as=cast_as,
                 proxy=proxy,
                 paper_serial=paper_serial,
@@ -615,7 +616,7 @@ def bundle_variant(*, election: Election, user) -> str:
 def bundle_export(
     *,
     election: Election,
-    actor,
+    actor: Actor,
 ) -> tuple[dict, str]:
     """The bundle this user may download, and its variant ("named" or "public"); writes the
     `bundle.exported` audit row. The caller has checked that the election is visible to the user

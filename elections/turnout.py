@@ -34,6 +34,7 @@ from elections.selectors import grid_voters, staff_elections
 from grids.models import Building, Grid, Ownership, RoleAssignment, Unit
 from grids.selectors import roles_of
 from yezhu.accounts.phone import mask_mobile
+from yezhu.actors import Actor, person
 from yezhu.audit.log import record
 
 TWO_PLACES = Decimal("0.01")
@@ -416,7 +417,9 @@ def grid_voter(*, election: Election, user, voter_id: int) -> Voter:
     return voter
 
 
-def canvass_contacts_viewed(*, election: Election, actor, voters: int, voter_id: int | None = None) -> None:
+def canvass_contacts_viewed(
+    *, election: Election, actor: Actor, voters: int, voter_id: int | None = None
+) -> None:
     """Write the audit row for each opening of a list or page that shows owners' contacts."""
     with transaction.atomic():
         record(
@@ -435,7 +438,7 @@ def visit_record(
     *,
     election: Election,
     voter: Voter,
-    actor,
+    actor: Actor,
     outcome: str,
     note: str = "",
 ) -> Visit:
@@ -448,7 +451,7 @@ def visit_record(
         raise ElectionError(_("This owner is not in a grid you lead."))
     with transaction.atomic():
         visit = Visit(
-            election=election, voter=voter, visited_by=actor, outcome=outcome, note=note.strip()[:300]
+            election=election, voter=voter, visited_by=person(actor), outcome=outcome, note=note.strip()[:300]
         )
         visit.full_clean()
         visit.save()

@@ -42,6 +42,7 @@ from elections.services import (
 from grids.models import Owner, Ownership
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
+from yezhu.actors import Actor
 from yezhu.audit.log import record
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -295,7 +296,7 @@ def ballot_cast_online(
     *,
     election: Election,
     voter: Voter,
-    actor,
+    actor: Actor,
     choices: dict,
     now: datetime | None = None,
 ) -> Ballot:
@@ -444,7 +445,7 @@ def proxy_authorise(
     *,
     election: Election,
     voter: Voter,
-    actor,
+    actor: Actor,
     proxy_mobile: str,
     proxy_name: str,
     now: datetime | None = None,
@@ -484,7 +485,7 @@ def proxy_record_paper(
     *,
     election: Election,
     voter: Voter,
-    actor,
+    actor: Actor,
     proxy_mobile: str,
     proxy_name: str,
     document,
@@ -509,7 +510,7 @@ def proxy_record_paper(
     )
 
 
-def proxy_revoke(*, proxy: Proxy, actor, now: datetime | None = None) -> Proxy:
+def proxy_revoke(*, proxy: Proxy, actor: Actor, now: datetime | None = None) -> Proxy:
     """An owner of the principal (or staff running the election) revokes a proxy before it voted."""
     now = now or timezone.now()
     election = proxy.election

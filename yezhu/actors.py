@@ -65,6 +65,22 @@ def is_person(actor: object) -> bool:
     return not isinstance(actor, SystemActor) and bool(getattr(actor, "is_authenticated", False))
 
 
+def person(actor: object) -> User | None:
+    """The signed-in person behind an actor, or None for the system (for a "who did it" column
+    that the system may leave empty)."""
+    return actor if is_person(actor) else None  # type: ignore[return-value]
+
+
+def require_person(actor: object) -> User:
+    """The signed-in person behind an actor, for what only a person does (keying a paper ballot,
+    casting, filing an objection): the system or an anonymous visitor is refused."""
+    from yezhu.errors import DomainError
+
+    if not is_person(actor):
+        raise DomainError("这一步只能由已登录的人办理。", code="person_required")
+    return actor  # type: ignore[return-value]
+
+
 def require_actor(actor: object) -> None:
     """Refuse a missing actor loudly: a programming error, never a silent system action."""
     if actor is None:

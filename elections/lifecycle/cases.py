@@ -14,12 +14,13 @@ from elections.models import (
     CaseStep,
     Election,
 )
+from yezhu.actors import Actor
 
 
 def case_step_save(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     step: int,
     responsible: str = "",
     due_on: date | None = None,

@@ -17,10 +17,11 @@ from elections.models import (
     CommitteeMember,
 )
 from grids.models import Compound
+from yezhu.actors import Actor
 from yezhu.audit.log import record
 
 
-def committee_audit(action: str, committee: Committee, *, actor, summary: str, data: dict) -> None:
+def committee_audit(action: str, committee: Committee, *, actor: Actor, summary: str, data: dict) -> None:
     record(
         action,
         actor=actor,
@@ -35,7 +36,7 @@ def committee_audit(action: str, committee: Committee, *, actor, summary: str, d
 def committee_register(
     *,
     compound: Compound,
-    actor,
+    actor: Actor,
     term_start: date,
     term_end: date,
     filed_on: date | None = None,
@@ -84,7 +85,7 @@ COMMITTEE_DATES = (
 )
 
 
-def committee_update(*, committee: Committee, actor, **dates: date | None) -> Committee:
+def committee_update(*, committee: Committee, actor: Actor, **dates: date | None) -> Committee:
     """Record the first meeting, the officers' notice, the filing, leaving office or the handover.
 
     The filing of a committee elected here is recorded by :func:`election_file`; its term is set
@@ -131,7 +132,7 @@ def committee_update(*, committee: Committee, actor, **dates: date | None) -> Co
 def committee_member_save(
     *,
     committee: Committee,
-    actor,
+    actor: Actor,
     member: CommitteeMember | None = None,
     name: str,
     role: str = CommitteeMember.Role.MEMBER,
@@ -178,7 +179,7 @@ def committee_member_save(
 def committee_member_remove(
     *,
     member: CommitteeMember,
-    actor,
+    actor: Actor,
 ) -> None:
     with transaction.atomic():
         committee = Committee.objects.select_for_update().get(pk=member.committee_id)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from elections.errors import ElectionError, P, Refused
+from elections.errors import ElectionError, P, Problem, Refused
 from elections.models import (
     Election,
 )
 from grids.selectors import managed_compounds
-from yezhu.actors import is_system, require_actor
+from yezhu.actors import Actor, SystemActor, require_actor
 from yezhu.audit.log import record
 
 
@@ -20,11 +20,11 @@ def load_fresh(election: Election) -> Election:
     return Election.objects.select_related("compound__community__street").get(pk=election.pk)
 
 
-def check_may_manage(actor, compound_id: int) -> None:
+def check_may_manage(actor: Actor, compound_id: int) -> None:
     """A person acting must manage the compound; a system actor that acts anywhere (the scheduler, an
     operator's command) may. An anonymous user is refused like anyone outside the scope."""
     require_actor(actor)
-    if is_system(actor):
+    if isinstance(actor, SystemActor):
         if actor.acts_anywhere:
             return
         raise ElectionError(_("You do not run elections in this compound."))
@@ -40,7 +40,7 @@ def refuse_if_any(problems: list[str]) -> None:
         raise Refused(problems)
 
 
-def stage_problem(election: Election, *allowed: str) -> list[str]:
+def stage_problem(election: Election, *allowed: str) -> list[Problem]:
     if election.stage in allowed:
         return []
     return [
@@ -52,7 +52,9 @@ def stage_problem(election: Election, *allowed: str) -> list[str]:
     ]
 
 
-def audit_election(action: str, election: Election, *, actor, summary: str, data: dict | None = None) -> None:
+def audit_election(
+    action: str, election: Election, *, actor: Actor, summary: str, data: dict | None = None
+) -> None:
     record(
         action,
         actor=actor,
@@ -68,7 +70,7 @@ def move_stage(
     election: Election,
     *,
     to: str,
-    actor,
+    actor: Actor,
     fields: dict | None = None,
     data: dict | None = None,
 ) -> None:

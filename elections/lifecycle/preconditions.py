@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elections.calendar import db_calendar
-from elections.errors import P
+from elections.errors import P, Problem
 from elections.lifecycle.moves import stage_problem
 from elections.lifecycle.state import (
     COMMITTEE_KINDS,
@@ -38,7 +38,7 @@ from elections.rules import timeline as tl
 from yezhu.jobs.models import Job
 
 
-def p_notice(election: Election) -> list[str]:
+def p_notice(election: Election) -> list[Problem]:
     problems = [] if renotice(election) else stage_problem(election, Stage.WORKING_GROUP)
     if election.notice_published_on:
         problems.append(P("notice_already_published", _("The assembly notice is already published.")))
@@ -65,8 +65,8 @@ def p_notice(election: Election) -> list[str]:
     return problems
 
 
-def race_problems(election: Election, races: list[Race]) -> list[str]:
-    problems = []
+def race_problems(election: Election, races: list[Race]) -> list[Problem]:
+    problems: list[Problem] = []
     if election.kind not in COMMITTEE_KINDS:
         return problems
     low, high, odd = committee_size_rules(election)
@@ -88,7 +88,7 @@ def seat_problem(seats: int, low: int, high: int, odd: bool) -> str:
     return ""
 
 
-def p_nominations(election: Election) -> list[str]:
+def p_nominations(election: Election) -> list[Problem]:
     problems = stage_problem(election, Stage.NOTICE)
     if election.kind == Kind.MATTERS_ONLY:
         problems.append(
@@ -102,11 +102,11 @@ def p_nominations(election: Election) -> list[str]:
     return problems
 
 
-def p_vetting(election: Election) -> list[str]:
+def p_vetting(election: Election) -> list[Problem]:
     return stage_problem(election, Stage.NOMINATION)
 
 
-def p_candidate_notice(election: Election) -> list[str]:
+def p_candidate_notice(election: Election) -> list[Problem]:
     problems = stage_problem(election, Stage.VETTING)
     for race in election.races.all():
         if not Candidate.objects.filter(race=race).exists():
@@ -119,7 +119,7 @@ def p_candidate_notice(election: Election) -> list[str]:
     return problems
 
 
-def window_problems(election: Election, opens: datetime, closes: datetime) -> list[str]:
+def window_problems(election: Election, opens: datetime, closes: datetime) -> list[Problem]:
     if closes <= opens:
         return [P("window_inverted", _("Voting must close after it opens."))]
     kd = tl.KeyDates(voting_opens=local_date(opens), voting_closes=local_date(closes))
@@ -144,7 +144,7 @@ OPENING_RULES = (
 )
 
 
-def p_open(election: Election, now: datetime) -> list[str]:
+def p_open(election: Election, now: datetime) -> list[Problem]:
     allowed = (Stage.NOTICE,) if election.kind == Kind.MATTERS_ONLY else (Stage.CANDIDATE_NOTICE,)
     problems = stage_problem(election, *allowed)
     if election.voting_opens_at is None or election.voting_closes_at is None:
@@ -196,7 +196,7 @@ def p_open(election: Election, now: datetime) -> list[str]:
     return problems
 
 
-def p_close(election: Election, now: datetime, reason: str) -> list[str]:
+def p_close(election: Election, now: datetime, reason: str) -> list[Problem]:
     """Voting closes on time, or earlier with a decision; an election left counting finishes its count."""
     problems = stage_problem(election, Stage.VOTING)
     if (
@@ -218,7 +218,7 @@ def p_close(election: Election, now: datetime, reason: str) -> list[str]:
     return problems
 
 
-def p_count(election: Election) -> list[str]:
+def p_count(election: Election) -> list[Problem]:
     """The count starts once voting is closed, every paper ballot is keyed in, and no count runs."""
     problems = stage_problem(election, Stage.COUNTING)
     if problems:
@@ -246,7 +246,7 @@ def p_count(election: Election) -> list[str]:
     return problems
 
 
-def p_result_publish(election: Election) -> list[str]:
+def p_result_publish(election: Election) -> list[Problem]:
     problems = stage_problem(election, Stage.RESULT_NOTICE)
     if election.result is None:
         problems.append(P("no_result", _("There is no result yet: close voting first.")))
@@ -255,7 +255,7 @@ def p_result_publish(election: Election) -> list[str]:
     return problems
 
 
-def p_finalise(election: Election, on: date) -> list[str]:
+def p_finalise(election: Election, on: date) -> list[Problem]:
     problems = stage_problem(election, Stage.RESULT_NOTICE)
     if election.result_published_on is None or election.objection_window_end is None:
         problems.append(
@@ -289,7 +289,7 @@ def p_finalise(election: Election, on: date) -> list[str]:
     return problems
 
 
-def p_committee(election: Election) -> list[str]:
+def p_committee(election: Election) -> list[Problem]:
     # The register takes only a final result (stage ``filing``): during the objection window
     # (``result_notice``) an objection or a court may still overturn the result.
     if election.stage == Stage.RESULT_NOTICE or (
@@ -330,14 +330,14 @@ def p_committee(election: Election) -> list[str]:
     return problems
 
 
-def p_file(election: Election) -> list[str]:
+def p_file(election: Election) -> list[Problem]:
     problems = stage_problem(election, Stage.FILING)
     if election.kind in COMMITTEE_KINDS and committee_of(election) is None:
         problems.append(P("committee_unregistered", _("Put the elected committee on the register first.")))
     return problems
 
 
-def p_fail(election: Election, reason: str) -> list[str]:
+def p_fail(election: Election, reason: str) -> list[Problem]:
     problems = []
     if not election.is_open_stage:
         problems.append(
@@ -359,7 +359,7 @@ def p_fail(election: Election, reason: str) -> list[str]:
     return problems
 
 
-def p_restart(election: Election, at: str) -> list[str]:
+def p_restart(election: Election, at: str) -> list[Problem]:
     problems = stage_problem(election, Stage.FAILED)
     if (election.rule_overrides or {}).get("_restarted_as"):
         problems.append(P("already_restarted", _("This election has already been restarted.")))
@@ -383,7 +383,7 @@ def p_restart(election: Election, at: str) -> list[str]:
     return problems
 
 
-def p_wg_publish(election: Election) -> list[str]:
+def p_wg_publish(election: Election) -> list[Problem]:
     problems = stage_problem(election, Stage.WORKING_GROUP)
     if election.working_group_published_on is not None:
         problems.append(

@@ -32,7 +32,7 @@ from elections.models import (
 )
 from elections.rules import timeline as tl
 from grids.models import Compound
-from yezhu.actors import actor_label
+from yezhu.actors import Actor, actor_label, person
 
 
 def election_create(
@@ -40,7 +40,7 @@ def election_create(
     compound: Compound,
     title: str,
     kind: str = Kind.REELECTION,
-    actor,
+    actor: Actor,
     profile: str | None = None,
 ) -> Election:
     """Start an election in a compound (stage ``started``) with the street's regional profile."""
@@ -60,7 +60,7 @@ def election_create(
             kind=kind,
             profile=key,
             proxy_limit=tl.PROFILES[key].proxy_principals_max.value,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=person(actor),
         )
         election.full_clean()
         election.save()
@@ -103,7 +103,7 @@ def clean_override_value(name: str, value):
 def election_update_settings(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     quorum: Fraction | str | tuple[int, int] | None = None,
     proxy_limit: int | None = None,
     nominations_required: int | None = None,
@@ -128,25 +128,25 @@ def election_update_settings(
             if (q.numerator, q.denominator) != (fresh.quorum_numerator, fresh.quorum_denominator):
                 changes["quorum"] = f"{q.numerator}/{q.denominator}"
                 fresh.quorum_numerator, fresh.quorum_denominator = q.numerator, q.denominator
-        for name, value in (
+        for name, number in (
             ("proxy_limit", proxy_limit),
             ("nominations_required", nominations_required),
         ):
-            if value is not None:
-                if int(value) < 1:
+            if number is not None:
+                if int(number) < 1:
                     raise ElectionError(_("%(name)s must be at least 1.") % {"name": name})
-                if getattr(fresh, name) != int(value):
-                    changes[name] = int(value)
-                    setattr(fresh, name, int(value))
+                if getattr(fresh, name) != int(number):
+                    changes[name] = int(number)
+                    setattr(fresh, name, int(number))
         if silent_majority and not fresh.silent_majority:
             # RULES §5: counting silent owners needs, per household, proof that the ballot and the
             # warning of the consequence were delivered, and the result shown with and without
             # them. The tally does neither yet, so the setting cannot be turned on.
             raise ElectionError(str(SILENT_MAJORITY_UNSUPPORTED))
-        for name, value in (("temporary_meeting", temporary_meeting), ("silent_majority", silent_majority)):
-            if value is not None and getattr(fresh, name) != bool(value):
-                changes[name] = bool(value)
-                setattr(fresh, name, bool(value))
+        for name, flag in (("temporary_meeting", temporary_meeting), ("silent_majority", silent_majority)):
+            if flag is not None and getattr(fresh, name) != bool(flag):
+                changes[name] = bool(flag)
+                setattr(fresh, name, bool(flag))
         rules = dict(fresh.rule_overrides or {})
         for name, entry in (overrides or {}).items():
             if name not in PROFILE_RULES:
@@ -205,7 +205,7 @@ def election_update_settings(
 def working_group_member_add(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     name: str,
     affiliation: str,
     role: str = WorkingGroupMember.Role.MEMBER,
@@ -234,7 +234,7 @@ def working_group_member_add(
 def working_group_member_remove(
     *,
     member: WorkingGroupMember,
-    actor,
+    actor: Actor,
 ) -> None:
     with transaction.atomic():
         fresh = load_fresh(member.election)
@@ -269,7 +269,7 @@ def next_key(prefix: str, keys) -> str:
 def matter_save(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     matter: Matter | None = None,
     title: str,
     text: str = "",
@@ -305,7 +305,7 @@ def matter_save(
 def matter_delete(
     *,
     matter: Matter,
-    actor,
+    actor: Actor,
 ) -> None:
     with transaction.atomic():
         fresh = load_fresh(matter.election)
@@ -324,7 +324,7 @@ def matter_delete(
 def race_save(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     race: Race | None = None,
     title: str,
     seats: int,
@@ -372,7 +372,7 @@ def race_save(
 def race_delete(
     *,
     race: Race,
-    actor,
+    actor: Actor,
 ) -> None:
     with transaction.atomic():
         fresh = load_fresh(race.election)

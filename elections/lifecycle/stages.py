@@ -76,7 +76,7 @@ from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from elections.rules.bundle import recount
 from elections.services import bundle_for, election_tally, roll_freeze
-from yezhu.actors import actor_label, defers_to_staff, is_person
+from yezhu.actors import Actor, actor_label, defers_to_staff, person
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
 
@@ -84,7 +84,7 @@ from yezhu.jobs.services import job_start
 def working_group_form(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     on: date | None = None,
 ) -> Election:
     """The working group (筹备组/换届小组) is formed on ``on``: started → working_group."""
@@ -106,7 +106,7 @@ def working_group_form(
 def working_group_publish(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     on: date | None = None,
 ) -> Election:
     """The list of the working group's members is published on ``on`` (stage unchanged)."""
@@ -136,7 +136,7 @@ def working_group_publish(
 def notice_publish(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     on: date | None = None,
 ) -> Election:
     """The assembly notice (会议公告) with every matter and the seats is out: → notice.
@@ -192,7 +192,7 @@ def notice_publish(
 def nominations_open(
     *,
     election: Election,
-    actor,
+    actor: Actor,
 ) -> Election:
     """Owners may recommend and put themselves forward: notice → nomination."""
     with transaction.atomic():
@@ -206,7 +206,7 @@ def nominations_open(
 def vetting_start(
     *,
     election: Election,
-    actor,
+    actor: Actor,
 ) -> Election:
     """Nominations close and vetting (资格审查) starts: nomination → vetting."""
     with transaction.atomic():
@@ -220,7 +220,7 @@ def vetting_start(
 def candidate_notice_publish(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     start: date | None = None,
     end: date | None = None,
 ) -> Election:
@@ -269,7 +269,7 @@ def _candidate_notice_default_end(election: Election, start: date, shortest: int
 def voting_schedule(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     opens_at: datetime,
     closes_at: datetime,
 ) -> Election:
@@ -299,7 +299,7 @@ def voting_schedule(
 def voting_open(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Election:
     """Voting opens: the roll is frozen and the stage moves to ``voting``.
@@ -327,7 +327,7 @@ def voting_open(
 def voting_close(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
     reason: str = "",
 ) -> Election:
@@ -370,11 +370,11 @@ def voting_close(
 COUNT_JOB = "count"
 
 
-def count_queue(election: Election, *, actor, now: datetime) -> Job:
+def count_queue(election: Election, *, actor: Actor, now: datetime) -> Job:
     """Queue the count of a closed election as a job (the progress bar on the overview reads it)."""
     job = job_start(
         kind=COUNT_JOB,
-        user=actor if is_person(actor) else None,
+        user=person(actor),
         task="elections.tasks.count_election",
         params={"now": now.isoformat(), "actor": actor_label(actor)},
         compound_id=election.compound_id,
@@ -390,7 +390,7 @@ def count_queue(election: Election, *, actor, now: datetime) -> Job:
     return job
 
 
-def election_count(*, election: Election, actor, now: datetime | None = None) -> Election:
+def election_count(*, election: Election, actor: Actor, now: datetime | None = None) -> Election:
     """Start the count of a closed election (counting → result_notice) as a background job, with
     the progress bar; the worker runs :func:`election_count_run`."""
     now = now or timezone.now()
@@ -405,7 +405,7 @@ def election_count(*, election: Election, actor, now: datetime | None = None) ->
 def election_count_run(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> Election:
@@ -477,7 +477,7 @@ def election_count_run(
 def result_publish(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     on: date | None = None,
 ) -> Election:
     """The result is posted on ``on``; the objection window (询异公示) runs from that day."""
@@ -513,7 +513,7 @@ def result_publish(
 def result_finalise(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     on: date | None = None,
 ) -> Election:
     """After the objection window the result is final: result_notice → filing."""
@@ -551,7 +551,7 @@ def ranked_alternates(entry: dict, candidates: list[Candidate], count: int) -> l
 def committee_from_result(
     *,
     election: Election,
-    actor,
+    actor: Actor,
 ) -> Committee:
     """Put the elected committee on the register (业主委员会名册).
 
@@ -567,7 +567,12 @@ def committee_from_result(
         profile = effective_profile(fresh)
         races = list(Race.objects.filter(election=fresh).prefetch_related("candidates"))
         if fresh.kind == Kind.BY_ELECTION:
-            committee = sitting_committee(fresh.compound_id)
+            sitting = sitting_committee(fresh.compound_id)
+            if sitting is None:  # the table's precondition refused this already
+                raise ElectionError(
+                    _("The compound has no committee in office to add the elected members to.")
+                )
+            committee = sitting
             position = (committee.members.aggregate(m=Max("position"))["m"] or 0) + 1
         else:
             start = fresh.decided_on or timezone.localdate()
@@ -582,7 +587,7 @@ def committee_from_result(
             position = 1
         members = []
         for race in races:
-            entry = fresh.result["races"].get(race.key, {})
+            entry = (fresh.result or {}).get("races", {}).get(race.key, {})
             candidates = list(race.candidates.all())
             by_key = {c.key: c for c in candidates}
             chosen = [
@@ -624,7 +629,7 @@ def committee_from_result(
 def election_file(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     on: date | None = None,
 ) -> Election:
     """Filed (备案) with the district housing office and the street: filing → done.
@@ -668,7 +673,7 @@ def election_file(
 def election_fail(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     reason: str,
     on: date | None = None,
 ) -> Election:
@@ -703,7 +708,7 @@ def election_fail(
 def election_restart(
     *,
     election: Election,
-    actor,
+    actor: Actor,
     at: str = "notice",
 ) -> Election:
     """Run a failed election again as a new election (see the module docstring for why new).
@@ -738,7 +743,7 @@ def election_restart(
             # The old notice announced the old voting window; the new one is announced anew.
             notice_published_on=None,
             restart_count=old.restart_count + 1,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=person(actor),
         )
         WorkingGroupMember.objects.bulk_create(
             [
@@ -854,7 +859,7 @@ def copy_candidates(race: Race, new_race: Race, new: Election) -> tuple[int, int
                 key=c.key,
                 name=c.name,
                 owner_id=c.owner_id,
-                nomination=by_old.get(c.nomination_id),
+                nomination=by_old.get(c.nomination_id) if c.nomination_id else None,
                 bio=c.bio,
                 photo=c.photo,
                 party_member=c.party_member,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from elections.calendar import db_calendar
-from elections.errors import P
+from elections.errors import P, Problem
 from elections.models import (
     Committee,
     Election,
@@ -175,8 +175,8 @@ def election_timeline(
         milestones = [m for m in milestones if m.key not in skip]
     found = tl.violations(kd, profile, calendar, **options)
     warnings: list[str] = []
-    for item in [*milestones, *found]:
-        for warning in item.warnings:
+    for item_warnings in [*(m.warnings for m in milestones), *(v.warnings for v in found)]:
+        for warning in item_warnings:
             if warning not in warnings:
                 warnings.append(warning)
     return TimelineView(milestones=milestones, violations=found, warnings=warnings, profile=profile)
@@ -197,7 +197,7 @@ def next_deadline(view: TimelineView) -> tl.Milestone | None:
         for m in view.milestones
         if m.due is not None and m.status in ("due", "overdue") and m.key != "reelection_start"
     ]
-    return min(open_, key=lambda m: m.due) if open_ else None
+    return min(open_, key=lambda m: m.due or date.max) if open_ else None
 
 
 def committee_size_rules(election: Election, profile: tl.Profile | None = None) -> tuple[int, int, bool]:
@@ -223,7 +223,7 @@ def committee_size_rules(election: Election, profile: tl.Profile | None = None) 
     return low, p.committee_size_max.value, p.committee_size_odd.value
 
 
-def result_problems(election: Election) -> list[str]:
+def result_problems(election: Election) -> list[Problem]:
     """Why the tallied result does not succeed: quorum not met, or a committee not constituted."""
     result = election.result
     if not result:
@@ -393,7 +393,8 @@ def rule_label(name: str) -> str:
 
 
 def stage_index(stage: str) -> int:
-    return STAGE_ORDER.index(stage) if stage in STAGE_ORDER else -1
+    order = [str(s) for s in STAGE_ORDER]
+    return order.index(stage) if stage in order else -1
 
 
 def start_of_day(day: date) -> datetime:
