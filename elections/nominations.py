@@ -879,7 +879,11 @@ def objection_file(
             candidate = None
     with transaction.atomic():
         objection = Objection.objects.create(
-            election=election, kind=kind, candidate=candidate, filed_by=require_person(actor), text=text[:5000]
+            election=election,
+            kind=kind,
+            candidate=candidate,
+            filed_by=require_person(actor),
+            text=text[:5000],
         )
         record(
             "objection.filed",

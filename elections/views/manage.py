@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,21 +49,9 @@ urlpatterns: list = []
 # ---------------------------------------------------------------------------------------------
 
 
-def _optional_url(names: tuple[str, ...], *args) -> str:
-    """The first of these URLs that exists (pages other modules build), or ''."""
-    for name in names:
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return ""
-
-
 def _managed_compound(user, pk: int):
-    try:
-        return managed_compounds(user).select_related("community__street").get(pk=pk)
-    except Exception:  # DoesNotExist: never reveal that the compound exists
-        raise Http404 from None
+    """The compound if the user manages it, else 404 (never reveal that it exists)."""
+    return get_object_or_404(managed_compounds(user).select_related("community__street"), pk=pk)
 
 
 def _managed_committee(user, pk: int) -> Committee:
@@ -374,15 +362,13 @@ def election_detail(request, pk: int):
         }
     )
     links = {
-        "nominations": _optional_url(("manage:nominations",), election.pk)
+        "nominations": reverse("manage:nominations", args=[election.pk])
         if election.kind != Election.Kind.MATTERS_ONLY
         else "",
-        "paper": _optional_url(("manage:paper", "manage:paper_index", "manage:paper_entries"), election.pk),
-        "turnout": _optional_url(("manage:turnout", "manage:turnout_index"), election.pk),
-        "results": _optional_url(("elections:results", "elections:result"), election.pk)
-        if election.results_public()
-        else "",
-        "public": _optional_url(("elections:detail",), election.pk),
+        "paper": reverse("manage:paper", args=[election.pk]),
+        "turnout": reverse("manage:turnout", args=[election.pk]),
+        "results": reverse("elections:results", args=[election.pk]) if election.results_public() else "",
+        "public": reverse("elections:detail", args=[election.pk]),
     }
     return render(
         request,
