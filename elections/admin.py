@@ -10,12 +10,17 @@ from elections.models import (
     Candidate,
     CaseStep,
     Committee,
+    CommitteeDocument,
     CommitteeMember,
     Election,
     HolidayDay,
     HolidayYear,
     Matter,
+    OutreachVisit,
     Race,
+    ReserveCandidate,
+    Survey,
+    SurveyQuestion,
     WorkingGroupMember,
 )
 from yezhu.audit.log import record
@@ -81,13 +86,20 @@ class CommitteeMemberInline(admin.TabularInline):
     fields = ("name", "role", "party_member", "cross_post", "position")
 
 
+class CommitteeDocumentInline(admin.TabularInline):
+    model = CommitteeDocument
+    extra = 0
+    fields = ("kind", "title", "file", "uploaded_by", "uploaded_at")
+    readonly_fields = ("uploaded_by", "uploaded_at")
+
+
 @admin.register(Committee)
 class CommitteeAdmin(admin.ModelAdmin):
     list_display = ("compound", "term_start", "term_end", "filed_on", "ended_on")
     list_filter = ("ended_on",)
     search_fields = ("compound__name", "compound__code")
     raw_id_fields = ("compound", "election")
-    inlines = [CommitteeMemberInline]
+    inlines = [CommitteeMemberInline, CommitteeDocumentInline]
 
     # A committee (its term, filing and members) feeds the street board and the re-election
     # deadlines; an edit here calls no service, so it writes its audit row itself.
@@ -168,3 +180,53 @@ class HolidayYearAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written through the pages (their services check who acts and write the audit row); read here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 0
+    fields = ("position", "kind", "text", "options", "required")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnlyAdmin):  # 问题征集: not a vote
+    list_display = ("title", "compound", "asker", "opens_at", "closes_at", "published_at")
+    list_filter = ("asker",)
+    search_fields = ("title", "compound__name", "compound__code")
+    inlines = [SurveyQuestionInline]
+
+
+@admin.register(OutreachVisit)
+class OutreachVisitAdmin(ReadOnlyAdmin):
+    list_display = ("election", "unit", "way", "outcome", "visited_by", "created_at")
+    list_filter = ("way", "outcome")
+    search_fields = ("election__title", "unit__code", "note")
+
+
+@admin.register(ReserveCandidate)
+class ReserveCandidateAdmin(ReadOnlyAdmin):
+    list_display = ("name", "compound", "source", "suggested_by_name", "status", "created_at")
+    list_filter = ("source", "status")
+    search_fields = ("name", "compound__name", "suggested_by_name")

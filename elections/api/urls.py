@@ -4,8 +4,8 @@ from django.urls import path
 
 from elections.api.ballots import BallotView
 from elections.api.elections import ElectionViewSet
-from elections.api.nominations import NominationViewSet
 from elections.api.lifecycle import ElectionActionsView, ElectionActionView
+from elections.api.nominations import NominationViewSet
 from yezhu.api.routers import Router
 
 router = Router()
