@@ -10,7 +10,6 @@ from elections.models import (
     Candidate,
     CaseStep,
     Committee,
-    CommitteeDocument,
     CommitteeMember,
     Election,
     HolidayDay,
@@ -86,20 +85,13 @@ class CommitteeMemberInline(admin.TabularInline):
     fields = ("name", "role", "party_member", "cross_post", "position")
 
 
-class CommitteeDocumentInline(admin.TabularInline):
-    model = CommitteeDocument
-    extra = 0
-    fields = ("kind", "title", "file", "uploaded_by", "uploaded_at")
-    readonly_fields = ("uploaded_by", "uploaded_at")
-
-
 @admin.register(Committee)
 class CommitteeAdmin(admin.ModelAdmin):
     list_display = ("compound", "term_start", "term_end", "filed_on", "ended_on")
     list_filter = ("ended_on",)
     search_fields = ("compound__name", "compound__code")
     raw_id_fields = ("compound", "election")
-    inlines = [CommitteeMemberInline, CommitteeDocumentInline]
+    inlines = [CommitteeMemberInline]
 
     # A committee (its term, filing and members) feeds the street board and the re-election
     # deadlines; an edit here calls no service, so it writes its audit row itself.

@@ -137,7 +137,7 @@ class ReserveCandidate(models.Model):  # 第二梯队
         BRANCH = "branch", _("the party branch")
         COMMUNITY = "community", _("community or street staff")
         GRID = "grid", _("a grid leader")
-        OWNERS = "owners", _("owners")
+        OWNERS = "owners", _("owners of the compound")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("in the reserve")

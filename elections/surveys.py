@@ -16,6 +16,7 @@ registered to them; the database allows one answer per home and survey.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -391,6 +392,12 @@ class OptionCount:
         tenths = math.floor(Fraction(self.count * 1000, self.answered) + Fraction(1, 2))
         return f"{tenths // 10}.{tenths % 10}%"
 
+    @property
+    def width(self) -> int:
+        """The share as a whole percentage 0–100, for the bar's .w0 … .w100 class (no inline style)."""
+        share = self.share
+        return 0 if share is None else max(0, min(100, math.floor(share * 100 + Fraction(1, 2))))
+
 
 @dataclass
 class QuestionResult:
@@ -398,6 +405,11 @@ class QuestionResult:
     answered: int
     options: list[OptionCount] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+
+    @property
+    def grouped_texts(self) -> list[tuple[str, int]]:
+        """The free answers, the same words once with how many homes wrote them, most first."""
+        return Counter(t.strip() for t in self.texts if t.strip()).most_common()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -324,7 +325,7 @@ def party_report_file(*, actor, unit: Unit, name: str, home_org: str) -> PartyRe
             _("%(compound)s has no party branch on Yezhu yet: ask your community.")
             % {"compound": unit.compound}
         )
-    if PartyMember.objects.filter(org=branch, user=actor).exists():
+    if PartyMember.objects.filter(Q(user=actor) | Q(owner__user=actor), org=branch).exists():
         raise PartyError(_("You have already reported to %(branch)s.") % {"branch": branch.name})
     try:
         with transaction.atomic():

@@ -21,13 +21,16 @@ POSTS = [
 
 
 class OrgNameForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Name of the organisation"), max_length=100)
 
 
 class ChildOrgForm(forms.Form):
     place = forms.ChoiceField(label=_("Where"))
     name = forms.CharField(
-        label=_("Name"), max_length=100, required=False, help_text=_("Left empty: named after the place.")
+        label=_("Name of the organisation"),
+        max_length=100,
+        required=False,
+        help_text=_("Left empty: named after the place."),
     )
 
     def __init__(self, *args, places=(), **kwargs):

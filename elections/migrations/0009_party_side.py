@@ -178,7 +178,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=60, verbose_name='name')),
                 ('unit_code', models.CharField(blank=True, max_length=60, verbose_name='unit')),
                 ('party_member', models.BooleanField(default=False, verbose_name='party member')),
-                ('source', models.CharField(choices=[('working_group', 'the working group'), ('branch', 'the party branch'), ('community', 'community or street staff'), ('grid', 'a grid leader'), ('owners', 'owners')], max_length=20, verbose_name='suggested by')),
+                ('source', models.CharField(choices=[('working_group', 'the working group'), ('branch', 'the party branch'), ('community', 'community or street staff'), ('grid', 'a grid leader'), ('owners', 'owners of the compound')], max_length=20, verbose_name='suggested by')),
                 ('suggested_by_name', models.CharField(max_length=60, verbose_name='name of who suggested them')),
                 ('reason', models.TextField(blank=True, verbose_name='why')),
                 ('status', models.CharField(choices=[('active', 'in the reserve'), ('withdrawn', 'withdrawn')], default='active', max_length=10, verbose_name='status')),

@@ -26,14 +26,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elections import surveys as svc
 from elections.forms.surveys import QuestionForm, SurveyEditForm, SurveyForm, answer_form
 from elections.models import Survey, SurveyQuestion
-from elections.rules import street_svg
 from yezhu.audit.log import record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,27 +53,6 @@ def _flash(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-
-
-def _charts(results: svc.SurveyResults) -> list[dict]:
-    """Each question's counts as a bar chart of shares (server-side SVG, no script)."""
-    rows = []
-    for r in results.questions:
-        chart = ""
-        if r.options:
-            chart = street_svg.coverage_chart(
-                [
-                    (
-                        o.label if len(o.label) <= 18 else o.label[:17] + "…",
-                        o.share,
-                        f"{o.count}（{o.percent}）",
-                    )
-                    for o in r.options
-                ],
-                title=r.question.text,
-            )
-        rows.append({"result": r, "chart": mark_safe(chart)})  # noqa: S308 - street_svg escapes its texts
-    return rows
 
 
 def _status(survey: Survey, now) -> str:
@@ -146,7 +123,6 @@ def owner_detail(request, pk: int):
             "form": form,
             "homes": homes,
             "results": results,
-            "charts": _charts(results) if results else [],
         },
     )
 
@@ -236,7 +212,6 @@ def staff_detail(request, pk: int):
             "question_form": QuestionForm(),
             "questions": list(survey.questions.all()),
             "results": results,
-            "charts": _charts(results) if results else [],
         },
     )
 

@@ -309,3 +309,20 @@ def test_it_lists_the_street_office_with_no_party_data_of_other_streets(tree, ot
     svc.party_org_create(actor=outsider_staff, level=Level.COMMUNITY, place=other.community)
     html = client_for(outsider_staff).get("/party/").content.decode()
     assert "灵隐街道党工委" in html and "湖滨街道党工委" not in html
+
+
+def test_it_refuses_a_report_from_a_member_already_on_the_branchs_list(tree, compound, street_staff):
+    """A member entered by staff with their home before they had an account is already on the
+    list once they sign up: a report makes no second row."""
+    from tests.factories import OwnerFactory, unit_with_owners
+
+    owner = OwnerFactory(name="孙党员")
+    unit = unit_with_owners(compound, "4-1-101", "90.00", [owner])
+    member = svc.party_member_save(actor=street_staff, org=tree["branch"], name="孙党员", unit_code="4-1-101")
+    assert member.user is None
+    user = UserFactory(name="孙党员")
+    owner.user = user
+    owner.save(update_fields=["user"])
+    with pytest.raises(svc.PartyError):
+        svc.party_report_file(actor=user, unit=unit, name="孙党员", home_org="某单位党支部")
+    assert PartyMember.objects.filter(name="孙党员").count() == 1
