@@ -220,9 +220,29 @@ CREDIT_CODE_PROBLEMS = {
         "This unified social credit code's last character does not match: check it against the certificate."
     ),
 }
-#: Documents: PDF or pictures, at most 10 MB.
-DOCUMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
+#: Documents: PDF or pictures, at most 10 MB, recognised by their first bytes (not by name alone).
+DOCUMENT_SIGNATURES = {
+    ".pdf": b"%PDF",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".png": b"\x89PNG\r\n\x1a\n",
+}
+DOCUMENT_TYPES = tuple(DOCUMENT_SIGNATURES)
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _document_problem(file) -> str:
+    name = (getattr(file, "name", "") or "").lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    if extension not in DOCUMENT_SIGNATURES:
+        return _("Upload a PDF or a picture (JPG or PNG).")
+    if (getattr(file, "size", 0) or 0) > DOCUMENT_MAX_BYTES:
+        return _("The file is larger than 10 MB.")
+    head = file.read(16)
+    file.seek(0)
+    if not head.startswith(DOCUMENT_SIGNATURES[extension]):
+        return _("This file is not the PDF or picture its name says: upload the scanned document itself.")
+    return ""
 
 
 def _masked(account: str) -> str:
@@ -277,11 +297,9 @@ def committee_document_add(
 ) -> CommitteeDocument:
     if kind not in CommitteeDocument.Kind.values:
         raise ElectionError(_("Choose what the document is."))
-    name = (getattr(file, "name", "") or "").lower()
-    if not name.endswith(DOCUMENT_TYPES):
-        raise ElectionError(_("Upload a PDF or a picture (JPG or PNG)."))
-    if (getattr(file, "size", 0) or 0) > DOCUMENT_MAX_BYTES:
-        raise ElectionError(_("The file is larger than 10 MB."))
+    problem = _document_problem(file)
+    if problem:
+        raise ElectionError(problem)
     with transaction.atomic():
         fresh = Committee.objects.select_for_update().get(pk=committee.pk)
         check_may_manage(actor, fresh.compound_id)

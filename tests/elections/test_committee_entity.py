@@ -127,6 +127,11 @@ def test_it_keeps_documents_with_the_committee(committee, street_staff, outsider
     )
     script = SimpleUploadedFile("x.html", b"<script>", content_type="text/html")
     client.post(f"/manage/committee/{committee.pk}/documents/", {"kind": "other", "file": script})
+    disguised = SimpleUploadedFile("证书.pdf", b"MZ\x90\x00" + b"\x00" * 64, content_type="application/pdf")
+    response = client.post(
+        f"/manage/committee/{committee.pk}/documents/", {"kind": "other", "file": disguised}, follow=True
+    )
+    assert "上传扫描件本身" in response.content.decode()
     assert CommitteeDocument.objects.count() == 1
     client.post(f"/manage/committee/{committee.pk}/documents/{document.pk}/delete/")
     assert not CommitteeDocument.objects.exists()
