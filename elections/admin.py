@@ -15,7 +15,11 @@ from elections.models import (
     HolidayDay,
     HolidayYear,
     Matter,
+    OutreachVisit,
     Race,
+    ReserveCandidate,
+    Survey,
+    SurveyQuestion,
     WorkingGroupMember,
 )
 from yezhu.audit.log import record
@@ -168,3 +172,53 @@ class HolidayYearAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written through the pages (their services check who acts and write the audit row); read here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 0
+    fields = ("position", "kind", "text", "options", "required")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnlyAdmin):  # 问题征集: not a vote
+    list_display = ("title", "compound", "asker", "opens_at", "closes_at", "published_at")
+    list_filter = ("asker",)
+    search_fields = ("title", "compound__name", "compound__code")
+    inlines = [SurveyQuestionInline]
+
+
+@admin.register(OutreachVisit)
+class OutreachVisitAdmin(ReadOnlyAdmin):
+    list_display = ("election", "unit", "way", "outcome", "visited_by", "created_at")
+    list_filter = ("way", "outcome")
+    search_fields = ("election__title", "unit__code", "note")
+
+
+@admin.register(ReserveCandidate)
+class ReserveCandidateAdmin(ReadOnlyAdmin):
+    list_display = ("name", "compound", "source", "suggested_by_name", "status", "created_at")
+    list_filter = ("source", "status")
+    search_fields = ("name", "compound__name", "suggested_by_name")

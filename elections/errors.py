@@ -19,6 +19,13 @@ class ElectionError(DomainError):
     status = 400
 
 
+class NotStreetOffice(ElectionError):
+    """Only the street office (街道办) may take this step: an approval of its gates (三关)."""
+
+    code = "street_office_only"
+    status = 403
+
+
 class OutsideWindow(ElectionError):
     """The ballot came outside the voting window (before it opened, or after the close)."""
 

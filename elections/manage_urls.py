@@ -1,6 +1,17 @@
 """Staff pages under /manage/ (namespace "manage")."""
 
-from elections.views import ballot, manage, nominations, notices, paper, public, turnout
+from elections.views import (
+    ballot,
+    committee_entity,
+    manage,
+    nominations,
+    notices,
+    outreach,
+    paper,
+    public,
+    surveys,
+    turnout,
+)
 
 app_name = "manage"
 
@@ -12,4 +23,7 @@ urlpatterns = [
     *ballot.manage_urlpatterns,
     *public.manage_urlpatterns,
     *notices.manage_urlpatterns,
+    *committee_entity.manage_urlpatterns,
+    *surveys.manage_urlpatterns,
+    *outreach.manage_urlpatterns,
 ]

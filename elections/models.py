@@ -85,6 +85,24 @@ class Election(models.Model):
     objection_window_end = models.DateField(_("objection window ends"), null=True, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
 
+    # The street office's approvals (三关), where the street's settings ask for them: who and when.
+    start_approved_at = models.DateTimeField(_("start approved by the street office"), null=True, blank=True)
+    start_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    start_approval_note = models.CharField(
+        _("street office's opinion on the start"), max_length=300, blank=True
+    )
+    working_group_approved_at = models.DateTimeField(
+        _("working group approved by the street office"), null=True, blank=True
+    )
+    working_group_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    working_group_approval_note = models.CharField(
+        _("street office's opinion on the working group"), max_length=300, blank=True
+    )
+
     # The frozen roll and the result.
     roll_frozen_at = models.DateTimeField(_("roll frozen"), null=True, blank=True)
     # The key of the paper ballots' serial checks (elections/paper.py), made when the roll is
@@ -618,6 +636,18 @@ class Committee(models.Model):  # 业主委员会 (one term)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)  # 备案
     ended_on = models.DateField(_("left office"), null=True, blank=True)
     handed_over_on = models.DateField(_("records and seal handed over"), null=True, blank=True)
+    # The committee as a legal entity (璧山: registered as a 民办非企业单位, with a bank account and invoices).
+    registration_number = models.CharField(
+        _("registration certificate number"), max_length=40, blank=True
+    )  # 登记证号
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True
+    )  # 统一社会信用代码
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    bank_name = models.CharField(_("bank and branch"), max_length=100, blank=True)  # 开户行
+    bank_account = models.CharField(_("bank account number"), max_length=40, blank=True)  # 账号
+    seal_filed_on = models.DateField(_("seal filed on"), null=True, blank=True)  # 印章备案
+    seal_filing_number = models.CharField(_("seal filing number"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("owners' committee")
@@ -694,6 +724,9 @@ class CommitteeMember(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     party_member = models.BooleanField(_("party member"), default=False)
     cross_post = models.BooleanField(_("also on the compound party branch"), default=False)  # 交叉任职
+    branch_secretary = models.BooleanField(
+        _("secretary of the compound party branch"), default=False
+    )  # 一肩挑 when the chair
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -703,6 +736,32 @@ class CommitteeMember(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CommitteeDocument(models.Model):  # the committee's papers as a legal entity
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("registration certificate")  # 登记证书
+        BANK = "bank", _("bank account licence")  # 开户许可证/开户证明
+        SEAL = "seal", _("seal filing receipt")  # 印章备案回执
+        ARTICLES = "articles", _("articles of association")  # 章程
+        OTHER = "other", _("other document")
+
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    file = models.FileField(_("file"), upload_to="committees/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("committee document")
+        verbose_name_plural = _("committee documents")
+        ordering = ["committee", "kind", "-uploaded_at"]
+
+    def __str__(self):
+        return self.title or self.get_kind_display()
 
 
 class HolidayDay(models.Model):
@@ -841,3 +900,14 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.notice} → {self.recipient_key} ({self.channel})"
+
+
+# Issue surveys, visits before the vote and the reserve of future candidates live in a module of
+# their own: they are never part of a statutory vote (imported here so Django finds them).
+from elections.outreach_models import (  # noqa: E402, F401
+    OutreachVisit,
+    ReserveCandidate,
+    Survey,
+    SurveyQuestion,
+    SurveyResponse,
+)

@@ -1,7 +1,7 @@
 """The street office's board under /street/ (namespace "street")."""
 
-from elections.views import street
+from elections.views import composition, gates, street
 
 app_name = "street"
 
-urlpatterns = [*street.urlpatterns]
+urlpatterns = [*street.urlpatterns, *composition.urlpatterns, *gates.urlpatterns]

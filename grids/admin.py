@@ -27,8 +27,10 @@ from grids.models import (
     Owner,
     OwnerClaim,
     Ownership,
+    PartyActivity,
     PartyMember,
     PartyOrg,
+    PartyReport,
     RoleAssignment,
     Street,
     Unit,
@@ -78,8 +80,8 @@ class DistrictAdmin(admin.ModelAdmin):
 
 @admin.register(Street)
 class StreetAdmin(admin.ModelAdmin):
-    list_display = ["name", "district", "profile", "party_share_target"]
-    list_filter = ["district", "profile"]
+    list_display = ["name", "district", "profile", "party_share_target", "gate_start", "gate_working_group"]
+    list_filter = ["district", "profile", "gate_start", "gate_working_group"]
     search_fields = ["name"]
 
 
@@ -300,6 +302,33 @@ class PartyMemberAdmin(admin.ModelAdmin):
     list_filter = ["role", "org__level"]
     search_fields = ["name", "org__name"]
     autocomplete_fields = ["org", "owner", "user"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written through the party pages (grids.party: permission, audit row); read here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PartyReport)
+class PartyReportAdmin(ReadOnlyAdmin):
+    list_display = ["name", "org", "unit", "status", "created_at", "decided_by"]
+    list_filter = ["status", "org__level"]
+    search_fields = ["name", "org__name", "unit__code", "home_org"]
+
+
+@admin.register(PartyActivity)
+class PartyActivityAdmin(ReadOnlyAdmin):
+    list_display = ["member", "on", "kind", "recorded_by"]
+    list_filter = ["kind"]
+    search_fields = ["member__name", "note"]
 
 
 class GridPostInline(admin.TabularInline):

@@ -53,6 +53,22 @@ class Street(models.Model):  # 街道 (街道办事处)
         default=Decimal("0.50"),
         help_text=_("Advisory only, e.g. 0.50 for at least half."),
     )
+    # The street office's gates (龙岗's 三关: start, working group, candidates). Vetting the
+    # candidates is a step of every election; these two add the street office's approval where
+    # the street asks for it, as preconditions of the election's transitions.
+    gate_start = models.BooleanField(
+        _("the street office approves the start of each election"),
+        default=False,
+        help_text=_("The working group can only be formed once the street office has approved the start."),
+    )
+    gate_working_group = models.BooleanField(
+        _("the street office vets and approves each working group"),
+        default=False,
+        help_text=_(
+            "The working group's list can only be published, and the assembly notice only go out, "
+            "once the street office has approved its make-up."
+        ),
+    )
 
     class Meta:
         verbose_name = _("street")
@@ -277,7 +293,11 @@ class PartyMember(models.Model):  # 党员
         SECRETARY = "secretary", _("secretary")  # 书记
         DEPUTY = "deputy", _("deputy secretary")  # 副书记
         COMMITTEE = "committee", _("committee member")  # 委员
+        GROUP_LEADER = "group_leader", _("party group leader")  # 楼栋党小组长
         MEMBER = "member", _("party member")  # 党员
+
+    #: The posts of a branch (支委): they confirm members' reports and see the reserve list.
+    OFFICER_ROLES = (Role.SECRETARY, Role.DEPUTY, Role.COMMITTEE)
 
     org = models.ForeignKey(
         PartyOrg, on_delete=models.CASCADE, related_name="members", verbose_name=_("organisation")
@@ -304,6 +324,78 @@ class PartyMember(models.Model):  # 党员
 
     def __str__(self):
         return f"{self.name} ({self.get_role_display()})"
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role in self.OFFICER_ROLES
+
+
+class PartyReport(models.Model):
+    """A party member who lives in the compound reports to its branch (在职党员到小区报到) from
+    their phone; an officer of the branch, or community or street staff, confirms it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        CONFIRMED = "confirmed", _("confirmed")
+        REJECTED = "rejected", _("rejected")
+
+    org = models.ForeignKey(
+        PartyOrg, on_delete=models.CASCADE, related_name="reports", verbose_name=_("organisation")
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="party_reports")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("home"))
+    name = models.CharField(_("name"), max_length=60)
+    home_org = models.CharField(
+        _("party organisation holding the membership"), max_length=100
+    )  # 组织关系所在党组织 (工作单位或原社区)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    created_at = models.DateTimeField(_("filed"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("party member's report")
+        verbose_name_plural = _("party members' reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "org"], condition=Q(status="pending"), name="party_report_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} → {self.org}"
+
+
+class PartyActivity(models.Model):  # 党员活动: what a member did for the compound
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("volunteer service")  # 志愿服务
+        MEETING = "meeting", _("branch meeting")  # 组织生活
+        VISIT = "visit", _("visiting owners")  # 走访
+        OTHER = "other", _("other")
+
+    member = models.ForeignKey(PartyMember, on_delete=models.CASCADE, related_name="activities")
+    on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("party member's activity")
+        verbose_name_plural = _("party members' activities")
+        ordering = ["-on", "-pk"]
+
+    def __str__(self):
+        return f"{self.member.name} {self.on} {self.get_kind_display()}"
 
 
 class Grid(models.Model):  # 网格 / 微网格

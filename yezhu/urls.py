@@ -22,6 +22,7 @@ urlpatterns = [
     path("manage/compounds/", include("grids.urls")),
     path("manage/", include("elections.manage_urls")),
     path("grid/", include("elections.grid_urls")),
+    path("party/", include("grids.party_urls")),
     path("street/", include("elections.street_urls")),
     path("api/", include("yezhu.api.urls")),
     path("audit/", include("yezhu.audit.urls")),

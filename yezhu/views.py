@@ -5,10 +5,18 @@ def home(request):
     """The owner's home: who they are, their units and elections (an empty state until claimed)."""
     context = {}
     if request.user.is_authenticated:
+        from django.utils import timezone
+
         from elections.selectors import owner_elections
+        from elections.surveys import owner_surveys
         from grids.selectors import home_context_for
 
-        context.update(home_context_for(request.user), elections=owner_elections(request.user))
+        now = timezone.now()
+        context.update(
+            home_context_for(request.user),
+            elections=owner_elections(request.user),
+            surveys=[s for s in owner_surveys(request.user, now=now)[:5] if s.is_open(now)],
+        )
     return render(request, "home.html", context)
 
 

@@ -140,7 +140,7 @@ class ElectionActionsView(_ManagedElection):
                     "election": election.pk,
                     "stage": election.stage,
                     "stage_display": election.get_stage_display(),
-                    "allowed": table.allowed_actions(election),
+                    "allowed": table.allowed_actions(election, actor=request.user),
                     "blockers": [coded(p).as_dict() for p in table.blockers(election)],
                 }
             ).data

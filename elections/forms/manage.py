@@ -161,3 +161,4 @@ class CommitteeMemberForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=COMMITTEE_ROLES, initial="member")
     party_member = forms.BooleanField(label=_("Party member"), required=False)
     cross_post = forms.BooleanField(label=_("Also on the compound party branch"), required=False)
+    branch_secretary = forms.BooleanField(label=_("Secretary of the compound party branch"), required=False)

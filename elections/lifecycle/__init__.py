@@ -29,6 +29,9 @@ This module is the package's public face: callers write ``from elections import 
 
 from elections.lifecycle.cases import case_step_save
 from elections.lifecycle.committees import (
+    committee_document_add,
+    committee_document_remove,
+    committee_entity_update,
     committee_member_remove,
     committee_member_save,
     committee_register,
@@ -57,10 +60,12 @@ from elections.lifecycle.stages import (
     notice_publish,
     result_finalise,
     result_publish,
+    start_approve,
     vetting_start,
     voting_close,
     voting_open,
     voting_schedule,
+    working_group_approve,
     working_group_form,
     working_group_publish,
 )
@@ -72,6 +77,7 @@ from elections.lifecycle.state import (
     STAGE_ORDER,
     ReelectionRow,
     TimelineView,
+    WorkingGroupMakeup,
     case_file_wanted,
     challenge_window,
     committee_of,
@@ -89,6 +95,7 @@ from elections.lifecycle.state import (
     rule_label,
     stage_index,
     street_profile_key,
+    working_group_makeup,
 )
 from elections.lifecycle.table import NAMES as ACTIONS
 from elections.lifecycle.table import TRANSITIONS, Transition, allowed_actions, blockers, transition
@@ -105,12 +112,16 @@ __all__ = [
     "ReelectionRow",
     "TimelineView",
     "Transition",
+    "WorkingGroupMakeup",
     "allowed_actions",
     "blockers",
     "candidate_notice_publish",
     "case_file_wanted",
     "case_step_save",
     "challenge_window",
+    "committee_document_add",
+    "committee_document_remove",
+    "committee_entity_update",
     "committee_from_result",
     "committee_member_remove",
     "committee_member_save",
@@ -145,14 +156,17 @@ __all__ = [
     "result_publish",
     "rule_label",
     "stage_index",
+    "start_approve",
     "street_profile_key",
     "transition",
     "vetting_start",
     "voting_close",
     "voting_open",
     "voting_schedule",
+    "working_group_approve",
     "working_group_form",
     "working_group_member_add",
+    "working_group_makeup",
     "working_group_member_remove",
     "working_group_publish",
 ]

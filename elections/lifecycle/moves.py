@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from elections.errors import ElectionError, P, Problem, Refused
+from elections.errors import ElectionError, NotStreetOffice, P, Problem, Refused
 from elections.models import (
     Election,
 )
-from grids.selectors import managed_compounds
-from yezhu.actors import Actor, SystemActor, require_actor
+from grids.models import RoleAssignment
+from grids.selectors import managed_compounds, roles_of
+from yezhu.actors import Actor, SystemActor, is_system, require_actor
 from yezhu.audit.log import record
 
 
@@ -33,6 +34,27 @@ def check_may_manage(actor: Actor, compound_id: int) -> None:
         or not managed_compounds(actor).filter(pk=compound_id).exists()
     ):
         raise ElectionError(_("You do not run elections in this compound."))
+
+
+def is_street_office(actor, street_id: int) -> bool:
+    """Street-office staff of this street (or a superuser, or a system actor acting anywhere): who
+    may approve the gates (三关). Community staff and the working group may not: the gates are
+    the street office's check on them."""
+    if is_system(actor):
+        return actor.acts_anywhere
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if getattr(actor, "is_superuser", False):
+        return True
+    return any(
+        ra.role == RoleAssignment.Role.STREET_STAFF and ra.street_id == street_id for ra in roles_of(actor)
+    )
+
+
+def check_street_office(actor, election: Election) -> None:
+    require_actor(actor)
+    if not is_street_office(actor, election.compound.community.street_id):
+        raise NotStreetOffice(_("Only the street office may give this approval."))
 
 
 def refuse_if_any(problems: list[str]) -> None:

@@ -37,6 +37,82 @@ from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from yezhu.jobs.models import Job
 
+# ---------------------------------------------------------------------------------------------
+# The street office's gates (三关), where the street's settings ask for them
+# ---------------------------------------------------------------------------------------------
+
+
+def _street(election: Election):
+    return election.compound.community.street
+
+
+def start_gate(election: Election) -> bool:
+    """The street asks for its approval before an election starts (its working group is formed)."""
+    return bool(_street(election).gate_start)
+
+
+def working_group_gate(election: Election) -> bool:
+    """The street vets and approves the working group's make-up before its list and the notice."""
+    return bool(_street(election).gate_working_group)
+
+
+def p_wg_form(election: Election) -> list[Problem]:
+    problems = stage_problem(election, Stage.STARTED)
+    if start_gate(election) and election.start_approved_at is None:
+        problems.append(
+            P(
+                "start_not_approved",
+                _(
+                    "The street office has not approved the start of this election yet: the working group "
+                    "can be formed once it has."
+                ),
+            )
+        )
+    return problems
+
+
+def p_start_approve(election: Election) -> list[Problem]:
+    problems = stage_problem(election, Stage.STARTED)
+    if not start_gate(election):
+        problems.append(
+            P("gate_not_set", _("This street does not ask for the street office's approval of the start."))
+        )
+    elif election.start_approved_at is not None:
+        problems.append(P("start_already_approved", _("The street office has already approved the start.")))
+    return problems
+
+
+def working_group_gate_problems(election: Election) -> list[Problem]:
+    if working_group_gate(election) and election.working_group_approved_at is None:
+        return [
+            P(
+                "working_group_not_approved",
+                _("The street office has not vetted and approved the working group's make-up yet."),
+            )
+        ]
+    return []
+
+
+def p_wg_approve(election: Election) -> list[Problem]:
+    problems = stage_problem(election, Stage.WORKING_GROUP)
+    if not working_group_gate(election):
+        problems.append(
+            P(
+                "gate_not_set",
+                _("This street does not ask for the street office's approval of the working group."),
+            )
+        )
+    elif election.working_group_approved_at is not None:
+        problems.append(
+            P(
+                "working_group_already_approved",
+                _("The street office has already approved the working group."),
+            )
+        )
+    if not election.working_group.exists():
+        problems.append(P("working_group_empty", _("Enter the members of the working group first.")))
+    return problems
+
 
 def p_notice(election: Election) -> list[Problem]:
     problems = [] if renotice(election) else stage_problem(election, Stage.WORKING_GROUP)
@@ -48,6 +124,7 @@ def p_notice(election: Election) -> list[Problem]:
         problems.append(
             P("working_group_unpublished", _("Publish the list of the working group's members first."))
         )
+    problems.extend(working_group_gate_problems(election))
     matters = election.matters.count()
     races = list(election.races.all())
     if election.kind == Kind.MATTERS_ONLY:
@@ -394,4 +471,6 @@ def p_wg_publish(election: Election) -> list[Problem]:
         )
     if not election.working_group.exists():
         problems.append(P("working_group_empty", _("Enter the members of the working group first.")))
+    else:
+        problems.extend(working_group_gate_problems(election))
     return problems

@@ -228,6 +228,7 @@ def working_group_member_add(
             summary=f"working group member added: {member.name}",
             data={"member": member.pk, "name": member.name, "affiliation": affiliation, "role": role},
         )
+        lapse_working_group_approval(fresh, actor=actor)
     return member
 
 
@@ -249,6 +250,26 @@ def working_group_member_remove(
             data={"member": member.pk, "name": member.name},
         )
         member.delete()
+        lapse_working_group_approval(fresh, actor=actor)
+
+
+def lapse_working_group_approval(election: Election, *, actor) -> None:
+    """The street office approved a make-up that has just changed: before the notice is out, its
+    approval lapses and it vets the group again (三关). After the notice the change is only logged."""
+    if election.working_group_approved_at is None or election.notice_published_on is not None:
+        return
+    if election.stage not in (Stage.STARTED, Stage.WORKING_GROUP):
+        return
+    Election.objects.filter(pk=election.pk).update(
+        working_group_approved_at=None, working_group_approved_by=None, working_group_approval_note=""
+    )
+    election.working_group_approved_at = None
+    audit_election(
+        "election.working_group_approval_lapsed",
+        election,
+        actor=actor,
+        summary="the working group changed after the street office approved it: to be approved again",
+    )
 
 
 def check_setup_open(election: Election) -> None:

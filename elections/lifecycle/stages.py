@@ -45,6 +45,7 @@ from elections.lifecycle import table
 from elections.lifecycle.moves import (
     audit_election,
     check_may_manage,
+    check_street_office,
     load_fresh,
     move_stage,
     reloaded,
@@ -58,6 +59,7 @@ from elections.lifecycle.state import (
     restart_title,
     result_problems,
     sitting_committee,
+    working_group_makeup,
 )
 from elections.lifecycle.table import TRANSITIONS, check
 from elections.models import (
@@ -76,9 +78,89 @@ from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from elections.rules.bundle import recount
 from elections.services import bundle_for, election_tally, roll_freeze
-from yezhu.actors import Actor, actor_label, defers_to_staff, person
+from yezhu.actors import Actor, actor_label, defers_to_staff, is_person, person
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
+
+
+def start_approve(
+    *,
+    election: Election,
+    actor,
+    note: str = "",
+) -> Election:
+    """The street office approves the start of the election (三关, the first gate): who and when are
+    kept on the election and in the log. Only where the street's settings ask for it."""
+    with transaction.atomic():
+        fresh = load_fresh(election)
+        check_street_office(actor, fresh)
+        check("start_approve", fresh)
+        now = timezone.now()
+        note = note.strip()[:300]
+        update_if_stage(
+            fresh,
+            stage=Stage.STARTED,
+            fields={
+                "start_approved_at": now,
+                "start_approved_by_id": actor.pk if is_person(actor) else None,
+                "start_approval_note": note,
+            },
+            start_approved_at__isnull=True,
+        )
+        audit_election(
+            "election.start_approved",
+            fresh,
+            actor=actor,
+            summary=f"start approved by the street office at {timezone.localtime(now):%Y-%m-%d %H:%M}",
+            data={"at": now.isoformat(), "note": note},
+        )
+    return reloaded(election)
+
+
+def working_group_approve(
+    *,
+    election: Election,
+    actor,
+    note: str = "",
+) -> Election:
+    """The street office has vetted the working group's make-up and approves it (the second gate).
+    The make-up it approved (members, party members, affiliations) is kept in the log; changing the
+    members before the notice lets the approval lapse (``setup.working_group_member_add``)."""
+    with transaction.atomic():
+        fresh = load_fresh(election)
+        check_street_office(actor, fresh)
+        check("working_group_approve", fresh)
+        now = timezone.now()
+        note = note.strip()[:300]
+        makeup = working_group_makeup(fresh)
+        update_if_stage(
+            fresh,
+            stage=Stage.WORKING_GROUP,
+            fields={
+                "working_group_approved_at": now,
+                "working_group_approved_by_id": actor.pk if is_person(actor) else None,
+                "working_group_approval_note": note,
+            },
+            working_group_approved_at__isnull=True,
+        )
+        audit_election(
+            "election.working_group_approved",
+            fresh,
+            actor=actor,
+            summary=(
+                f"working group approved by the street office: {makeup.members} members, "
+                f"{makeup.party_members} party members"
+            ),
+            data={
+                "at": now.isoformat(),
+                "note": note,
+                "members": makeup.members,
+                "party_members": makeup.party_members,
+                "affiliations": makeup.by_affiliation,
+                "names": makeup.names,
+            },
+        )
+    return reloaded(election)
 
 
 def working_group_form(
@@ -606,6 +688,7 @@ def committee_from_result(
                         role=role,
                         party_member=candidate.party_member,
                         cross_post=candidate.branch_member or candidate.branch_secretary,
+                        branch_secretary=candidate.branch_secretary,
                         position=position,
                     )
                 )
@@ -740,6 +823,13 @@ def election_restart(
             temporary_meeting=old.temporary_meeting,
             working_group_formed_on=old.working_group_formed_on,
             working_group_published_on=old.working_group_published_on,
+            # The same street office approved the same start and working group: they carry over.
+            start_approved_at=old.start_approved_at,
+            start_approved_by_id=old.start_approved_by_id,
+            start_approval_note=old.start_approval_note,
+            working_group_approved_at=old.working_group_approved_at,
+            working_group_approved_by_id=old.working_group_approved_by_id,
+            working_group_approval_note=old.working_group_approval_note,
             # The old notice announced the old voting window; the new one is announced anew.
             notice_published_on=None,
             restart_count=old.restart_count + 1,

@@ -3,10 +3,12 @@ why its result did not succeed, its committee, and the street's re-election aler
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -85,6 +87,51 @@ def overrides_of(election: Election) -> dict[str, dict]:
         for name, entry in (election.rule_overrides or {}).items()
         if not name.startswith("_") and name in PROFILE_RULES and isinstance(entry, dict)
     }
+
+
+@dataclass(frozen=True)
+class WorkingGroupMakeup:
+    """What the street office vets (三关): how many members, how many party members, from where."""
+
+    members: int
+    party_members: int
+    by_affiliation: dict[str, int]
+    names: list[str]
+    target: Fraction  # the street's advisory party share
+
+    @property
+    def party_share(self) -> Fraction | None:
+        return Fraction(self.party_members, self.members) if self.members else None
+
+    @property
+    def party_percent(self) -> str:
+        share = self.party_share
+        if share is None:
+            return "—"
+        tenths = math.floor(share * 1000 + Fraction(1, 2))
+        return f"{tenths // 10}.{tenths % 10}%"
+
+    @property
+    def meets_target(self) -> bool:
+        return self.party_share is not None and self.party_share >= self.target
+
+    @property
+    def target_percent(self) -> int:
+        return math.floor(self.target * 100 + Fraction(1, 2))
+
+
+def working_group_makeup(election: Election) -> WorkingGroupMakeup:
+    members = list(election.working_group.all())
+    by_affiliation: dict[str, int] = {}
+    for m in members:
+        by_affiliation[m.affiliation] = by_affiliation.get(m.affiliation, 0) + 1
+    return WorkingGroupMakeup(
+        members=len(members),
+        party_members=sum(1 for m in members if m.party_member),
+        by_affiliation=by_affiliation,
+        names=[m.name for m in members],
+        target=Fraction(election.compound.community.street.party_share_target),
+    )
 
 
 def committee_of(election: Election) -> Committee | None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from elections.errors import P, Problem, Refused
-from elections.lifecycle.moves import stage_problem
+from elections.lifecycle.moves import is_street_office, stage_problem
 from elections.lifecycle.preconditions import (
     p_candidate_notice,
     p_close,
@@ -40,7 +40,10 @@ from elections.lifecycle.preconditions import (
     p_open,
     p_restart,
     p_result_publish,
+    p_start_approve,
     p_vetting,
+    p_wg_approve,
+    p_wg_form,
     p_wg_publish,
     window_problems,
 )
@@ -99,10 +102,16 @@ class Transition:
     secondary: bool = False  # shown apart, not as the next step (rescheduling the vote)
     #: Whether the scheduler may take it on time (voting_open, voting_close, result_finalise).
     scheduled: bool = False
+    #: Only the street office may take it (the approvals of its gates, 三关): the page and the API
+    #: offer it to no one else, and the service refuses anyone else.
+    street_office: bool = False
     extra: dict = field(default_factory=dict)
 
     def problems(self, election: Election, now: datetime, params: dict | None = None) -> list[Problem]:
         return [_coded(p) for p in self.preconditions(election, now, dict(params or {}))]
+
+    def may_take(self, actor, election: Election) -> bool:
+        return not self.street_office or is_street_office(actor, election.compound.community.street_id)
 
     def is_offered(self, election: Election, now: datetime) -> bool:
         if self.offered is not None:
@@ -137,6 +146,16 @@ ON = Param(
 )
 
 
+OPINION = Param(
+    "note",
+    TEXT,
+    gettext_lazy("Opinion of the street office"),
+    required=False,
+    max_length=300,
+    help_text=gettext_lazy("Optional: what the street office checked or asks for."),
+)
+
+
 def _scheduled(name: str) -> Callable[[Election], Any]:
     def initial(election: Election):
         moment = getattr(election, name)
@@ -151,14 +170,32 @@ def _scheduled(name: str) -> Callable[[Election], Any]:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
+        "start_approve",
+        gettext_lazy("Approve the start of the election (street office)"),
+        sources=(Stage.STARTED,),
+        preconditions=lambda e, now, p: p_start_approve(e),
+        params=(OPINION,),
+        leads=lambda e: False,  # forming the working group is the next step; this is one of its conditions
+        street_office=True,
+    ),
+    Transition(
         "working_group_form",
         gettext_lazy("Record that the working group is formed"),
         sources=(Stage.STARTED,),
-        preconditions=lambda e, now, p: stage_problem(e, Stage.STARTED),
+        preconditions=lambda e, now, p: p_wg_form(e),
         params=(ON,),
         todo=lambda e: [
             P("working_group_not_formed", _("Form the working group and enter the day it was formed."))
         ],
+    ),
+    Transition(
+        "working_group_approve",
+        gettext_lazy("Approve the working group's make-up (street office)"),
+        sources=(Stage.WORKING_GROUP,),
+        preconditions=lambda e, now, p: p_wg_approve(e),
+        params=(OPINION,),
+        leads=lambda e: False,  # the notice is the next step; this approval is one of its conditions
+        street_office=True,
     ),
     Transition(
         "working_group_publish",
@@ -375,10 +412,17 @@ def check(name: str, election: Election, *, now: datetime | None = None, **param
         raise Refused(problems)
 
 
-def allowed_actions(election: Election, *, now: datetime | None = None) -> list[str]:
-    """The transitions the overview offers now, in process order."""
+def allowed_actions(election: Election, *, now: datetime | None = None, actor=None) -> list[str]:
+    """The transitions the overview offers now, in process order; given an ``actor``, only those
+    that actor may take (the street office's approvals are offered to the street office only)."""
     now = now or timezone.now()
-    return [t.name for t in TRANSITIONS if election.stage in t.sources and t.is_offered(election, now)]
+    return [
+        t.name
+        for t in TRANSITIONS
+        if election.stage in t.sources
+        and (actor is None or t.may_take(actor, election))
+        and t.is_offered(election, now)
+    ]
 
 
 def next_step(election: Election) -> Transition | None:

@@ -17,10 +17,12 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from elections import outreach
 from elections import turnout as sel
 from elections.errors import ElectionError
 from elections.forms.paper import VisitForm
-from elections.models import Stage, Visit
+from elections.models import OutreachVisit, Stage, Visit
+from grids.selectors import central_household_rows
 
 
 def _leader_or_404(user) -> list[int]:
@@ -38,7 +40,15 @@ def index(request):
     for election in sel.canvass_elections(request.user).select_related("compound"):
         overall = sel.turnout_overall(election)
         rows.append({"election": election, "overall": overall})
-    return render(request, "grids/grid/index.html", {"rows": rows})
+    return render(
+        request,
+        "grids/grid/index.html",
+        {
+            "rows": rows,
+            "central": central_household_rows(request.user),
+            "outreach": list(outreach.grid_outreach_elections(request.user).select_related("compound")),
+        },
+    )
 
 
 @login_required
@@ -81,6 +91,9 @@ def voter_page(request, pk: int, voter_id: int):
     contacts = sel.voter_contacts([voter.pk], full=True).get(voter.pk, [])
     sel.canvass_contacts_viewed(election=election, actor=request.user, voters=1, voter_id=voter.pk)
     visits = Visit.objects.filter(election=election, voter=voter).select_related("visited_by")
+    earlier = OutreachVisit.objects.filter(election=election, unit__in=voter.units.all()).select_related(
+        "visited_by", "unit"
+    )
     return render(
         request,
         "grids/grid/voter.html",
@@ -90,6 +103,7 @@ def voter_page(request, pk: int, voter_id: int):
             "area_text": sel.format_area(voter.area),
             "contacts": contacts,
             "visits": visits,
+            "earlier": earlier,
             "form": form,
             "voting": election.stage == Stage.VOTING,
         },

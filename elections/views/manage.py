@@ -232,6 +232,9 @@ ACTION_LABELS = {
     "election.result_published": gettext_lazy("result published"),
     "election.committee_registered": gettext_lazy("committee put on the register"),
     "election.restarted": gettext_lazy("started again"),
+    "election.start_approved": gettext_lazy("start approved by the street office"),
+    "election.working_group_approved": gettext_lazy("working group approved by the street office"),
+    "election.working_group_approval_lapsed": gettext_lazy("working group changed: approval lapsed"),
     "committee.ended": gettext_lazy("previous committee left office"),
 }
 
@@ -324,7 +327,7 @@ def election_detail(request, pk: int):
     election = get_managed_election(request.user, pk)
     election = Election.objects.select_related("compound__community__street").get(pk=election.pk)
     view = lifecycle.election_timeline(election)
-    allowed = lifecycle.allowed_actions(election)
+    allowed = lifecycle.allowed_actions(election, actor=request.user)
     main_actions, side_actions = [], []
     for name in allowed:
         entry = lifecycle.transition(name)
@@ -650,6 +653,12 @@ def working_group(request, pk: int):
             messages.success(request, _("Saved."))
             return redirect("manage:working_group", pk=election.pk)
     members = _with_role_labels(list(election.working_group.all()), f.WORKING_GROUP_ROLES)
+    election = Election.objects.select_related(
+        "compound__community__street", "working_group_approved_by"
+    ).get(pk=election.pk)
+    allowed = lifecycle.allowed_actions(election, actor=request.user)
+    makeup = lifecycle.working_group_makeup(election)
+    affiliations = dict(WorkingGroupMember.Affiliation.choices)
     return render(
         request,
         "elections/manage/working_group.html",
@@ -657,9 +666,15 @@ def working_group(request, pk: int):
             "election": election,
             "members": members,
             "form": form,
-            "party_count": sum(1 for m in members if m.party_member),
+            "party_count": makeup.party_members,
+            "makeup": makeup,
+            "affiliations": [(affiliations.get(k, k), n) for k, n in makeup.by_affiliation.items()],
+            "gate": election.compound.community.street.gate_working_group,
             "publish_form": transition_form("working_group_publish", election)
-            if "working_group_publish" in lifecycle.allowed_actions(election)
+            if "working_group_publish" in allowed
+            else None,
+            "approve_form": transition_form("working_group_approve", election)
+            if "working_group_approve" in allowed
             else None,
         },
     )
@@ -865,6 +880,7 @@ def committee_detail(request, pk: int):
                             "role": m.role,
                             "party_member": m.party_member,
                             "cross_post": m.cross_post,
+                            "branch_secretary": m.branch_secretary,
                         },
                         prefix=f"m{m.pk}",
                     ),

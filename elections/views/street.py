@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from elections import board as selectors
+from elections import composition as comp
 from elections.committee_import import COLUMNS, CommitteeImportError, committees_import, template_xlsx
 from elections.models import Election, Stage
 from elections.rules import street_svg
@@ -288,6 +289,8 @@ def board(request):
     managed = set(
         managed_compounds(request.user).filter(community__street=street).values_list("pk", flat=True)
     )
+    composition = comp.figures(comp.compositions(_compounds(request.user, [street])))
+    rate_labels = comp.rate_labels()
     context = {
         "street": street,
         "streets": streets,
@@ -300,6 +303,11 @@ def board(request):
             (count_labels()[k], v, COUNT_CSS.get(k, "") if v else "") for k, v in figures.as_counts()
         ],
         "coverage_items": [(coverage_labels()[k], c) for k, c in figures.as_coverage()],
+        "composition_items": [(rate_labels[k], r) for k, r in composition.as_rates()],
+        "composition": composition,
+        "composition_url": _with_query(
+            reverse("street:composition"), street=street.pk if len(streets) > 1 else ""
+        ),
         "params": params,
         "sort_links": sort_links,
         "status_choices": list(term_status_labels().items()),

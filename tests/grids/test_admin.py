@@ -16,8 +16,10 @@ from grids.models import (
     Owner,
     OwnerClaim,
     Ownership,
+    PartyActivity,
     PartyMember,
     PartyOrg,
+    PartyReport,
     RoleAssignment,
     Street,
     Unit,
@@ -44,6 +46,8 @@ MODELS = [
     Grid,
     RoleAssignment,
 ]
+#: Read in the admin, written through the party pages (grids.party): no add page.
+READ_ONLY = [PartyReport, PartyActivity]
 
 
 @pytest.fixture
@@ -63,6 +67,12 @@ def test_it_opens_the_list_search_and_add_page_of_every_model(admin_client, comp
     assert admin_client.get(admin_url(model, "changelist")).status_code == 200
     assert admin_client.get(admin_url(model, "changelist"), {"q": "1"}).status_code == 200
     assert admin_client.get(admin_url(model, "add")).status_code == 200
+
+
+@pytest.mark.parametrize("model", READ_ONLY, ids=lambda m: m.__name__)
+def test_it_lists_the_party_records_the_pages_write_and_adds_none(admin_client, model):
+    assert admin_client.get(admin_url(model, "changelist"), {"q": "1"}).status_code == 200
+    assert admin_client.get(admin_url(model, "add")).status_code == 403
 
 
 def test_it_shows_the_compounds_roll_totals_on_its_change_page(admin_client, compound):

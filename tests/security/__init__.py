@@ -374,4 +374,67 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
         paper_job=paper_job,
         export_job=export_job,
     )
+    _party_side(w, compound, a_staff)
     return w
+
+
+def _party_side(w: World, compound, a_staff) -> None:
+    """Issue 16: street A's party tree (with a member, a pending report), an open survey, a visit
+    before the vote, a reserve candidate and a committee document."""
+    from elections import lifecycle
+    from elections import surveys as survey_svc
+    from elections.models import OutreachVisit, ReserveCandidate
+    from grids import party
+    from grids.models import PartyOrg
+
+    street_org = party.party_org_create(
+        actor=a_staff, level=PartyOrg.Level.STREET, place=compound.community.street
+    )
+    party.party_org_create(actor=a_staff, level=PartyOrg.Level.COMMUNITY, place=compound.community)
+    branch = party.party_org_create(actor=a_staff, level=PartyOrg.Level.COMPOUND, place=compound)
+    group = party.party_org_create(actor=a_staff, level=PartyOrg.Level.BUILDING, place=w.building)
+    party_member = party.party_member_save(actor=a_staff, org=branch, name="甲党员", role="committee")
+    report = party.party_report_file(
+        actor=w.users["a_voter"],
+        unit=compound.units.get(code="1-1-102"),
+        name="甲报到党员",
+        home_org="某单位党支部",
+    )
+    now = timezone.now()
+    survey = survey_svc.survey_create(
+        compound=compound,
+        actor=a_staff,
+        asker="working_group",
+        title="甲区问题征集",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=6),
+    )
+    question = survey_svc.survey_question_add(
+        survey=survey, actor=a_staff, kind="single", text="最关心的问题", options=["消防", "停车"]
+    )
+    survey_svc.survey_publish(survey=survey, actor=a_staff)
+    visit = OutreachVisit.objects.create(
+        election=w.e_nom,
+        unit=compound.units.get(code="2-1-101"),
+        visited_by=w.users["a_leader2"],
+        outcome="concerns",
+    )
+    reserve = ReserveCandidate.objects.create(
+        compound=compound, name="甲后备", source="working_group", suggested_by_name="甲换届小组"
+    )
+    document = lifecycle.committee_document_add(
+        committee=w.committee, actor=a_staff, kind="registration", file=ContentFile(PDF, name="reg.pdf")
+    )
+    w.objs.update(
+        street_org=street_org,
+        branch=branch,
+        party_group=group,
+        party_member=party_member,
+        party_report=report,
+        survey=survey,
+        question=question,
+        outreach_visit=visit,
+        reserve=reserve,
+        document=document,
+        grid2_unit=compound.units.get(code="2-1-101"),
+    )

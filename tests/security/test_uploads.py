@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from elections.models import Committee, Nomination, Proxy, VettingFlag
+from elections.models import Committee, CommitteeDocument, Nomination, Proxy, VettingFlag
 from grids.models import Owner, Unit
 from tests.security import PNG, build_world
 from yezhu.jobs.models import Job
@@ -43,6 +43,7 @@ def _state():
         VettingFlag.objects.count(),
         Proxy.objects.count(),
         Committee.objects.count(),
+        CommitteeDocument.objects.count(),
         Unit.objects.count(),
         Owner.objects.count(),
     )
@@ -136,6 +137,19 @@ def _cases(w):
             _upload("p.gif", EXE),
             _upload("p.png", PNG + b"a" * (5 * MB)),
             ["Only photos (JPG, PNG, GIF, WebP) are accepted.", "at most 5 MB is accepted"],
+        ),
+        (
+            "committee document",
+            "a_staff",
+            reverse("manage:committee_document_add", args=[w.committee.pk]),
+            {"kind": "registration", "title": "登记证书"},
+            "file",
+            _upload("registration.pdf", EXE),
+            _upload("registration.pdf", b"%PDF-1.4\n" + b"a" * (10 * MB)),
+            [
+                "This file is not the PDF or picture its name says: upload the scanned document itself.",
+                "The file is larger than 10 MB.",
+            ],
         ),
     ]
 

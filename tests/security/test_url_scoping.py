@@ -149,6 +149,8 @@ RECIPES: dict[str, Recipe] = {
     "elections:objection_file": R("owner", e("e_closed"), legit="a_owner"),
     "elections:turnout": R("owner", e("e_vote"), legit="a_owner"),
     "elections:inbox": R("list", legit="a_owner"),
+    "elections:surveys": R("list", legit="a_owner"),
+    "elections:survey": R("owner", kw(pk="survey"), legit="a_owner"),
     "elections:inbox_notice": R(
         "self",
         kw(pk=lambda w: w.notice.deliveries.get(channel="inbox").pk),
@@ -232,10 +234,26 @@ RECIPES: dict[str, Recipe] = {
     "manage:notice_send": R("manage", e("e_vote", notice_pk="notice"), get_ok=False),
     "manage:notice_schedule": R("manage", e("e_vote", notice_pk="notice"), get_ok=False),
     "manage:notice_resend": R("manage", e("e_vote", notice_pk="notice"), get_ok=False),
+    "manage:committee_entity": R("manage", kw(pk="committee")),
+    "manage:committee_document_add": R("manage", kw(pk="committee"), get_ok=False),
+    "manage:committee_document": R("manage", kw(pk="committee", did="document")),
+    "manage:committee_document_remove": R("manage", kw(pk="committee", did="document"), get_ok=False),
+    "manage:surveys": R("manage", kw(cpk="compound")),
+    "manage:survey": R("manage", kw(pk="survey")),
+    "manage:survey_question_add": R("manage", kw(pk="survey"), get_ok=False),
+    "manage:survey_question_remove": R("manage", kw(pk="survey", qid="question"), get_ok=False),
+    "manage:survey_publish": R("manage", kw(pk="survey"), get_ok=False),
+    "manage:survey_close": R("manage", kw(pk="survey"), get_ok=False),
+    "manage:survey_export": R("manage", kw(pk="survey")),
+    "manage:outreach": R("manage", e("e_nom")),
+    "manage:reserve": R("manage", kw(cpk="compound")),
+    "manage:reserve_withdraw": R("manage", kw(rid="reserve"), get_ok=False),
     # -- grid leaders (/grid/) --------------------------------------------------------------------
     "grid:index": R("list", legit="a_leader"),
     "grid:election": R("grid", e("e_vote"), legit="a_leader"),
     "grid:voter": R("grid", e("e_vote", voter_id="grid2_voter"), legit="a_leader2", also=["a_leader"]),
+    "grid:outreach": R("grid", e("e_nom"), legit="a_leader"),
+    "grid:outreach_home": R("grid", e("e_nom", unit_id="grid2_unit"), legit="a_leader2", also=["a_leader"]),
     # -- the street board (/street/) --------------------------------------------------------------
     "street:board": R("list"),
     "street:district": R("list", get_ok=False),  # needs a district role; street staff get 404
@@ -244,6 +262,30 @@ RECIPES: dict[str, Recipe] = {
     "street:export_board": R("list"),
     "street:export_figures": R("list"),
     "street:import_committees": R("list"),
+    "street:settings": R("list"),
+    "street:composition": R("list"),
+    "street:export_composition": R("list"),
+    "street:export_committees": R("list"),
+    # -- the party organisation (/party/): auditors read it; the branch's officers run their branch ----
+    "party:index": R("list"),
+    "party:org_create": R("manage", get_ok=False),
+    "party:org": R("staff", kw(pk="branch"), also=["a_leader", "a_wg", "s_community", "b_auditor"]),
+    "party:org_rename": R("manage", kw(pk="branch"), also=["a_wg"], get_ok=False),
+    "party:org_delete": R("manage", kw(pk="party_group"), also=["a_wg"], get_ok=False),
+    "party:org_child": R("manage", kw(pk="branch"), also=["a_wg"], get_ok=False),
+    "party:member_add": R("manage", kw(pk="branch"), also=["a_wg"], get_ok=False),
+    "party:member": R("staff", kw(pk="party_member"), also=["a_leader", "a_wg", "s_community", "b_auditor"]),
+    "party:member_remove": R("manage", kw(pk="party_member"), also=["a_wg"], get_ok=False),
+    "party:member_activity": R("manage", kw(pk="party_member"), also=["a_wg"], get_ok=False),
+    "party:member_central": R(
+        "manage",
+        kw(pk="party_member", unit_id=lambda w: w.building.units.first().pk),
+        also=["a_wg"],
+        get_ok=False,
+    ),
+    "party:report": R("list", legit="a_owner"),
+    "party:report_confirm": R("manage", kw(pk="party_report"), also=["a_wg"], get_ok=False),
+    "party:report_reject": R("manage", kw(pk="party_report"), also=["a_wg"], get_ok=False),
     # -- the audit log (/audit/) ------------------------------------------------------------------
     "audit:index": R("list", legit="a_auditor"),
     "audit:export": R("list", legit="a_auditor"),
@@ -365,7 +407,7 @@ def test_it_has_a_recipe_for_every_url_pattern():
 def test_it_walks_every_included_url_conf():
     """The walk reaches into every include: the feature pages and the API's router."""
     names = {name for name, _route in probed_patterns()}
-    for namespace in ("elections:", "manage:", "grids:", "grid:", "street:", "api:", "audit:"):
+    for namespace in ("elections:", "manage:", "grids:", "grid:", "street:", "party:", "api:", "audit:"):
         assert any(n.startswith(namespace) for n in names), namespace
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from elections import services
 from elections.choices import VALUES
+from elections.management import demo_party
 from elections.models import Ballot, CaseStep, Committee, CommitteeMember, Election, Stage, Voter
 from grids.models import Grid, Owner, PartyMember, PartyOrg, RoleAssignment, Street, Unit
 from grids.sample import roll_csv, roll_rows
@@ -67,6 +68,8 @@ class Command(BaseCommand):
             self.organise(compound, rng)
             getattr(self, f"plan_{plan}")(compound, admin, rng)
         self.people()
+        street = Street.objects.get(name=STREET)
+        demo_party.load(street, admin=admin, staff=User.objects.get(phone="13800000001"), stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("演示数据已载入。"))
         self.print_accounts()
 
@@ -371,10 +374,14 @@ class Command(BaseCommand):
             f"  管理员      {ADMIN_PHONE}（后台 /admin/，密码 {ADMIN_PASSWORD}，登录后仍需验证码）",
             "  街道办      13800000001 → /street/ 街道看板",
             "  换届小组    13800000002、13800000004 → /manage/ 选举管理（西园里）",
-            "  网格长      13800000003 → /grid/ 催票",
+            "  网格长      13800000003 → /grid/ 催票、党员中心户",
+            f"  党支部书记  {demo_party.SECRETARY_PHONE} → /party/ 西园里党支部：确认党员报到、后备人选",
+            "  街道办还可看：/party/ 党组织、/street/composition/ 业委会结构、/street/settings/ 三关设置",
         ]
         for owner in owners:
             units = ", ".join(owner.units.values_list("code", flat=True))
-            lines.append(f"  业主        {owner.mobile} {owner.name}（西园里 {units}）→ 首页投票")
+            lines.append(
+                f"  业主        {owner.mobile} {owner.name}（西园里 {units}）→ 首页投票、问题征集、党员报到"
+            )
         lines.append("打开 http://127.0.0.1:8000/")
         self.stdout.write("\n".join(lines))

@@ -24,6 +24,6 @@ def rename_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("elections", "0008_voter_units_snapshot")]
+    dependencies = [("elections", "0009_party_side")]
 
     operations = [migrations.RunPython(rename, rename_back)]
