@@ -150,6 +150,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "drain-sms-outbox": {"task": "yezhu.accounts.tasks.drain_sms_outbox", "schedule": 60.0},
+    "reconcile-sms-in-flight": {"task": "yezhu.accounts.tasks.reconcile_sms_in_flight", "schedule": 120.0},
+    "fetch-sms-reports": {"task": "yezhu.accounts.tasks.fetch_sms_reports", "schedule": 300.0},
     "requeue-stale-jobs": {"task": "yezhu.jobs.tasks.requeue_stale_jobs", "schedule": 120.0},
     # Opening and closing voting, reminders, scheduled notices, the end of objection windows and
     # re-election alerts: elections.tasks.tick is safe to run twice and late.
@@ -213,21 +215,57 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     # Per phone number and per client IP: an SMS costs money and a code can be guessed.
-    "request_login_code": "5/m/ip,5/m/key,20/h/key",
+    # Per number: the providers' own limits for codes (1 a minute, 5 an hour, 10 a day), so the
+    # owner is told to wait before a code is made that the provider would refuse.
+    "request_login_code": "5/m/ip,1/m/key,5/h/key,10/d/key",
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "confirm_login_code": "10/m/ip",
 }
 
-# SMS: where messages go. The outbox table keeps every message whatever the backend.
+# SMS: where messages go (yezhu/sms.py). One backend or several, comma separated: the next takes over
+# when one refuses or is down. The outbox table keeps every message whatever the backend.
 SMS_BACKEND = env_str("SMS_BACKEND", "yezhu.sms.ConsoleBackend")
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "业主议事")
-SMS_PROVIDER = {
-    "access_key_id": env_str("SMS_ACCESS_KEY_ID"),
-    "access_key_secret": env_str("SMS_ACCESS_KEY_SECRET"),
-    "endpoint": env_str("SMS_ENDPOINT"),
-    "template_code": env_str("SMS_TEMPLATE_CODE"),
+SMS_KINDS = ("login_code", "notice", "reminder", "result")
+
+
+def _sms_templates(prefix: str) -> dict[str, str]:
+    """One registered template per message kind: SMS_<PROVIDER>_TEMPLATE_<KIND>=ID:var1,var2."""
+    return {kind: env_str(f"{prefix}_TEMPLATE_{kind.upper()}") for kind in SMS_KINDS}
+
+
+SMS_ALIYUN = {
+    "access_key_id": env_str("SMS_ALIYUN_ACCESS_KEY_ID"),
+    "access_key_secret": env_str("SMS_ALIYUN_ACCESS_KEY_SECRET"),
+    "endpoint": env_str("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
+    "protocol": env_str("SMS_ALIYUN_PROTOCOL", "HTTPS"),
+    "sign_name": env_str("SMS_ALIYUN_SIGN_NAME", SMS_SIGN_NAME),
+    "templates": _sms_templates("SMS_ALIYUN"),
+    "max_variable_length": env_int("SMS_VARIABLE_MAX_LENGTH", 35),
+    "timeout": env_int("SMS_TIMEOUT", 10),
 }
+SMS_TENCENT = {
+    "secret_id": env_str("SMS_TENCENT_SECRET_ID"),
+    "secret_key": env_str("SMS_TENCENT_SECRET_KEY"),
+    "sdk_app_id": env_str("SMS_TENCENT_SDK_APP_ID"),
+    "region": env_str("SMS_TENCENT_REGION", "ap-guangzhou"),
+    "endpoint": env_str("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
+    "protocol": env_str("SMS_TENCENT_PROTOCOL", "https"),
+    "sign_name": env_str("SMS_TENCENT_SIGN_NAME", SMS_SIGN_NAME),
+    "templates": _sms_templates("SMS_TENCENT"),
+    "max_variable_length": env_int("SMS_VARIABLE_MAX_LENGTH", 35),
+    "timeout": env_int("SMS_TIMEOUT", 10),
+}
+# The secret path segment of Tencent's status callback: /sms/reports/tencent/<token>/. Empty: off.
+SMS_TENCENT_CALLBACK_TOKEN = env_str("SMS_TENCENT_CALLBACK_TOKEN")
+# Per-number limits, below the providers' own so they never refuse us first (yezhu/sms_limits.py).
+SMS_NUMBER_LIMITS = {
+    "login_code": env_str("SMS_CODE_LIMITS", "1/m,5/h,10/d"),
+    "*": env_str("SMS_OTHER_LIMITS", "20/d"),
+}
+# A message still `sending` this long after its claim is looked up with the providers (never resent).
+SMS_IN_FLIGHT_SECONDS = env_int("SMS_IN_FLIGHT_SECONDS", 300)
 ID_NUMBER_SALT = env_str("ID_NUMBER_SALT", SECRET_KEY)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -6,6 +6,7 @@ import time
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -121,8 +122,8 @@ class AccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             sms_queue(
                 phone=normalize_mobile(phone),
-                body=_("Your sign-in code is %(code)s, valid for 5 minutes. Do not tell anyone.")
-                % {"code": code},
+                kind="login_code",
+                params={"code": code, "minutes": str(max(1, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60))},
                 purpose="login_code",
             )
 
