@@ -11,6 +11,7 @@ in the proof of service (`reports_by_delivery`).
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
 
 from elections.models import Delivery, Notice
 from yezhu.accounts.models import SmsMessage
@@ -28,7 +29,8 @@ def sms_message(notice: Notice) -> tuple[str, dict[str, str]]:
         return "reminder", params
     if notice.kind == Notice.Kind.RESULT:
         return "result", params
-    return "notice", {**params, "kind": str(notice.get_kind_display())}
+    with translation.override("zh-hans"):  # it goes to owners' phones whatever the staff's language
+        return "notice", {**params, "kind": str(notice.get_kind_display())}
 
 
 def sms_for_delivery(delivery: Delivery) -> str:
