@@ -8,6 +8,7 @@ SMS to the console and the outbox page. Production (DEBUG=0): SECRET_KEY is requ
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -32,9 +33,15 @@ if not SECRET_KEY:
 # on the last evening of a vote (docs/operations.md §4).
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The site's one public address: every link and QR code in pages, SMS, email and print is built
+# from it (yezhu/site.py), never from the request. In production it also gives the default host
+# and CSRF origin, so a contractor sets one value.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [_site.hostname or ""]
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [] if DEBUG else [f"{_site.scheme}://{_site.netloc}"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,7 +57,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
     "yezhu.accounts",
+    "yezhu.accounts.wechat",
     "yezhu.audit",
     "yezhu.jobs",
     "grids",
@@ -205,6 +214,23 @@ ACCOUNT_FORMS = {
     "confirm_login_code": "yezhu.accounts.forms.PhoneCodeConfirmForm",
 }
 ACCOUNT_SESSION_REMEMBER = True
+# WeChat sign-in (微信公众号网页授权, yezhu/accounts/wechat): the official account's AppID and AppSecret.
+# Unset: no WeChat button anywhere. The API addresses are settings only so tests can use a fake.
+WECHAT_APP_ID = env_str("WECHAT_APP_ID")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET")
+WECHAT_OPEN_BASE = env_str("WECHAT_OPEN_BASE", "https://open.weixin.qq.com")
+WECHAT_API_BASE = env_str("WECHAT_API_BASE", "https://api.weixin.qq.com")
+SOCIALACCOUNT_ADAPTER = "yezhu.accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "weixin": {
+        "APPS": [{"client_id": WECHAT_APP_ID, "secret": WECHAT_APP_SECRET}] if WECHAT_APP_ID else [],
+        "SCOPE": ["snsapi_userinfo"],
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
 ACCOUNT_LOGOUT_ON_GET = False
 # How many reverse proxies of ours (nginx) stand in front of the site. Their count decides which
 # X-Forwarded-For entry is the client's address, for the sign-in limits (allauth), the casting

@@ -19,6 +19,7 @@ from grids.roll_file import parse_roll
 from grids.sample import roll_csv, roll_rows
 from grids.services import compound_create, roll_import
 from yezhu.accounts.models import User
+from yezhu.site import public_url
 
 STREET = "湖滨街道"
 ADMIN_PHONE = "13800000000"
@@ -375,5 +376,5 @@ class Command(BaseCommand):
         for owner in owners:
             units = ", ".join(owner.units.values_list("code", flat=True))
             lines.append(f"  业主        {owner.mobile} {owner.name}（西园里 {units}）→ 首页投票")
-        lines.append("打开 http://127.0.0.1:8000/")
+        lines.append(f"打开 {public_url('/')}")
         self.stdout.write("\n".join(lines))
