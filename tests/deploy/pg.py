@@ -36,7 +36,12 @@ def manage(*args: str, database_url: str, env_extra: dict | None = None, timeout
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
     env.update({"DATABASE_URL": database_url, **(env_extra or {})})
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -48,7 +53,7 @@ def scratch_database(*, migrate: bool = True):
     extra_roles: list[str] = []
     extra_dbs: list[str] = []
     with admin() as conn:
-        conn.execute(f'CREATE ROLE "{owner}" LOGIN')
+        conn.execute(f'CREATE ROLE "{owner}" LOGIN CREATEDB')  # as the restore runs
         conn.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
     try:
         if migrate:

@@ -52,7 +52,9 @@ class Command(BaseCommand):
                 if not password:
                     raise CommandError(f"role {role} does not exist: create it or pass --password")
                 cursor.execute(
-                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                        sql.Identifier(role), sql.Literal(password)
+                    )
                 )
         names = {"app_role": role, "database": database, "owner_role": owner}
         with transaction.atomic(), connection.cursor() as cursor:
