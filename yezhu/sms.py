@@ -155,14 +155,6 @@ def get_backend() -> SmsBackend:
     return get_backends()[0]
 
 
-def get_backend_named(name: str) -> SmsBackend | None:
-    for path in backend_paths():
-        backend = import_string(path)()
-        if backend.name == name:
-            return backend
-    return None
-
-
 def with_signature(body: str) -> str:
     """Providers in mainland China show the registered sign name (签名) in brackets first."""
     sign = settings.SMS_SIGN_NAME
