@@ -18,7 +18,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8
 
 
 def errors(document) -> list[str]:
-    validator = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+    validator = jsonschema.Draft201909Validator(SCHEMA)  # the draft the schema names
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
 
 
