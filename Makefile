@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The one public address (links, QR codes, the banner) follows where the demo serves.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install test demo lint typecheck bench messages clean
 
@@ -29,8 +31,8 @@ typecheck: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py demo
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

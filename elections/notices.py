@@ -34,11 +34,14 @@ from django.utils.translation import gettext as _
 
 from elections.errors import ElectionError
 from elections.models import Delivery, Election, Notice, Voter, WorkingGroupMember
+from elections.sms_deliveries import reports_by_delivery, sms_for_delivery, sms_message
 from grids.models import Owner, Ownership, RoleAssignment
+from yezhu.accounts.models import SmsMessage
 from yezhu.actors import Actor, person
 from yezhu.audit.log import record
 from yezhu.queue import enqueue
-from yezhu.sms import SmsError, get_backend, with_signature
+from yezhu.site import public_url
+from yezhu.sms import SmsError, render_body
 from yezhu.xlsx import Workbook
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ MAX_ATTEMPTS = 5  # a delivery is tried at most this often before it ends `faile
 BACKOFF_SECONDS = 15  # first wait before a retry; doubled at each attempt (15 s, 30 s, 60 s, 120 s)
 
 Kind = Notice.Kind
+SmsStatus = SmsMessage.Status
 Audience = Notice.Audience
 Channel = Delivery.Channel
 
@@ -87,19 +91,13 @@ def backoff(attempts: int) -> int:
 
 
 def inbox_url() -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("elections:inbox")
+    return public_url(reverse("elections:inbox"))
 
 
 def sms_text(notice: Notice) -> str:
     """The text message for a notice, with the registered sign name (签名) the provider requires."""
     with translation.override("zh-hans"):
-        text = _("%(compound)s %(kind)s: %(title)s. Read it in full at %(url)s") % {
-            "compound": notice.compound.name,
-            "kind": notice.get_kind_display(),
-            "title": notice.title,
-            "url": inbox_url(),
-        }
-    return with_signature(text)
+        return render_body(*sms_message(notice))
 
 
 def email_subject(notice: Notice) -> str:
@@ -452,7 +450,7 @@ def _send_one(delivery: Delivery) -> str:
     if delivery.channel == Channel.INBOX:
         return "inbox"
     if delivery.channel == Channel.SMS:
-        return get_backend().send(delivery.address, sms_text(notice)) or "sms"
+        return sms_for_delivery(delivery)  # the outbox sends it once, after this transaction commits
     try:
         count = send_mail(
             email_subject(notice),
@@ -474,8 +472,6 @@ def delivery_send(delivery_id: int) -> str:
 
     The row is locked for the send, so a task that runs twice at once sends once.
     """
-    from yezhu.accounts.models import SmsMessage
-
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
@@ -499,17 +495,6 @@ def delivery_send(delivery_id: int) -> str:
             delivery.sent_at = timezone.now()
             delivery.provider_reply = str(reference)[:300]
             delivery.save(update_fields=["attempts", "provider_reply", "status", "sent_at"])
-            if delivery.channel == Channel.SMS:
-                # The site's one list of text messages (the outbox staff read at /dev/sms/).
-                SmsMessage.objects.create(
-                    phone=delivery.address[:11],
-                    body=sms_text(delivery.notice),
-                    purpose=f"notice:{delivery.notice_id}",
-                    status=SmsMessage.Status.SENT,
-                    attempts=delivery.attempts,
-                    provider_reply=delivery.provider_reply,
-                    sent_at=delivery.sent_at,
-                )
             outcome = "sent"
     if outcome == "retry":
         raise DeliveryRetry(delivery.provider_reply, delivery.attempts)
@@ -635,6 +620,9 @@ def deliveries_export_xlsx(
             _("Status"),
             _("Sent at"),
             _("Provider reply"),
+            _("Delivery report"),
+            _("Report code"),
+            _("Reported at"),
             _("Opened at"),
         ]
         units: dict[int, list[str]] = {}
@@ -650,6 +638,8 @@ def deliveries_export_xlsx(
             .order_by("notice__created_at", "notice_id", "owner__name", "recipient_key", "channel")
         )
         total = deliveries.count()
+        reports = reports_by_delivery(Notice.objects.filter(election=election).values_list("pk", flat=True))
+        sms_status = dict(SmsStatus.choices)
         workbook = Workbook(streaming=True)
         sheet = workbook.sheet(_("Proof of service"))
         sheet.append(header)
@@ -666,6 +656,9 @@ def deliveries_export_xlsx(
                     d.get_status_display(),
                     _local(d.sent_at),
                     d.provider_reply,
+                    str(sms_status.get(reports[d.pk]["status"], "")) if d.pk in reports else "",
+                    reports[d.pk]["report_code"] if d.pk in reports else "",
+                    _local(reports[d.pk]["reported_at"]) if d.pk in reports else "",
                     _local(d.opened_at),
                 ]
             )

@@ -1,5 +1,6 @@
 """Update the zh_Hans catalogue: makemessages, then fill translations from
-locale/zh_Hans/translations/*.json ({"English msgid": "中文"}), then compile the .mo.
+locale/zh_Hans/translations/*.json ({"English msgid": "中文"}; with a context, the key is
+"context\u0004msgid"), then compile the .mo.
 
 Run: .venv/bin/python locale/i18n.py        (serialised with a lock; safe to run concurrently)
 Prints the msgids that still have no translation.
@@ -50,7 +51,9 @@ def main() -> int:
         for entry in po:
             if entry.obsolete:
                 continue
-            text = translations.get(entry.msgid)
+            # A msgid with a context (pgettext) is keyed "context\u0004msgid", as gettext keys it.
+            key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+            text = translations.get(key)
             if text:
                 if entry.msgid_plural:
                     entry.msgstr_plural = {0: text}

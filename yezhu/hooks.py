@@ -65,3 +65,24 @@ def register_places(places: Places) -> None:
 
 def places() -> Places:
     return _places
+
+
+# Text messages: the domain learns what became of a message it caused (a notice's delivery is
+# marked failed when its text message fails, and the proof of service shows the delivery report).
+_sms_listeners: list = []
+
+
+def register_sms_listener(listener) -> None:
+    """`listener(message)` is called, outside any transaction, after a text message's status changed."""
+    if listener not in _sms_listeners:
+        _sms_listeners.append(listener)
+
+
+def sms_status_changed(message) -> None:
+    import logging
+
+    for listener in list(_sms_listeners):
+        try:
+            listener(message)
+        except Exception:  # noqa: BLE001 - a listener's failure must not undo the recorded status
+            logging.getLogger(__name__).exception("SMS listener %r failed for #%s", listener, message.pk)

@@ -1,6 +1,10 @@
 """Response headers that every page carries."""
 
+import logging
+
 from django.conf import settings
+
+log = logging.getLogger(__name__)
 
 # No inline script anywhere: the little JavaScript there is lives in static/js/.
 CSP = "; ".join(
@@ -94,4 +98,41 @@ class ChineseFirstLocaleMiddleware:
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is away (a restart, a failover), answer 503 "try again" at once.
+
+    A request whose database connection breaks raised OperationalError and gave a bare 500. Nothing
+    it did was committed unless it answered success (a ballot's receipt comes only after its
+    transaction committed), so the honest answer is "try again": 503 with Retry-After, the API's
+    error body for /api/, the error page (which tells a voter how to check their vote) otherwise.
+    Django replaces the broken connection on the next request (conn_health_checks), so the site
+    serves again as soon as the database is back, without a restart.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+        from django.http import HttpResponse, JsonResponse
+        from django.template.loader import render_to_string
+        from django.utils.translation import gettext as _
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        log.warning("database unavailable for %s %s: %s", request.method, request.path, exception)
+        message = _("The service is busy for a moment. Nothing was saved: please try again in a minute.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"error": {"code": "try_again", "message": message, "fields": {}}}, status=503
+            )
+        else:
+            response = HttpResponse(render_to_string("500.html"), status=503)
+        response["Retry-After"] = "5"
         return response

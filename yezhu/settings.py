@@ -8,6 +8,7 @@ SMS to the console and the outbox page. Production (DEBUG=0): SECRET_KEY is requ
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -32,9 +33,15 @@ if not SECRET_KEY:
 # on the last evening of a vote (docs/operations.md §4).
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The site's one public address: every link and QR code in pages, SMS, email and print is built
+# from it (yezhu/site.py), never from the request. In production it also gives the default host
+# and CSRF origin, so a contractor sets one value.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [_site.hostname or ""]
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [] if DEBUG else [f"{_site.scheme}://{_site.netloc}"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,7 +57,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
     "yezhu.accounts",
+    "yezhu.accounts.wechat",
     "yezhu.audit",
     "yezhu.jobs",
     "grids",
@@ -66,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yezhu.middleware.DatabaseUnavailableMiddleware",
     "yezhu.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -150,6 +160,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "drain-sms-outbox": {"task": "yezhu.accounts.tasks.drain_sms_outbox", "schedule": 60.0},
+    "reconcile-sms-in-flight": {"task": "yezhu.accounts.tasks.reconcile_sms_in_flight", "schedule": 120.0},
+    "fetch-sms-reports": {"task": "yezhu.accounts.tasks.fetch_sms_reports", "schedule": 300.0},
     "requeue-stale-jobs": {"task": "yezhu.jobs.tasks.requeue_stale_jobs", "schedule": 120.0},
     # Opening and closing voting, reminders, scheduled notices, the end of objection windows and
     # re-election alerts: elections.tasks.tick is safe to run twice and late.
@@ -203,6 +215,23 @@ ACCOUNT_FORMS = {
     "confirm_login_code": "yezhu.accounts.forms.PhoneCodeConfirmForm",
 }
 ACCOUNT_SESSION_REMEMBER = True
+# WeChat sign-in (微信公众号网页授权, yezhu/accounts/wechat): the official account's AppID and AppSecret.
+# Unset: no WeChat button anywhere. The API addresses are settings only so tests can use a fake.
+WECHAT_APP_ID = env_str("WECHAT_APP_ID")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET")
+WECHAT_OPEN_BASE = env_str("WECHAT_OPEN_BASE", "https://open.weixin.qq.com")
+WECHAT_API_BASE = env_str("WECHAT_API_BASE", "https://api.weixin.qq.com")
+SOCIALACCOUNT_ADAPTER = "yezhu.accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "weixin": {
+        "APPS": [{"client_id": WECHAT_APP_ID, "secret": WECHAT_APP_SECRET}] if WECHAT_APP_ID else [],
+        "SCOPE": ["snsapi_userinfo"],
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
 ACCOUNT_LOGOUT_ON_GET = False
 # How many reverse proxies of ours (nginx) stand in front of the site. Their count decides which
 # X-Forwarded-For entry is the client's address, for the sign-in limits (allauth), the casting
@@ -213,21 +242,57 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     # Per phone number and per client IP: an SMS costs money and a code can be guessed.
-    "request_login_code": "5/m/ip,5/m/key,20/h/key",
+    # Per number: the providers' own limits for codes (1 a minute, 5 an hour, 10 a day), so the
+    # owner is told to wait before a code is made that the provider would refuse.
+    "request_login_code": "5/m/ip,1/m/key,5/h/key,10/d/key",
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "confirm_login_code": "10/m/ip",
 }
 
-# SMS: where messages go. The outbox table keeps every message whatever the backend.
+# SMS: where messages go (yezhu/sms.py). One backend or several, comma separated: the next takes over
+# when one refuses or is down. The outbox table keeps every message whatever the backend.
 SMS_BACKEND = env_str("SMS_BACKEND", "yezhu.sms.ConsoleBackend")
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "业主议事")
-SMS_PROVIDER = {
-    "access_key_id": env_str("SMS_ACCESS_KEY_ID"),
-    "access_key_secret": env_str("SMS_ACCESS_KEY_SECRET"),
-    "endpoint": env_str("SMS_ENDPOINT"),
-    "template_code": env_str("SMS_TEMPLATE_CODE"),
+SMS_KINDS = ("login_code", "notice", "reminder", "result")
+
+
+def _sms_templates(prefix: str) -> dict[str, str]:
+    """One registered template per message kind: SMS_<PROVIDER>_TEMPLATE_<KIND>=ID:var1,var2."""
+    return {kind: env_str(f"{prefix}_TEMPLATE_{kind.upper()}") for kind in SMS_KINDS}
+
+
+SMS_ALIYUN = {
+    "access_key_id": env_str("SMS_ALIYUN_ACCESS_KEY_ID"),
+    "access_key_secret": env_str("SMS_ALIYUN_ACCESS_KEY_SECRET"),
+    "endpoint": env_str("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
+    "protocol": env_str("SMS_ALIYUN_PROTOCOL", "HTTPS"),
+    "sign_name": env_str("SMS_ALIYUN_SIGN_NAME", SMS_SIGN_NAME),
+    "templates": _sms_templates("SMS_ALIYUN"),
+    "max_variable_length": env_int("SMS_VARIABLE_MAX_LENGTH", 35),
+    "timeout": env_int("SMS_TIMEOUT", 10),
 }
+SMS_TENCENT = {
+    "secret_id": env_str("SMS_TENCENT_SECRET_ID"),
+    "secret_key": env_str("SMS_TENCENT_SECRET_KEY"),
+    "sdk_app_id": env_str("SMS_TENCENT_SDK_APP_ID"),
+    "region": env_str("SMS_TENCENT_REGION", "ap-guangzhou"),
+    "endpoint": env_str("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
+    "protocol": env_str("SMS_TENCENT_PROTOCOL", "https"),
+    "sign_name": env_str("SMS_TENCENT_SIGN_NAME", SMS_SIGN_NAME),
+    "templates": _sms_templates("SMS_TENCENT"),
+    "max_variable_length": env_int("SMS_VARIABLE_MAX_LENGTH", 35),
+    "timeout": env_int("SMS_TIMEOUT", 10),
+}
+# The secret path segment of Tencent's status callback: /sms/reports/tencent/<token>/. Empty: off.
+SMS_TENCENT_CALLBACK_TOKEN = env_str("SMS_TENCENT_CALLBACK_TOKEN")
+# Per-number limits, below the providers' own so they never refuse us first (yezhu/accounts/sms_limits.py).
+SMS_NUMBER_LIMITS = {
+    "login_code": env_str("SMS_CODE_LIMITS", "1/m,5/h,10/d"),
+    "*": env_str("SMS_OTHER_LIMITS", "20/d"),
+}
+# A message still `sending` this long after its claim is looked up with the providers (never resent).
+SMS_IN_FLIGHT_SECONDS = env_int("SMS_IN_FLIGHT_SECONDS", 300)
 ID_NUMBER_SALT = env_str("ID_NUMBER_SALT", SECRET_KEY)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -250,8 +315,32 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and generated files (rolls, ballot sheets, candidate photos, exports): on S3-compatible
+# storage when AWS_STORAGE_BUCKET_NAME is set (every web node and worker sees the same files, see
+# docs/operations.md), otherwise in MEDIA_ROOT on this machine (make demo, one-machine installs).
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": env_str("AWS_S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("AWS_S3_SECRET_ACCESS_KEY"),
+            "region_name": env_str("AWS_S3_REGION_NAME", "us-east-1"),
+            "addressing_style": "path",  # SeaweedFS, Garage, Ceph: one host, the bucket in the path
+            "signature_version": "s3v4",
+            "default_acl": None,  # private: files are reached through short-lived signed links
+            "querystring_auth": True,
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 600),
+            "file_overwrite": False,
+            "location": env_str("AWS_LOCATION", ""),
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

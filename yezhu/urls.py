@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/password/reset/", RedirectView.as_view(pattern_name="account_login")),
     path("accounts/", include("allauth.urls")),
     path("dev/sms/", account_views.sms_outbox, name="sms_outbox"),
+    path("sms/reports/tencent/<str:token>/", account_views.tencent_sms_report, name="sms_report_tencent"),
     path("jobs/<int:pk>/", job_views.job_status, name="job_status"),
     path("e/", include("elections.urls")),
     path("manage/compounds/", include("grids.urls")),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 #: The "previous hash" of an election's first ballot.
 GENESIS = "0" * 64
@@ -24,3 +26,30 @@ def chain_hash(*, prev_hash: str, seq: int, receipt: str, status: str, choices: 
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def verify_chain(ballots: Iterable[Mapping[str, Any]], *, head: str, count: int) -> str:
+    """Check an election's stored chain: `ballots` in seq order, each a dict with seq, receipt,
+    status, choices, prev_hash and hash. Returns "" when it verifies, else the first break."""
+    prev = GENESIS
+    seen = 0
+    for seen, ballot in enumerate(ballots, start=1):
+        if ballot["seq"] != seen:
+            return f"ballot #{seen} is missing (found seq {ballot['seq']})"
+        if ballot["prev_hash"] != prev:
+            return f"ballot seq {seen} does not follow the one before it"
+        expected = chain_hash(
+            prev_hash=prev,
+            seq=ballot["seq"],
+            receipt=ballot["receipt"],
+            status=ballot["status"],
+            choices=ballot["choices"],
+        )
+        if ballot["hash"] != expected:
+            return f"ballot seq {seen} was changed after it was cast"
+        prev = expected
+    if seen != count:
+        return f"{count} ballots recorded, {seen} found"
+    if (head or GENESIS) != prev:
+        return "the chain head does not match the last ballot"
+    return ""

@@ -40,6 +40,7 @@ from elections.models import Candidate, Election, Nomination, Objection, Race, S
 from elections.nominations import SUPPORT_SALT, candidate_notice_published, support_token
 from elections.notices_print import KINDS, notice_context
 from elections.selectors import get_managed_election, get_visible_election, staff_elections
+from yezhu.site import public_url
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -197,7 +198,7 @@ def my_nominations(request, pk: int):
                 "supporters": nomination.supporters.count(),
                 "needed": svc.supporters_needed(nomination),
                 "to_answer": nomination.nominee_id in my_owner_ids and svc.reaches_nominee(nomination),
-                "share_url": request.build_absolute_uri(
+                "share_url": public_url(
                     reverse("elections:nomination_support", args=[election.pk, support_token(nomination)])
                 )
                 if nomination.source == Nomination.Source.OWNERS

@@ -311,6 +311,9 @@ def test_it_exports_every_owners_record_with_masked_mobiles(
         "状态",
         "发送时间",
         "服务商回复",
+        "送达回执",
+        "回执代码",
+        "回执时间",
         "打开时间",
     ]
     assert len(rows) == 1 + 6
@@ -320,8 +323,9 @@ def test_it_exports_every_owners_record_with_masked_mobiles(
     assert sms_row[3] == "1-1-101、2-1-201"
     assert sms_row[5] == "*******1111"
     assert sms_row[6] == "已发送" and sms_row[7]
+    assert sms_row[9] == "已发送"  # the text message went out; no delivery report yet
     inbox_row = next(r for r in zhang if r[4] == "站内信")
-    assert inbox_row[9]  # opened
+    assert inbox_row[12]  # opened
     assert all("13800001111" not in str(cell) for row in rows for cell in row)
 
 

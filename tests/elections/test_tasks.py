@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from elections import tasks
 from elections.models import Committee, Delivery, Election, Notice, Stage
-from elections.notices import MAX_ATTEMPTS, notice_create, notice_send
+from elections.notices import notice_create, notice_send
 from elections.services import ballot_record, roll_freeze
 from elections.tasks import drain_deliveries, due_reminder, send_delivery, send_notice, tick
 from grids.models import RoleAssignment
 from tests.factories import UserFactory, election_with_ballot_paper, grant, owner_user
 from yezhu.accounts.models import SmsMessage
+from yezhu.accounts.sms_outbox import MAX_ATTEMPTS as SMS_MAX_ATTEMPTS
+from yezhu.accounts.tasks import send_sms
 from yezhu.actors import OPERATOR, SCHEDULER
 from yezhu.audit.models import AuditEntry
 
@@ -80,14 +82,18 @@ def voting(compound, *, closes_in: timedelta, **extra) -> Election:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_it_sends_a_delivery_once_even_if_its_task_runs_twice(compound, people, sms_file):
+def test_it_sends_a_delivery_once_even_if_its_task_runs_twice(
+    compound, people, sms_file, django_capture_on_commit_callbacks
+):
     """send_delivery run twice (and a third time through the queue) sends one text message."""
     notice = a_notice(compound)
     notice_send(notice=notice, dispatch=False, actor=OPERATOR)
     delivery = Delivery.objects.filter(notice=notice).first()
-    assert send_delivery.apply(args=[delivery.pk]).get() == "sent"
-    assert send_delivery.apply(args=[delivery.pk]).get() == "skipped"
-    send_delivery.delay(delivery.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_delivery.apply(args=[delivery.pk]).get() == "sent"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_delivery.apply(args=[delivery.pk]).get() == "skipped"
+        send_delivery.delay(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT and delivery.attempts == 1
     lines = sms_file.read_text(encoding="utf-8").splitlines()
@@ -95,34 +101,41 @@ def test_it_sends_a_delivery_once_even_if_its_task_runs_twice(compound, people, 
     assert SmsMessage.objects.filter(phone=delivery.address).count() == 1
 
 
-def test_it_dispatches_a_notice_twice_without_sending_twice(compound, people, sms_file):
+def test_it_dispatches_a_notice_twice_without_sending_twice(
+    compound, people, sms_file, django_capture_on_commit_callbacks
+):
     """send_notice run twice fans out once and sends each delivery once."""
     notice = a_notice(compound)
-    send_notice.apply(args=[notice.pk])
-    send_notice.apply(args=[notice.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notice.apply(args=[notice.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notice.apply(args=[notice.pk])
     assert Delivery.objects.filter(notice=notice, status="sent").count() == 3
     assert len(sms_file.read_text(encoding="utf-8").splitlines()) == 3
 
 
-def test_it_retries_with_back_off_then_fails_with_the_providers_reason(compound, people, settings):
-    """A failing provider is retried after 15, 30, 60, 120 s; then the delivery ends failed with
-    the provider's reason, and staff can resend it."""
+def test_it_fails_the_delivery_with_the_providers_reason_when_the_outbox_gives_up(
+    compound, people, settings, django_capture_on_commit_callbacks
+):
+    """A notice's text message goes through the SMS outbox, which retries an unreachable provider with
+    back-off; when it gives up, the delivery ends failed with the provider's reason, and staff can
+    resend it."""
     settings.SMS_BACKEND = "yezhu.sms.FailingBackend"
     notice = a_notice(compound)
     notice_send(notice=notice, dispatch=False, actor=OPERATOR)
     delivery = Delivery.objects.filter(notice=notice).first()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert send_delivery.apply(args=[delivery.pk]).get() == "sent"
+    message = SmsMessage.objects.get(reference=f"delivery:{delivery.pk}")
     countdowns = []
-    for _ in range(MAX_ATTEMPTS - 1):
+    for _ in range(SMS_MAX_ATTEMPTS - 1):
         with pytest.raises(Retry) as retry:
-            send_delivery.apply(args=[delivery.pk], throw=True)
+            send_sms.apply(args=[message.pk], throw=True)
         countdowns.append(retry.value.when)
-        delivery.refresh_from_db()
-        assert delivery.status == Delivery.Status.QUEUED
-    assert countdowns == [15, 30, 60, 120]
-    assert send_delivery.apply(args=[delivery.pk]).get() == "failed"
+    assert countdowns == [2, 4, 8, 16]
+    assert send_sms.apply(args=[message.pk]).get() == "failed"
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
-    assert delivery.attempts == MAX_ATTEMPTS
     assert delivery.provider_reply == "FailingBackend: provider unavailable"
     assert send_delivery.apply(args=[delivery.pk]).get() == "skipped"
 
@@ -146,8 +159,10 @@ def test_it_keeps_deliveries_queued_when_the_broker_is_down_and_the_drain_sends_
     monkeypatch.undo()
     assert drain_deliveries() == 0  # too fresh: their own tasks may still be on the way
     Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=10))
-    assert drain_deliveries() == 3
-    assert drain_deliveries() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert drain_deliveries() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assert drain_deliveries() == 0
     assert Delivery.objects.filter(notice=notice, status="sent").count() == 3
     assert len(sms_file.read_text(encoding="utf-8").splitlines()) == 3
 

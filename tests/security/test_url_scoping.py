@@ -31,6 +31,7 @@ from tests.security import A_COMPOUND_NAME, A_TITLES, build_world
 PUBLIC = {
     "home",  # the landing page: shows only the signed-in person's own homes and links
     "healthz",  # the load balancer's probe
+    "sms_report_tencent",  # Tencent's SMS status callback: a secret token in the path (test_sms_reports)
     "favicon.ico",  # a redirect to a static file (unnamed: listed by its route)
     "set_language",  # django.conf.urls.i18n: the language switch (POST form)
     "switch_language",  # the language switch as a link: sets a cookie, redirects to a local path

@@ -167,3 +167,24 @@ def test_it_keeps_the_error_pages_free_of_inline_code():
     root = Path(__file__).resolve().parents[2] / "templates"
     for name in ("400.html", "403.html", "404.html", "500.html"):
         assert markup_problems((root / name).read_text(encoding="utf-8")) == [], name
+
+
+@pytest.mark.django_db
+def test_it_answers_try_again_while_the_database_is_away(client, monkeypatch):
+    """A broken database connection is a 503 "try again" (API: code try_again), never a bare 500."""
+    from django.db import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("grids.selectors.home_context_for", down)
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get("/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "请" in response.content.decode()
+    monkeypatch.setattr("elections.api.ballots.BallotView._election", down)
+    api = client.get("/api/v1/elections/1/ballot/")
+    assert api.status_code == 503
+    assert api.json()["error"]["code"] == "try_again"

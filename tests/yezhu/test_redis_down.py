@@ -266,6 +266,14 @@ def test_it_logs_one_warning_for_many_requests(redis_down, client, owners, elect
     assert cache.get("anything", "miss") == "miss"
 
 
+NOTICE = {
+    "compound": "西园里",
+    "kind": "公告",
+    "title": "业主大会公告",
+    "url": "https://yezhu.example.cn/e/inbox/",
+}
+
+
 @pytest.mark.django_db
 def test_it_sends_a_sign_in_code_from_the_request_when_the_broker_is_down(
     monkeypatch, django_capture_on_commit_callbacks
@@ -281,8 +289,13 @@ def test_it_sends_a_sign_in_code_from_the_request_when_the_broker_is_down(
 
     monkeypatch.setattr(send_sms, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        code = sms_queue(phone="13800138000", body="验证码 123456", purpose="login_code")
-        notice = sms_queue(phone="13800138000", body="业主大会公告", purpose="notice")
+        code = sms_queue(
+            phone="13800138000",
+            kind="login_code",
+            params={"code": "123456", "minutes": "5"},
+            purpose="login_code",
+        )
+        notice = sms_queue(phone="13800138000", kind="notice", params=NOTICE, purpose="notice")
     code.refresh_from_db()
     notice.refresh_from_db()
     assert code.status == SmsMessage.Status.SENT and code.attempts == 1

@@ -68,6 +68,57 @@ def test_it_reads_the_secret_key_from_a_file(tmp_path):
     assert result.stdout.strip() == "s" * 60
 
 
+PRODUCTION_SMS = {
+    "SMS_BACKEND": "yezhu.sms_providers.AliyunBackend,yezhu.sms_providers.TencentBackend",
+    "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI5t",
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": "secret",
+    "SMS_ALIYUN_TEMPLATE_LOGIN_CODE": "SMS_1:code",
+    "SMS_ALIYUN_TEMPLATE_NOTICE": "SMS_2:compound,title,url",
+    "SMS_ALIYUN_TEMPLATE_REMINDER": "SMS_3:compound,title,url",
+    "SMS_ALIYUN_TEMPLATE_RESULT": "SMS_4:compound,title,url",
+    "SMS_TENCENT_SECRET_ID": "AKID",
+    "SMS_TENCENT_SECRET_KEY": "secret",
+    "SMS_TENCENT_SDK_APP_ID": "1400000000",
+    "SMS_TENCENT_TEMPLATE_LOGIN_CODE": "100:code,minutes",
+    "SMS_TENCENT_TEMPLATE_NOTICE": "101:compound,title,url",
+    "SMS_TENCENT_TEMPLATE_REMINDER": "102:compound,title,url",
+    "SMS_TENCENT_TEMPLATE_RESULT": "103:compound,title,url",
+}
+
+
+def deploy_check(**overrides) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"} and not k.startswith("SMS_")
+    }
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
+        SITE_URL="https://yezhu.example.org",
+        **PRODUCTION_SMS,
+    )
+    env.update(overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_deploy_check_refuses_a_local_public_address_and_console_sms():
+    """Printed QR codes and SMS links would point at 127.0.0.1, and no owner could get a code."""
+    result = deploy_check(SITE_URL="http://127.0.0.1:8000")
+    assert result.returncode != 0 and "yezhu.E001" in result.stderr
+    result = deploy_check(SMS_BACKEND="yezhu.sms.ConsoleBackend")
+    assert result.returncode != 0 and "yezhu.W003" in result.stderr
+    result = deploy_check(SMS_TENCENT_TEMPLATE_RESULT="")
+    assert result.returncode != 0 and "yezhu.E004" in result.stderr and "result" in result.stderr
+
+
 def test_it_passes_the_deploy_check_in_production_mode():
     # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never does.
     env = {
@@ -78,7 +129,8 @@ def test_it_passes_the_deploy_check_in_production_mode():
     env.update(
         DEBUG="0",
         SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
-        ALLOWED_HOSTS="yezhu.example.org",
+        SITE_URL="https://yezhu.example.org",
+        **PRODUCTION_SMS,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -92,14 +144,17 @@ def test_it_passes_the_deploy_check_in_production_mode():
     assert "no issues" in result.stdout
 
 
-def test_the_compose_file_names_the_five_services():
+def test_the_compose_file_names_the_production_stack():
+    """The whole stack (tests/deploy/test_compose.py checks it against the Compose Specification)."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    assert set(compose["services"]) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(compose["services"]) == {
+        "proxy", "postgres", "redis", "s3", "migrate", "web", "worker", "beat", "backup",
+    }  # fmt: skip
     assert compose["services"]["postgres"]["image"].startswith("postgres:16")
     assert compose["services"]["redis"]["image"].startswith("redis:7")
     for name in ("postgres", "redis", "web"):
         assert "healthcheck" in compose["services"][name], name
-    assert {"pgdata", "redisdata"} <= set(compose["volumes"])
+    assert {"pgdata", "redisdata", "s3data"} <= set(compose["volumes"])
 
 
 def test_it_refuses_mobile_numbers_in_other_scripts():
@@ -113,20 +168,20 @@ def test_it_refuses_mobile_numbers_in_other_scripts():
 
 
 def test_the_compose_file_passes_every_setting_the_operations_guide_asks_for():
-    """docs/operations.md §1.1 lists the .env; every name there reaches web, worker and beat."""
+    """docs/operations.md §1.1 lists the .env; docker-compose.yml uses every name there, and web,
+    worker and beat get the same environment (one anchor)."""
     import re
 
     guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     block = guide.split("### 1.1", 1)[1].split("```", 2)[1]
     names = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", block, re.M))
-    assert {"SECRET_KEY", "ID_NUMBER_SALT", "POSTGRES_PASSWORD"} <= names
+    assert {"SECRET_KEY", "ID_NUMBER_SALT", "POSTGRES_PASSWORD", "SITE_DOMAIN"} <= names
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    for service in ("web", "worker", "beat"):
-        environment = compose["services"][service]["environment"]
-        for name in names - {"POSTGRES_PASSWORD"}:
-            assert name in environment, (service, name)
-    assert "${POSTGRES_PASSWORD" in text
+    for name in names:
+        assert "${" + name in text, name
+    environments = [compose["services"][s]["environment"] for s in ("web", "worker", "beat")]
+    assert environments[0] == environments[1] == environments[2]
 
 
 HEALTHZ = (

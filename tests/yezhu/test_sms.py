@@ -9,13 +9,15 @@ from yezhu.accounts.tasks import MAX_ATTEMPTS, drain_sms_outbox, send_sms
 
 pytestmark = pytest.mark.django_db
 
+CODE = {"code": "123456", "minutes": "5"}
+
 
 def test_it_sends_a_queued_message_once_even_if_the_task_runs_twice(
     django_capture_on_commit_callbacks, settings, capsys
 ):
     settings.SMS_BACKEND = "yezhu.sms.ConsoleBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        message = sms_queue(phone="13800138000", body="测试", purpose="test")
+        message = sms_queue(phone="13800138000", kind="login_code", params=CODE, purpose="test")
     send_sms.delay(message.pk)  # a duplicate delivery of the same task
     message.refresh_from_db()
     assert message.status == SmsMessage.Status.SENT
@@ -25,7 +27,9 @@ def test_it_sends_a_queued_message_once_even_if_the_task_runs_twice(
 
 def test_it_retries_and_then_records_the_providers_reason(settings):
     settings.SMS_BACKEND = "yezhu.sms.FailingBackend"
-    message = SmsMessage.objects.create(phone="13800138000", body="x", purpose="test")
+    message = SmsMessage.objects.create(
+        phone="13800138000", kind="login_code", params=CODE, body="x", purpose="test"
+    )
     countdowns = []
     for _ in range(MAX_ATTEMPTS - 1):
         with pytest.raises(Retry) as retry:
@@ -49,7 +53,7 @@ def test_it_keeps_the_message_when_the_broker_is_down(django_capture_on_commit_c
 
     monkeypatch.setattr(send_sms, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        message = sms_queue(phone="13800138000", body="x", purpose="test")
+        message = sms_queue(phone="13800138000", kind="login_code", params=CODE, purpose="test")
     message.refresh_from_db()
     assert message.status == SmsMessage.Status.QUEUED
     monkeypatch.undo()
@@ -61,5 +65,5 @@ def test_it_keeps_the_message_when_the_broker_is_down(django_capture_on_commit_c
 
 def test_it_prefixes_the_sign_name(settings):
     settings.SMS_SIGN_NAME = "某某街道"
-    message = sms_queue(phone="13800138000", body="您好", purpose="test")
-    assert message.body == "【某某街道】您好"
+    message = sms_queue(phone="13800138000", kind="login_code", params=CODE, purpose="test")
+    assert message.body.startswith("【某某街道】") and "123456" in message.body

@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -121,8 +124,8 @@ class AccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             sms_queue(
                 phone=normalize_mobile(phone),
-                body=_("Your sign-in code is %(code)s, valid for 5 minutes. Do not tell anyone.")
-                % {"code": code},
+                kind="login_code",
+                params={"code": code, "minutes": str(max(1, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60))},
                 purpose="login_code",
             )
 
@@ -166,3 +169,30 @@ class AccountAdapter(DefaultAccountAdapter):
             self.add_message(request, messages.ERROR, message=self.error_messages["staff_use_password"])
             return HttpResponseRedirect(reverse("account_login"))
         return super().pre_login(request, user, **kwargs)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """WeChat (yezhu/accounts/wechat): bind after an SMS sign-in, sign in with it afterwards.
+
+    Nobody gets an account from WeChat: the roll knows owners by mobile number, so a WeChat user
+    not yet bound to an account is sent to the SMS sign-in, told to bind WeChat once signed in.
+    """
+
+    def is_open_for_signup(self, request, sociallogin):
+        return False
+
+    def pre_social_login(self, request, sociallogin):
+        if sociallogin.is_existing:
+            return  # a bound WeChat: AccountAdapter.pre_login still keeps staff to their password
+        if sociallogin.state.get("process") == "connect" and request.user.is_authenticated:
+            return  # binding to the signed-in account
+        messages.info(
+            request,
+            _(
+                "This WeChat is not bound to an account yet. Sign in with your mobile number first, then bind WeChat."
+            ),
+        )
+        raise ImmediateHttpResponse(HttpResponseRedirect(reverse("account_request_login_code")))
+
+    def get_connect_redirect_url(self, request, socialaccount):
+        return reverse("home")

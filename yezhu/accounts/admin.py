@@ -104,8 +104,8 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "phone", "purpose", "status", "attempts", "sent_at"]
-    list_filter = ["status", "purpose"]
+    list_display = ["created_at", "phone", "purpose", "kind", "status", "provider", "report_code", "sent_at"]
+    list_filter = ["status", "kind", "provider"]
     search_fields = ["phone"]
     readonly_fields = [f.name for f in SmsMessage._meta.fields]
 

@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from yezhu import checks  # noqa: F401 - registers the go-live checks
         from yezhu.accounts import signals  # noqa: F401

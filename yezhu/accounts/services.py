@@ -8,7 +8,7 @@ from django.db import transaction
 
 from yezhu.accounts.models import SmsMessage
 from yezhu.queue import enqueue  # noqa: F401 - also imported from here
-from yezhu.sms import with_signature
+from yezhu.sms import check_params, render_body
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +18,24 @@ log = logging.getLogger(__name__)
 URGENT_PURPOSES = frozenset({"login_code"})
 
 
-def sms_queue(*, phone: str, body: str, purpose: str) -> SmsMessage:
+def sms_queue(*, phone: str, kind: str, params: dict, purpose: str, reference: str = "") -> SmsMessage:
+    """Write one text message to the outbox and send it after the commit.
+
+    `kind` names the registered template (yezhu/sms.py: login_code, notice, reminder, result) and
+    `params` its variables; the text staff see is rendered from them. Call inside the transaction
+    of the change that causes the message: it goes out only if that commits, at most once.
+    """
     from yezhu.accounts.tasks import attempt_sms, send_sms
 
-    message = SmsMessage.objects.create(phone=phone, body=with_signature(body), purpose=purpose)
+    params = check_params(kind, params)
+    message = SmsMessage.objects.create(
+        phone=phone,
+        kind=kind,
+        params=params,
+        body=render_body(kind, params),
+        purpose=purpose,
+        reference=reference,
+    )
 
     def queue() -> None:
         if enqueue(send_sms, message.pk) or purpose not in URGENT_PURPOSES:

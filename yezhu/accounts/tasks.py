@@ -3,42 +3,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from yezhu.accounts.models import SmsMessage
+from yezhu.accounts.sms_outbox import MAX_ATTEMPTS, outbox_attempt
 from yezhu.queue import enqueue
-from yezhu.sms import SmsError, get_backend
+from yezhu.sms import SmsError
 
-MAX_ATTEMPTS = 5
+__all__ = ["MAX_ATTEMPTS", "attempt_sms", "drain_sms_outbox", "send_sms"]
 
 
 def attempt_sms(message_id: int) -> tuple[str, SmsError | None]:
-    """One delivery attempt of an outbox message: ("sent" | "skipped" | "failed" | "retry", error).
-    Safe to run twice: a sent message is never sent again."""
-    with transaction.atomic():
-        message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status == SmsMessage.Status.SENT:
-            return "skipped", None
-        message.attempts += 1
-        try:
-            reference = get_backend().send(message.phone, message.body)
-        except SmsError as exc:
-            message.provider_reply = str(exc)[:300]
-            final = message.attempts >= MAX_ATTEMPTS
-            message.status = SmsMessage.Status.FAILED if final else SmsMessage.Status.QUEUED
-            message.save(update_fields=["attempts", "provider_reply", "status"])
-            return ("failed" if final else "retry"), exc
-        message.status = SmsMessage.Status.SENT
-        message.sent_at = timezone.now()
-        message.provider_reply = reference[:300]
-        message.save(update_fields=["attempts", "provider_reply", "status", "sent_at"])
-        return "sent", None
+    """One delivery attempt of an outbox message (yezhu/accounts/sms_outbox.py): at most once."""
+    return outbox_attempt(message_id)
 
 
 @shared_task(name="yezhu.accounts.tasks.send_sms", bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
 def send_sms(self, message_id: int) -> str:
-    """Deliver one outbox message, retrying with back-off: 2 s, 4 s, 8 s, …"""
+    """Deliver one outbox message, retrying with back-off while every provider is unreachable: 2 s, 4 s, 8 s, …"""
     outcome, error = attempt_sms(message_id)
     if outcome != "retry":
         return outcome
@@ -61,3 +43,19 @@ def drain_sms_outbox() -> int:
             break  # the broker is still down: try again at the next beat, not once per row
         queued += 1
     return queued
+
+
+@shared_task(ignore_result=True)
+def reconcile_sms_in_flight() -> dict:
+    """Settle messages interrupted while sending (looked up with the providers, never resent)."""
+    from yezhu.accounts.sms_reports import reconcile_in_flight
+
+    return reconcile_in_flight()
+
+
+@shared_task(ignore_result=True)
+def fetch_sms_reports() -> int:
+    """Aliyun's delivery reports, asked for (Tencent posts its own to the status callback)."""
+    from yezhu.accounts.sms_reports import fetch_aliyun_reports
+
+    return fetch_aliyun_reports()

@@ -20,6 +20,7 @@ from grids.models import Grid, Owner, PartyMember, PartyOrg, RoleAssignment, Str
 from grids.sample import roll_csv, roll_rows
 from grids.services import compound_create, roll_file_import
 from yezhu.accounts.models import User
+from yezhu.site import public_url
 
 STREET = "湖滨街道"
 ADMIN_PHONE = "13800000000"
@@ -383,5 +384,5 @@ class Command(BaseCommand):
             lines.append(
                 f"  业主        {owner.mobile} {owner.name}（西园里 {units}）→ 首页投票、问题征集、党员报到"
             )
-        lines.append("打开 http://127.0.0.1:8000/")
+        lines.append(f"打开 {public_url('/')}")
         self.stdout.write("\n".join(lines))

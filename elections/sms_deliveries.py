@@ -1,0 +1,87 @@
+"""A notice's text messages go through the site's one SMS outbox (yezhu/accounts/sms_outbox.py).
+
+A delivery on the SMS channel hands its message to the outbox in the delivery's own transaction
+(`sms_for_delivery`), so the message is sent at most once, by a registered template, with the
+second provider and the per-number limits. What becomes of the message comes back through
+`yezhu.hooks.sms_status_changed` (`on_sms_status`): a message that fails for good fails its
+delivery (staff can resend it), and the delivery report (送达回执) is kept on the message and shown
+in the proof of service (`reports_by_delivery`).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+
+from elections.models import Delivery, Notice
+from yezhu.accounts.models import SmsMessage
+from yezhu.accounts.services import sms_queue
+from yezhu.site import public_url
+
+PREFIX = "delivery:"
+
+
+def sms_message(notice: Notice) -> tuple[str, dict[str, str]]:
+    """The registered template kind and its variables for a notice's text message."""
+    params = {
+        "compound": notice.compound.name,
+        "title": notice.title,
+        "url": public_url(reverse("elections:inbox")),
+    }
+    if notice.kind == Notice.Kind.REMINDER:
+        return "reminder", params
+    if notice.kind == Notice.Kind.RESULT:
+        return "result", params
+    with translation.override("zh-hans"):  # it goes to owners' phones whatever the staff's language
+        return "notice", {**params, "kind": str(notice.get_kind_display())}
+
+
+def sms_for_delivery(delivery: Delivery) -> str:
+    """Queue the delivery's text message in the outbox (inside the delivery's transaction)."""
+    kind, params = sms_message(delivery.notice)
+    message = sms_queue(
+        phone=delivery.address[:11],
+        kind=kind,
+        params=params,
+        purpose=f"notice:{delivery.notice_id}",
+        reference=f"{PREFIX}{delivery.pk}",
+    )
+    return f"outbox #{message.pk}"
+
+
+def on_sms_status(message: SmsMessage) -> None:
+    """Carry a notice message's outcome to its delivery."""
+    if not message.reference.startswith(PREFIX):
+        return
+    try:
+        delivery_id = int(message.reference[len(PREFIX) :])
+    except ValueError:
+        return
+    Status = SmsMessage.Status
+    with transaction.atomic():
+        if message.status == Status.FAILED:
+            Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENT).update(
+                status=Delivery.Status.FAILED,
+                provider_reply=(message.provider_reply or message.report_code or "failed")[:300],
+            )
+        elif message.status in (Status.SENT, Status.DELIVERED, Status.UNKNOWN):
+            reply = {
+                Status.SENT: f"{message.provider} {message.provider_ref}",
+                Status.DELIVERED: f"{message.provider} {message.report_code}",
+                Status.UNKNOWN: message.provider_reply,
+            }[message.status]
+            Delivery.objects.filter(pk=delivery_id).update(provider_reply=reply.strip()[:300])
+
+
+def reports_by_delivery(notice_ids) -> dict[int, dict]:
+    """{delivery id: its latest text message's status, provider, report code and report time} for
+    the notices given, in one query."""
+    rows = (
+        SmsMessage.objects.filter(
+            purpose__in=[f"notice:{pk}" for pk in notice_ids], reference__startswith=PREFIX
+        )
+        .order_by("pk")
+        .values("reference", "status", "provider", "report_code", "reported_at")
+    )
+    return {int(row["reference"][len(PREFIX) :]): row for row in rows}
