@@ -215,7 +215,10 @@ def election_timeline(
     if election.stage in SETUP_STAGES or election.stage == Stage.VOTING:
         not_yet.add("voting_closes")
     milestones = [
-        as_planned(m, today) if m.key in not_yet and m.done_on is not None else m for m in milestones
+        as_planned(m, today, planned=m.key == "voting_closes")
+        if m.key in not_yet and m.done_on is not None
+        else m
+        for m in milestones
     ]
     if election.kind in (Kind.MATTERS_ONLY, Kind.BY_ELECTION):
         skip = NOT_FOR_MATTERS if election.kind == Kind.MATTERS_ONLY else {"reelection_start", "handover"}
@@ -229,12 +232,18 @@ def election_timeline(
     return TimelineView(milestones=milestones, violations=found, warnings=warnings, profile=profile)
 
 
-def as_planned(milestone: tl.Milestone, today: date) -> tl.Milestone:
-    if milestone.due is None:
+def as_planned(milestone: tl.Milestone, today: date, *, planned: bool = False) -> tl.Milestone:
+    """A milestone whose date is a plan (a scheduled close), not a deed. With ``planned`` the plan
+    is the deadline staff and owners work to (the close owners were told), not the rule's limit:
+    the overview's next deadline then matches what owners see."""
+    due = milestone.due
+    if planned and milestone.done_on is not None and (due is None or milestone.done_on <= due):
+        due = milestone.done_on
+    if due is None:
         status = tl.MilestoneStatus.NOT_YET_KNOWN
     else:
-        status = tl.MilestoneStatus.DUE if today <= milestone.due else tl.MilestoneStatus.OVERDUE
-    return replace(milestone, done_on=None, status=status)
+        status = tl.MilestoneStatus.DUE if today <= due else tl.MilestoneStatus.OVERDUE
+    return replace(milestone, due=due, done_on=None, status=status)
 
 
 def next_deadline(view: TimelineView) -> tl.Milestone | None:

@@ -932,3 +932,18 @@ def test_it_shows_silent_majority_disabled_with_the_reason_on_the_settings_form(
     assert "disabled" in str(form["silent_majority"])
     with translation.override("zh-hans"):
         assert "选票送达证明" in str(form.fields["silent_majority"].help_text)
+
+
+def test_it_gives_the_scheduled_close_as_the_next_deadline_not_the_rules_limit(compound, owners, holidays):
+    """During the vote the overview's next deadline is the close owners were told (12-15), not the
+    latest close 杭州 第20条 would allow (60 days on): the two pages must not disagree."""
+    _profile(compound, "hangzhou")
+    election = ready_for_notice(compound, kind=Election.Kind.MATTERS_ONLY)
+    lc.notice_publish(election=election, on=date(2026, 11, 10), actor=OPERATOR)
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 12, 1), closes_at=at(2026, 12, 15, 18), actor=OPERATOR
+    )
+    lc.voting_open(election=election, now=at(2026, 12, 1), actor=SCHEDULER)
+    view = lc.election_timeline(election, today=date(2026, 12, 6))
+    deadline = lc.next_deadline(view)
+    assert (deadline.key, deadline.due) == ("voting_closes", date(2026, 12, 15))
