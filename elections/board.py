@@ -45,7 +45,7 @@ from decimal import Decimal
 from fractions import Fraction
 from math import floor
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from elections.models import Ballot, Committee, Election, Stage, Voter
@@ -139,14 +139,17 @@ def local_date(value: datetime | None) -> date | None:
     return timezone.localdate(value) if timezone.is_aware(value) else value.date()
 
 
-def key_dates(election: Election, committee: Committee | None = None) -> timeline.KeyDates:
-    """The key dates of an election, with the first meeting and officers of the committee it elected.
+def key_dates(
+    election: Election, committee: Committee | None = None, outgoing: Committee | None = None
+) -> timeline.KeyDates:
+    """The key dates of an election, with the first meeting and officers of the committee it elected
+    and, for a re-election, the term's end of the committee it replaces (the 换届小组's period).
 
-    The term of that committee is left out on purpose: its end belongs to the next re-election.
+    The term of the elected committee is left out on purpose: its end belongs to the next re-election.
     """
     from elections.lifecycle import key_dates as election_key_dates
 
-    return election_key_dates(election, committee, with_term=False)
+    return election_key_dates(election, committee, with_term=False, outgoing=outgoing)
 
 
 def election_milestones(
@@ -155,6 +158,7 @@ def election_milestones(
     calendar: timeline.HolidayCalendar,
     today: date,
     committee: Committee | None = None,
+    outgoing: Committee | None = None,
 ) -> list[timeline.Milestone]:
     """The election's milestones on ``today`` (pure Python once the rows are loaded)."""
     skip = _TERM_MILESTONES | (
@@ -163,7 +167,7 @@ def election_milestones(
     return [
         m
         for m in timeline.compute_timeline(
-            key_dates(election, committee),
+            key_dates(election, committee, outgoing),
             profile_for_election(election),
             calendar,
             today,
@@ -353,6 +357,16 @@ def _turnouts(voting: Sequence[Election]) -> dict[int, Turnout]:
 
 
 _TERM_KINDS = (Election.Kind.FIRST_ASSEMBLY, Election.Kind.REELECTION)
+_COMMITTEE_FIELDS = (
+    *(f.name for f in Committee._meta.concrete_fields),
+    "election__stage",
+)
+
+
+def _outgoing(election: Election, committees: list[Committee]) -> Committee | None:
+    from elections.lifecycle.state import pick_outgoing
+
+    return pick_outgoing(election, committees)
 
 
 def _replaces(election: Election, committee: Committee) -> bool:
@@ -379,14 +393,17 @@ def board_rows(
 
     committees: dict[int, Committee] = {}
     elected: dict[int, Committee] = {}  # election id → the committee it elected
+    # Every committee of the compounds (a handful each over the years): the one in office, the one
+    # each running election elected, and the one a running re-election replaces.
+    compound_committees: dict[int, list[Committee]] = defaultdict(list)
     for c in (
         Committee.objects.filter(compound__in=base)
-        .filter(
-            Q(ended_on__isnull=True) | (Q(election__isnull=False) & ~Q(election__stage__in=CLOSED_STAGES))
-        )
+        .select_related("election")
+        .only(*_COMMITTEE_FIELDS)
         .order_by("compound_id", "-term_start", "-pk")
     ):
-        if c.election_id is not None:
+        compound_committees[c.compound_id].append(c)
+        if c.election_id is not None and c.election.stage not in CLOSED_STAGES:
             elected[c.election_id] = c
         if c.ended_on is None and c.compound_id not in committees:
             committees[c.compound_id] = c
@@ -421,7 +438,13 @@ def board_rows(
             status = alert.value
         election = current.get(compound.pk)
         milestones = (
-            election_milestones(election, calendar=calendar, today=today, committee=elected.get(election.pk))
+            election_milestones(
+                election,
+                calendar=calendar,
+                today=today,
+                committee=elected.get(election.pk),
+                outgoing=_outgoing(election, compound_committees.get(compound.pk, [])),
+            )
             if election is not None
             else []
         )

@@ -9,6 +9,7 @@ ballot is chained into a hash chain whose head is published with the result.
 
 from __future__ import annotations
 
+import uuid
 from fractions import Fraction
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from elections.rules import documents as document_kinds
 from grids.models import Compound, Owner, Unit
 
 
@@ -192,6 +194,44 @@ class Matter(models.Model):  # 表决事项
         return self.title
 
 
+def document_path(instance, filename: str) -> str:
+    """Where an uploaded document is stored: a random name with the extension of the kind its
+    content was found to be (never the uploaded name, which may say anything)."""
+    folder = getattr(instance, "UPLOAD_FOLDER", "documents")
+    return f"{folder}/{uuid.uuid4().hex}{getattr(instance, '_extension', '')}"
+
+
+class MatterDocument(models.Model):  # 表决事项的附件: 草案、报价、预算 (PDF or images)
+    UPLOAD_FOLDER = "matters"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=document_path)
+    content_type = models.CharField(max_length=40)  # told by the content (elections.rules.documents)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(_("uploaded file name"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("matter document")
+        verbose_name_plural = _("matter documents")
+        ordering = ["matter", "position", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def description(self) -> str:
+        """What the link says beside the title: "PDF · 1.2 MB"."""
+        kind = next((k for k in document_kinds.KINDS.values() if k.content_type == self.content_type), None)
+        return f"{kind.label if kind else self.content_type} · {document_kinds.human_size(self.size)}"
+
+
 class Race(models.Model):  # 选举 (差额/等额): electing `seats` members from candidates
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="races")
     key = models.CharField(_("key"), max_length=10)
@@ -275,6 +315,31 @@ class WorkingGroupMember(models.Model):  # 筹备组/换届小组成员
 
     def __str__(self):
         return self.name
+
+
+class FirstAssemblyException(models.Model):
+    """The street office's recorded decision to call a first assembly whose conditions are not met
+    (首次业主大会召开条件的例外): who recorded it, the day of the decision, why, and the document."""
+
+    UPLOAD_FOLDER = "exceptions"
+
+    election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, related_name="first_assembly_exception"
+    )
+    decided_on = models.DateField(_("decided on"))
+    reason = models.CharField(_("reason"), max_length=300)
+    document = models.FileField(_("decision document"), upload_to=document_path)
+    content_type = models.CharField(max_length=40)
+    sha256 = models.CharField(max_length=64)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("first assembly exception")
+        verbose_name_plural = _("first assembly exceptions")
+
+    def __str__(self):
+        return f"{self.election} ({self.decided_on})"
 
 
 class Nomination(models.Model):  # 候选人推荐/自荐 and 资格审查
@@ -841,3 +906,4 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.notice} → {self.recipient_key} ({self.channel})"
+

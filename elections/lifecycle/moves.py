@@ -11,7 +11,8 @@ from elections.errors import ElectionError, P, Problem, Refused
 from elections.models import (
     Election,
 )
-from grids.selectors import managed_compounds
+from grids.models import RoleAssignment
+from grids.selectors import managed_compounds, staff_compounds
 from yezhu.actors import Actor, SystemActor, require_actor
 from yezhu.audit.log import record
 
@@ -33,6 +34,17 @@ def check_may_manage(actor: Actor, compound_id: int) -> None:
         or not managed_compounds(actor).filter(pk=compound_id).exists()
     ):
         raise ElectionError(_("You do not run elections in this compound."))
+
+
+def check_street_office(actor: Actor, compound_id: int) -> None:
+    """Only a person of the street office (or the district above it) over the compound decides for
+    the street office; community staff, the working group and the system are refused."""
+    require_actor(actor)
+    if isinstance(actor, SystemActor) or not getattr(actor, "is_authenticated", False):
+        raise ElectionError(_("Only the street office's staff may record this."))
+    roles = {RoleAssignment.Role.STREET_STAFF, RoleAssignment.Role.DISTRICT_STAFF}
+    if not staff_compounds(actor, roles).filter(pk=compound_id).exists():
+        raise ElectionError(_("Only the street office's staff may record this."))
 
 
 def refuse_if_any(problems: list[str]) -> None:
