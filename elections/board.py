@@ -8,7 +8,9 @@ fixed number of queries whatever the number of compounds:
 2. the committees that matter (in office, or elected by an election that is still running);
 3. every election of those compounds (a compound has a handful over the years);
 4. and 5. for the elections in the voting stage, one aggregate of valid ballots and one of voters,
-   grouped by election (turnout only: never a choice, DESIGN.md "Ballot secrecy").
+   grouped by election (turnout only: never a choice, DESIGN.md "Ballot secrecy");
+6. the owners' proposals that reached their threshold and wait for the committee to convene the
+   temporary assembly (shown until staff record it convened).
 
 Term status, deadlines and lateness are then computed in Python from those rows with the pure
 `elections.rules.timeline`, so that nothing here runs a query per compound.
@@ -48,7 +50,7 @@ from math import floor
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
-from elections.models import Ballot, Committee, Election, Stage, Voter
+from elections.models import AssemblyProposal, Ballot, Committee, Election, Stage, Voter
 from elections.rules import timeline
 from grids.models import Compound, PartyOrg, Street
 
@@ -257,6 +259,9 @@ class BoardRow:
     open_elections: int = 0  # elections of any kind under way
     committee_election_under_way: bool = False  # an election under way that elects a committee
     term_reelection_done: bool = False  # an election for this term is done (defensive: see figures)
+    #: Owners' proposals that reached 20 % of the area and of the heads and whose temporary
+    #: assembly is not convened yet (指导规则 第二十一条): the committee must convene it.
+    proposals: list[AssemblyProposal] = field(default_factory=list)
 
     @property
     def has_committee(self) -> bool:
@@ -427,6 +432,12 @@ def board_rows(
 
     turnouts = _turnouts([e for e in current.values() if e.stage == Stage.VOTING])
 
+    waiting: dict[int, list[AssemblyProposal]] = defaultdict(list)
+    for proposal in AssemblyProposal.objects.filter(
+        compound__in=base, status=AssemblyProposal.Status.REACHED
+    ).order_by("reached_at", "pk"):
+        waiting[proposal.compound_id].append(proposal)
+
     rows: list[BoardRow] = []
     for compound in rows_compounds:
         street = compound.community.street
@@ -475,6 +486,7 @@ def board_rows(
                     e.stage not in CLOSED_STAGES and e.kind != Election.Kind.MATTERS_ONLY for e in history
                 ),
                 term_reelection_done=committee is not None and any(_replaces(e, committee) for e in history),
+                proposals=waiting.get(compound.pk, []),
             )
         )
     return rows

@@ -1,6 +1,6 @@
 """Staff pages under /manage/ (namespace "manage")."""
 
-from elections.views import ballot, manage, nominations, notices, paper, public, turnout
+from elections.views import ballot, manage, nominations, notices, paper, proposals, public, turnout
 
 app_name = "manage"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *ballot.manage_urlpatterns,
     *public.manage_urlpatterns,
     *notices.manage_urlpatterns,
+    *proposals.manage_urlpatterns,
 ]

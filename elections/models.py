@@ -811,6 +811,7 @@ class Notice(models.Model):
         RESULT = "result", _("result notice")  # 结果公示
         OBJECTION_ANSWER = "objection_answer", _("answer to objections")  # 异议答复
         REELECTION_ALERT = "reelection_alert", _("re-election alert")  # 换届提醒
+        PROPOSAL = "proposal", _("owners' proposal for a temporary assembly")  # 业主提议召开临时会议
         OTHER = "other", _("other notice")
 
     class Audience(models.TextChoices):
@@ -820,6 +821,7 @@ class Notice(models.Model):
         WORKING_GROUP = "working_group", _("the working group")
         GRID_LEADERS = "grid_leaders", _("grid leaders")
         STREET_STAFF = "street_staff", _("street office staff")
+        COMMITTEE = "committee", _("the owners' committee in office")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -907,3 +909,74 @@ class Delivery(models.Model):
     def __str__(self):
         return f"{self.notice} → {self.recipient_key} ({self.channel})"
 
+
+class AssemblyProposal(models.Model):
+    """Owners' proposal that the committee call a temporary assembly (临时业主大会会议的提议).
+
+    Owners of the compound sign it online; when the signers hold 20 % of the area and 20 % of the
+    heads of the compound's roll (指导规则 第二十一条; 物业管理条例 第十三条) it is ``reached``: the
+    committee is told it must convene, and the street board shows the compound until staff record
+    the assembly convened (an election created from the proposal).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("collecting signatures")
+        REACHED = "reached", _("threshold reached: the committee must convene")
+        CONVENED = "convened", _("temporary assembly convened")
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="assembly_proposals")
+    title = models.CharField(_("what the assembly is asked to decide"), max_length=200)
+    text = models.TextField(_("the proposal in full"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    # When the threshold was reached, with the figures that reached it (the roll of that moment).
+    reached_at = models.DateTimeField(_("threshold reached"), null=True, blank=True)
+    signed_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    signed_heads = models.PositiveIntegerField(null=True, blank=True)
+    roll_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    roll_heads = models.PositiveIntegerField(null=True, blank=True)
+    notice = models.ForeignKey(Notice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    election = models.OneToOneField(
+        Election, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+    )
+    convened_at = models.DateTimeField(_("convened"), null=True, blank=True)
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("owners' proposal")
+        verbose_name_plural = _("owners' proposals")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["compound", "status"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ProposalSignature(models.Model):
+    """One voter's signature on a proposal: the voter of the compound's current roll
+    (``Unit.voter_key``), signed by one of its owners; withdrawable while the proposal is open."""
+
+    proposal = models.ForeignKey(AssemblyProposal, on_delete=models.CASCADE, related_name="signatures")
+    voter_key = models.CharField(max_length=200)
+    unit_codes = models.CharField(_("units"), max_length=500)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("signed"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["proposal", "signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "voter_key"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="signature_one_per_voter",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_codes} → {self.proposal}"

@@ -1,6 +1,6 @@
 """Owner-facing election pages under /e/ (namespace "elections")."""
 
-from elections.views import ballot, manage, nominations, notices, paper, public, turnout
+from elections.views import ballot, manage, nominations, notices, paper, proposals, public, turnout
 
 app_name = "elections"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *paper.urlpatterns,
     *manage.urlpatterns,
     *notices.urlpatterns,
+    *proposals.urlpatterns,
 ]

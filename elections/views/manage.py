@@ -236,6 +236,9 @@ ACTION_LABELS = {
     "election.result_published": gettext_lazy("result published"),
     "election.committee_registered": gettext_lazy("committee put on the register"),
     "election.restarted": gettext_lazy("started again"),
+    "election.first_assembly_exception": gettext_lazy(
+        "street office's exception to the first assembly's conditions"
+    ),
     "committee.ended": gettext_lazy("previous committee left office"),
 }
 
