@@ -152,6 +152,7 @@ def _sign(proposal: AssemblyProposal, person, *, actor: Actor) -> None:
     new = [v for v in voters if v.key not in signed]
     if not new:
         raise ProposalError(_("Your homes have already signed this proposal."))
+    created = []
     for voter in new:
         try:
             with transaction.atomic():
@@ -160,12 +161,15 @@ def _sign(proposal: AssemblyProposal, person, *, actor: Actor) -> None:
                 )
         except IntegrityError:  # a co-owner signed for the same home a moment ago
             continue
+        created.append(voter)
+    if not created:
+        raise ProposalError(_("Your homes have already signed this proposal."))
     _audit(
         "proposal.signed",
         proposal,
         actor=actor,
-        summary=f"signed for {', '.join(v.units_text for v in new)}",
-        data={"units": [list(v.unit_codes) for v in new]},
+        summary=f"signed for {', '.join(v.units_text for v in created)}",
+        data={"units": [list(v.unit_codes) for v in created]},
     )
     support = proposal_support(proposal)
     if support.met:

@@ -459,12 +459,22 @@ def challenge_window(election: Election) -> tuple[date, date] | None:
 
 
 def first_assembly_exception_of(election: Election):
-    """The street office's recorded exception to the first assembly's conditions, if any."""
+    """The street office's recorded exception to the first assembly's conditions, if any: recorded
+    on this election or on the failed election it restarts (a restart is the same assembly called
+    again, on the same footing)."""
     from elections.models import FirstAssemblyException
 
-    return (
-        FirstAssemblyException.objects.filter(election_id=election.pk).select_related("recorded_by").first()
-    )
+    ids = [election.pk]
+    restart_of = (election.rule_overrides or {}).get("_restart_of")
+    while restart_of and restart_of not in ids and len(ids) < 10:
+        ids.append(restart_of)
+        rules = Election.objects.filter(pk=restart_of).values_list("rule_overrides", flat=True).first()
+        restart_of = (rules or {}).get("_restart_of")
+    found = {
+        e.election_id: e
+        for e in FirstAssemblyException.objects.filter(election_id__in=ids).select_related("recorded_by")
+    }
+    return next((found[pk] for pk in ids if pk in found), None)
 
 
 def first_assembly_status(election: Election, on: date | None = None) -> FirstAssemblyCheck:

@@ -367,3 +367,14 @@ def test_it_keeps_the_make_up_out_of_the_override_form(client, compound, street_
         election=election, actor=OPERATOR, overrides={"reelection_group_days": (90, "议事规则第三条")}
     )
     assert lc.effective_profile(election).reelection_group_days.value == 90
+
+
+def test_it_keeps_the_exception_for_a_restarted_first_assembly(compound, street_staff):
+    """A restart calls the same assembly again: the exception recorded for the failed one stands."""
+    roll(compound, "1000.00", "9000.00")
+    election = first_assembly(compound)
+    lc.first_assembly_exception(election=election, actor=street_staff, reason="街道决定", document=pdf())
+    lc.working_group_form(election=election, actor=street_staff, on=date(2026, 2, 2))
+    lc.election_fail(election=election, actor=street_staff, reason="未达法定人数")
+    new = lc.election_restart(election=election, actor=street_staff, at="notice")
+    assert lc.first_assembly_exception_of(new) == FirstAssemblyException.objects.get(election=election)
