@@ -8,7 +8,9 @@ fixed number of queries whatever the number of compounds:
 2. the committees that matter (in office, or elected by an election that is still running);
 3. every election of those compounds (a compound has a handful over the years);
 4. and 5. for the elections in the voting stage, one aggregate of valid ballots and one of voters,
-   grouped by election (turnout only: never a choice, DESIGN.md "Ballot secrecy").
+   grouped by election (turnout only: never a choice, DESIGN.md "Ballot secrecy");
+6. the owners' proposals that reached their threshold and wait for the committee to convene the
+   temporary assembly (shown until staff record it convened).
 
 Term status, deadlines and lateness are then computed in Python from those rows with the pure
 `elections.rules.timeline`, so that nothing here runs a query per compound.
@@ -45,10 +47,10 @@ from decimal import Decimal
 from fractions import Fraction
 from math import floor
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
-from elections.models import Ballot, Committee, Election, Stage, Voter
+from elections.models import AssemblyProposal, Ballot, Committee, Election, Stage, Voter
 from elections.rules import timeline
 from grids.models import Compound, PartyOrg, Street
 
@@ -139,14 +141,17 @@ def local_date(value: datetime | None) -> date | None:
     return timezone.localdate(value) if timezone.is_aware(value) else value.date()
 
 
-def key_dates(election: Election, committee: Committee | None = None) -> timeline.KeyDates:
-    """The key dates of an election, with the first meeting and officers of the committee it elected.
+def key_dates(
+    election: Election, committee: Committee | None = None, outgoing: Committee | None = None
+) -> timeline.KeyDates:
+    """The key dates of an election, with the first meeting and officers of the committee it elected
+    and, for a re-election, the term's end of the committee it replaces (the 换届小组's period).
 
-    The term of that committee is left out on purpose: its end belongs to the next re-election.
+    The term of the elected committee is left out on purpose: its end belongs to the next re-election.
     """
     from elections.lifecycle import key_dates as election_key_dates
 
-    return election_key_dates(election, committee, with_term=False)
+    return election_key_dates(election, committee, with_term=False, outgoing=outgoing)
 
 
 def election_milestones(
@@ -155,6 +160,7 @@ def election_milestones(
     calendar: timeline.HolidayCalendar,
     today: date,
     committee: Committee | None = None,
+    outgoing: Committee | None = None,
 ) -> list[timeline.Milestone]:
     """The election's milestones on ``today`` (pure Python once the rows are loaded)."""
     skip = _TERM_MILESTONES | (
@@ -163,7 +169,7 @@ def election_milestones(
     return [
         m
         for m in timeline.compute_timeline(
-            key_dates(election, committee),
+            key_dates(election, committee, outgoing),
             profile_for_election(election),
             calendar,
             today,
@@ -253,6 +259,9 @@ class BoardRow:
     open_elections: int = 0  # elections of any kind under way
     committee_election_under_way: bool = False  # an election under way that elects a committee
     term_reelection_done: bool = False  # an election for this term is done (defensive: see figures)
+    #: Owners' proposals that reached 20 % of the area and of the heads and whose temporary
+    #: assembly is not convened yet (指导规则 第二十一条): the committee must convene it.
+    proposals: list[AssemblyProposal] = field(default_factory=list)
 
     @property
     def has_committee(self) -> bool:
@@ -353,6 +362,16 @@ def _turnouts(voting: Sequence[Election]) -> dict[int, Turnout]:
 
 
 _TERM_KINDS = (Election.Kind.FIRST_ASSEMBLY, Election.Kind.REELECTION)
+_COMMITTEE_FIELDS = (
+    *(f.name for f in Committee._meta.concrete_fields),
+    "election__stage",
+)
+
+
+def _outgoing(election: Election, committees: list[Committee]) -> Committee | None:
+    from elections.lifecycle.state import pick_outgoing
+
+    return pick_outgoing(election, committees)
 
 
 def _replaces(election: Election, committee: Committee) -> bool:
@@ -379,14 +398,17 @@ def board_rows(
 
     committees: dict[int, Committee] = {}
     elected: dict[int, Committee] = {}  # election id → the committee it elected
+    # Every committee of the compounds (a handful each over the years): the one in office, the one
+    # each running election elected, and the one a running re-election replaces.
+    compound_committees: dict[int, list[Committee]] = defaultdict(list)
     for c in (
         Committee.objects.filter(compound__in=base)
-        .filter(
-            Q(ended_on__isnull=True) | (Q(election__isnull=False) & ~Q(election__stage__in=CLOSED_STAGES))
-        )
+        .select_related("election")
+        .only(*_COMMITTEE_FIELDS)
         .order_by("compound_id", "-term_start", "-pk")
     ):
-        if c.election_id is not None:
+        compound_committees[c.compound_id].append(c)
+        if c.election_id is not None and c.election.stage not in CLOSED_STAGES:
             elected[c.election_id] = c
         if c.ended_on is None and c.compound_id not in committees:
             committees[c.compound_id] = c
@@ -410,6 +432,12 @@ def board_rows(
 
     turnouts = _turnouts([e for e in current.values() if e.stage == Stage.VOTING])
 
+    waiting: dict[int, list[AssemblyProposal]] = defaultdict(list)
+    for proposal in AssemblyProposal.objects.filter(
+        compound__in=base, status=AssemblyProposal.Status.REACHED
+    ).order_by("reached_at", "pk"):
+        waiting[proposal.compound_id].append(proposal)
+
     rows: list[BoardRow] = []
     for compound in rows_compounds:
         street = compound.community.street
@@ -421,7 +449,13 @@ def board_rows(
             status = alert.value
         election = current.get(compound.pk)
         milestones = (
-            election_milestones(election, calendar=calendar, today=today, committee=elected.get(election.pk))
+            election_milestones(
+                election,
+                calendar=calendar,
+                today=today,
+                committee=elected.get(election.pk),
+                outgoing=_outgoing(election, compound_committees.get(compound.pk, [])),
+            )
             if election is not None
             else []
         )
@@ -452,6 +486,7 @@ def board_rows(
                     e.stage not in CLOSED_STAGES and e.kind != Election.Kind.MATTERS_ONLY for e in history
                 ),
                 term_reelection_done=committee is not None and any(_replaces(e, committee) for e in history),
+                proposals=waiting.get(compound.pk, []),
             )
         )
     return rows

@@ -8,6 +8,7 @@ from elections.views import (
     notices,
     outreach,
     paper,
+    proposals,
     public,
     surveys,
     turnout,
@@ -26,4 +27,5 @@ urlpatterns = [
     *committee_entity.manage_urlpatterns,
     *surveys.manage_urlpatterns,
     *outreach.manage_urlpatterns,
+    *proposals.manage_urlpatterns,
 ]

@@ -9,6 +9,7 @@ ballot is chained into a hash chain whose head is published with the result.
 
 from __future__ import annotations
 
+import uuid
 from fractions import Fraction
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from elections.rules import documents as document_kinds
 from grids.models import Compound, Owner, Unit
 
 
@@ -210,6 +212,44 @@ class Matter(models.Model):  # 表决事项
         return self.title
 
 
+def document_path(instance, filename: str) -> str:
+    """Where an uploaded document is stored: a random name with the extension of the kind its
+    content was found to be (never the uploaded name, which may say anything)."""
+    folder = getattr(instance, "UPLOAD_FOLDER", "documents")
+    return f"{folder}/{uuid.uuid4().hex}{getattr(instance, '_extension', '')}"
+
+
+class MatterDocument(models.Model):  # 表决事项的附件: 草案、报价、预算 (PDF or images)
+    UPLOAD_FOLDER = "matters"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=document_path)
+    content_type = models.CharField(max_length=40)  # told by the content (elections.rules.documents)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(_("uploaded file name"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("matter document")
+        verbose_name_plural = _("matter documents")
+        ordering = ["matter", "position", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def description(self) -> str:
+        """What the link says beside the title: "PDF · 1.2 MB"."""
+        kind = next((k for k in document_kinds.KINDS.values() if k.content_type == self.content_type), None)
+        return f"{kind.label if kind else self.content_type} · {document_kinds.human_size(self.size)}"
+
+
 class Race(models.Model):  # 选举 (差额/等额): electing `seats` members from candidates
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="races")
     key = models.CharField(_("key"), max_length=10)
@@ -293,6 +333,31 @@ class WorkingGroupMember(models.Model):  # 筹备组/换届小组成员
 
     def __str__(self):
         return self.name
+
+
+class FirstAssemblyException(models.Model):
+    """The street office's recorded decision to call a first assembly whose conditions are not met
+    (首次业主大会召开条件的例外): who recorded it, the day of the decision, why, and the document."""
+
+    UPLOAD_FOLDER = "exceptions"
+
+    election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, related_name="first_assembly_exception"
+    )
+    decided_on = models.DateField(_("decided on"))
+    reason = models.CharField(_("reason"), max_length=300)
+    document = models.FileField(_("decision document"), upload_to=document_path)
+    content_type = models.CharField(max_length=40)
+    sha256 = models.CharField(max_length=64)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("first assembly exception")
+        verbose_name_plural = _("first assembly exceptions")
+
+    def __str__(self):
+        return f"{self.election} ({self.decided_on})"
 
 
 class Nomination(models.Model):  # 候选人推荐/自荐 and 资格审查
@@ -805,6 +870,7 @@ class Notice(models.Model):
         RESULT = "result", _("result notice")  # 结果公示
         OBJECTION_ANSWER = "objection_answer", _("answer to objections")  # 异议答复
         REELECTION_ALERT = "reelection_alert", _("re-election alert")  # 换届提醒
+        PROPOSAL = "proposal", _("owners' proposal for a temporary assembly")  # 业主提议召开临时会议
         OTHER = "other", _("other notice")
 
     class Audience(models.TextChoices):
@@ -814,6 +880,7 @@ class Notice(models.Model):
         WORKING_GROUP = "working_group", _("the working group")
         GRID_LEADERS = "grid_leaders", _("grid leaders")
         STREET_STAFF = "street_staff", _("street office staff")
+        COMMITTEE = "committee", _("the owners' committee in office")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -900,6 +967,78 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.notice} → {self.recipient_key} ({self.channel})"
+
+
+class AssemblyProposal(models.Model):
+    """Owners' proposal that the committee call a temporary assembly (临时业主大会会议的提议).
+
+    Owners of the compound sign it online; when the signers hold 20 % of the area and 20 % of the
+    heads of the compound's roll (指导规则 第二十一条; 物业管理条例 第十三条) it is ``reached``: the
+    committee is told it must convene, and the street board shows the compound until staff record
+    the assembly convened (an election created from the proposal).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("collecting signatures")
+        REACHED = "reached", _("threshold reached: the committee must convene")
+        CONVENED = "convened", _("temporary assembly convened")
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="assembly_proposals")
+    title = models.CharField(_("what the assembly is asked to decide"), max_length=200)
+    text = models.TextField(_("the proposal in full"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    # When the threshold was reached, with the figures that reached it (the roll of that moment).
+    reached_at = models.DateTimeField(_("threshold reached"), null=True, blank=True)
+    signed_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    signed_heads = models.PositiveIntegerField(null=True, blank=True)
+    roll_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    roll_heads = models.PositiveIntegerField(null=True, blank=True)
+    notice = models.ForeignKey(Notice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    election = models.OneToOneField(
+        Election, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+    )
+    convened_at = models.DateTimeField(_("convened"), null=True, blank=True)
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("owners' proposal")
+        verbose_name_plural = _("owners' proposals")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["compound", "status"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ProposalSignature(models.Model):
+    """One voter's signature on a proposal: the voter of the compound's current roll
+    (``Unit.voter_key``), signed by one of its owners; withdrawable while the proposal is open."""
+
+    proposal = models.ForeignKey(AssemblyProposal, on_delete=models.CASCADE, related_name="signatures")
+    voter_key = models.CharField(max_length=200)
+    unit_codes = models.CharField(_("units"), max_length=500)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("signed"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["proposal", "signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "voter_key"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="signature_one_per_voter",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_codes} → {self.proposal}"
 
 
 # Issue surveys, visits before the vote and the reserve of future candidates live in a module of

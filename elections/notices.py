@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from elections.errors import ElectionError
-from elections.models import Delivery, Election, Notice, Voter, WorkingGroupMember
+from elections.models import Committee, CommitteeMember, Delivery, Election, Notice, Voter, WorkingGroupMember
 from elections.sms_deliveries import reports_by_delivery, sms_for_delivery, sms_message
 from grids.models import Owner, Ownership, RoleAssignment
 from yezhu.accounts.models import SmsMessage
@@ -67,6 +67,7 @@ AUDIENCES_BY_KIND: dict[str, tuple[str, ...]] = {
     Kind.RESULT: (Audience.ALL_OWNERS, Audience.CANDIDATES, Audience.WORKING_GROUP, Audience.GRID_LEADERS),
     Kind.OBJECTION_ANSWER: (Audience.ALL_OWNERS, Audience.CANDIDATES, Audience.WORKING_GROUP),
     Kind.REELECTION_ALERT: (Audience.STREET_STAFF, Audience.WORKING_GROUP),
+    Kind.PROPOSAL: (Audience.COMMITTEE, Audience.STREET_STAFF),
     Kind.OTHER: tuple(Audience.values),
 }
 
@@ -156,6 +157,21 @@ def _non_voter_owners(notice: Notice):
     return Owner.objects.filter(ownerships__unit__election_voters__in=waiting).distinct()
 
 
+def _committee_owners(compound_id: int):
+    """The owners sitting on the compound's committee in office (filed, or registered by hand),
+    alternates left out: one query, whatever the committee's size."""
+    sitting = (
+        Committee.objects.filter(compound_id=compound_id, ended_on__isnull=True)
+        .exclude(filed_on__isnull=True, election__isnull=False)
+        .order_by("-term_start", "-pk")
+        .values("pk")[:1]
+    )
+    members = CommitteeMember.objects.filter(committee_id__in=sitting, owner__isnull=False).exclude(
+        role=CommitteeMember.Role.ALTERNATE
+    )
+    return Owner.objects.filter(pk__in=members.values("owner_id"))
+
+
 def audience_recipients(notice: Notice) -> list[Recipient]:
     """Everyone the notice goes to, once each (a person in two roles is one recipient)."""
     audience = notice.audience
@@ -193,6 +209,8 @@ def audience_recipients(notice: Notice) -> list[Recipient]:
             .order_by("user_id")
             .values_list("user_id", "user__phone", "user__email")
         )
+    elif audience == Audience.COMMITTEE:
+        found = _owner_recipients(_committee_owners(compound_id))
     elif audience == Audience.STREET_STAFF:
         found = _user_recipients(
             RoleAssignment.objects.filter(

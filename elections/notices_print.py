@@ -173,7 +173,7 @@ def notice_context(election: Election, kind: str, *, today: dt.date | None = Non
         "qr_svg": qr_svg(url),
         "today": chinese_date(today),
         "issuer": _("Election working group of %(compound)s") % {"compound": compound.name},
-        "matters": list(Matter.objects.filter(election=election)),
+        "matters": list(Matter.objects.filter(election=election).prefetch_related("documents")),
         "races": _candidates_by_race(election),
         "voting_opens": chinese_datetime(election.voting_opens_at),
         "voting_closes": chinese_datetime(election.voting_closes_at),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from elections.models import Election, Voter
+from elections.models import AssemblyProposal, Election, Voter
 from grids.models import RoleAssignment
 from grids.selectors import compounds_for, grid_units, managed_compounds, staff_compounds
 
@@ -83,3 +83,13 @@ def frozen_unit_codes(compound, codes: list[str]) -> list[str]:
     import must not remove them (registered as a guard in grids.roll by ElectionsConfig.ready)."""
     through = Voter.units.through.objects.filter(unit__compound=compound, unit__code__in=codes)
     return sorted(set(through.values_list("unit__code", flat=True)))
+
+
+def proposals_for(user) -> QuerySet[AssemblyProposal]:
+    """Owners' proposals the user may see: those of the compounds they own a home in, and those in
+    their staff scope (street, community, compound; auditors and grid leaders included)."""
+    if not getattr(user, "is_authenticated", False):
+        return AssemblyProposal.objects.none()
+    return AssemblyProposal.objects.filter(compound__in=compounds_for(user)).select_related(
+        "compound__community__street"
+    )

@@ -1,6 +1,6 @@
 """Owner-facing election pages under /e/ (namespace "elections")."""
 
-from elections.views import ballot, manage, nominations, notices, paper, public, surveys, turnout
+from elections.views import ballot, manage, nominations, notices, paper, proposals, public, surveys, turnout
 
 app_name = "elections"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     *manage.urlpatterns,
     *notices.urlpatterns,
     *surveys.urlpatterns,
+    *proposals.urlpatterns,
 ]

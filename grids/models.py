@@ -108,6 +108,14 @@ class Compound(models.Model):  # 小区 / 物业管理区域
         default=False,
         help_text=_("As the rules of procedure say (指导规则 25); off by default."),
     )
+    # 首套房屋交付之日: two years after it the first assembly may be called whatever the delivered
+    # area (elections.rules.assembly); entered by staff from the developer's delivery records.
+    first_delivered_on = models.DateField(
+        _("first unit delivered on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the first home of the compound was delivered to its buyer."),
+    )
 
     class Meta:
         verbose_name = _("compound")

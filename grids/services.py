@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from grids.idcard import hash_id_number
 from grids.models import Building, Community, Compound, Owner, OwnerClaim, Ownership, Street, Unit
 from grids.roll import units_that_must_stay, voter_key_for
 from grids.roll_file import ParsedRoll, ParsedUnit, parse_roll
-from yezhu.actors import Actor
+from yezhu.actors import Actor, SystemActor
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
 
@@ -54,6 +55,37 @@ def compound_create(
             "compound.created", actor=actor, obj=compound, compound_id=compound.pk, summary=f"{code} {name}"
         )
     return compound
+
+
+def compound_first_delivery_set(*, compound: Compound, on: date | None, actor: Actor) -> Compound:
+    """Record the day the compound's first home was delivered (首套房屋交付之日), or clear it; the
+    first assembly's two-year condition counts from it. Staff who manage the compound only."""
+    from grids.selectors import managed_compounds
+
+    if isinstance(actor, SystemActor):
+        if not actor.acts_anywhere:
+            raise RollError(_("You do not manage this compound."))
+    elif not managed_compounds(actor).filter(pk=compound.pk).exists():
+        raise RollError(_("You do not manage this compound."))
+    if on is not None and on > timezone.localdate():
+        raise RollError(_("The first delivery cannot be in the future."))
+    with transaction.atomic():
+        locked = Compound.objects.select_for_update().get(pk=compound.pk)
+        before = locked.first_delivered_on
+        if before == on:
+            return locked
+        locked.first_delivered_on = on
+        locked.save(update_fields=["first_delivered_on"])
+        record(
+            "compound.first_delivery",
+            actor=actor,
+            obj=locked,
+            compound_id=locked.pk,
+            summary=f"first delivery {before or '—'} → {on or '—'}",
+            data={"before": before.isoformat() if before else None, "on": on.isoformat() if on else None},
+        )
+    compound.first_delivered_on = on
+    return locked
 
 
 # ---------------------------------------------------------------------------------------------

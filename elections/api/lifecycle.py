@@ -6,7 +6,7 @@ that the staff overview (/manage/e/<pk>/) also offers, for the staff who manage 
 
 The parameters of each action are made from its entry in the table (as the page's form is): a date
 `on`, the candidate notice's `start`/`end`, the voting window `opens_at`/`closes_at`, a `reason`,
-the restart point `at`. The serializers only parse them; the service (elections/lifecycle/stages.py)
+the restart point `at`, a `document` (multipart/form-data: the street office's decision). The serializers only parse them; the service (elections/lifecycle/stages.py)
 checks the table's preconditions, moves the stage and writes the audit row. A refusal is a 400
 whose `code` is the first problem's (`notice_unpublished`, `wrong_stage`, …) and whose `problems`
 list every `{code, message}`: the same problems `blockers` lists before anyone posts. A date left
@@ -57,6 +57,9 @@ def _field(param: table.Param, *, required: bool) -> serializers.Field:
         return serializers.ChoiceField(choices=[c for c, _label in param.choices], **common)
     if param.kind == table.TEXT:
         return serializers.CharField(max_length=param.max_length, allow_blank=not param.required, **common)
+    if param.kind == table.FILE:
+        # Sent as multipart/form-data; the service checks the content (PDF or image) and the size.
+        return serializers.FileField(allow_empty_file=False, **common)
     raise ValueError(f"unknown parameter kind {param.kind!r}")
 
 

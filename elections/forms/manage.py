@@ -89,7 +89,7 @@ class OverrideForm(forms.Form):
         super().__init__(*args, **kwargs)
         from elections.lifecycle import rule_label
 
-        self.fields["name"].choices = [(n, rule_label(n)) for n in tl.Profile.rule_names()]
+        self.fields["name"].choices = [(n, rule_label(n)) for n in tl.Profile.overridable_names()]
 
 
 class MatterForm(forms.Form):
@@ -100,6 +100,31 @@ class MatterForm(forms.Form):
         choices=Matter.Item.choices,
         coerce=int,
         initial=Matter.Item.OTHER,
+    )
+
+
+class MatterDocumentForm(forms.Form):
+    """A document a matter carries: the draft, a quote, a budget (checked by the service)."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Left empty: the file's name."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("A PDF, or an image (JPG, PNG, WebP) of each page."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}),
+    )
+
+
+class FirstDeliveryForm(forms.Form):
+    first_delivered_on = forms.DateField(
+        label=_("First home delivered on"),
+        required=False,
+        widget=DATE,
+        help_text=_("From the developer's delivery records (首套房屋交付之日)."),
     )
 
 

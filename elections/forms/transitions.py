@@ -26,6 +26,8 @@ def _field(param: table.Param) -> forms.Field:
         )
     if param.kind == table.TEXT:
         return forms.CharField(max_length=param.max_length, **common)
+    if param.kind == table.FILE:
+        return forms.FileField(**common)
     raise ValueError(f"unknown parameter kind {param.kind!r}")
 
 
@@ -53,11 +55,11 @@ def initial(name: str, election: Election) -> dict:
     return values
 
 
-def transition_form(name: str, election: Election, data=None) -> forms.Form:
-    """The bound (``data``) or unbound form of one transition, prefixed by its name."""
+def transition_form(name: str, election: Election, data=None, files=None) -> forms.Form:
+    """The bound (``data``, ``files``) or unbound form of one transition, prefixed by its name."""
     cls = form_class(name)
     if data is not None:
-        return cls(data, prefix=name)
+        return cls(data, files, prefix=name)
     return cls(initial=initial(name, election), prefix=name)
 
 

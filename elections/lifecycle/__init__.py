@@ -21,6 +21,7 @@ The package, by concern:
 - ``moves``: the safe stage change and its audit row.
 - ``state``: reading an election's profile, dates, timeline and result problems.
 - ``setup``: the election's settings, working group, matters and races.
+- ``documents``: the documents a matter carries (drafts, quotes, budgets), checked by content.
 - ``committees`` and ``cases``: the committee register and the case file.
 
 This module is the package's public face: callers write ``from elections import lifecycle`` and
@@ -37,6 +38,8 @@ from elections.lifecycle.committees import (
     committee_register,
     committee_update,
 )
+from elections.lifecycle.documents import matter_document_add, matter_document_remove
+from elections.lifecycle.preconditions import agenda_problems, group_problems, share_text
 from elections.lifecycle.setup import (
     election_create,
     election_update_settings,
@@ -56,6 +59,7 @@ from elections.lifecycle.stages import (
     election_fail,
     election_file,
     election_restart,
+    first_assembly_exception,
     nominations_open,
     notice_publish,
     result_finalise,
@@ -85,6 +89,8 @@ from elections.lifecycle.state import (
     committee_status,
     effective_profile,
     election_timeline,
+    first_assembly_exception_of,
+    first_assembly_status,
     key_dates,
     next_deadline,
     overrides_of,
@@ -102,6 +108,9 @@ from elections.lifecycle.table import TRANSITIONS, Transition, allowed_actions, 
 
 __all__ = [
     "ACTIONS",
+    "agenda_problems",
+    "group_problems",
+    "share_text",
     "COMMITTEE_KINDS",
     "RESTART_AT",
     "SERVICES",
@@ -139,8 +148,13 @@ __all__ = [
     "election_restart",
     "election_timeline",
     "election_update_settings",
+    "first_assembly_exception",
+    "first_assembly_exception_of",
+    "first_assembly_status",
     "key_dates",
     "matter_delete",
+    "matter_document_add",
+    "matter_document_remove",
     "matter_save",
     "next_deadline",
     "nominations_open",

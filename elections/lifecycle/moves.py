@@ -12,7 +12,7 @@ from elections.models import (
     Election,
 )
 from grids.models import RoleAssignment
-from grids.selectors import managed_compounds, roles_of
+from grids.selectors import managed_compounds, roles_of, staff_compounds
 from yezhu.actors import Actor, SystemActor, is_system, require_actor
 from yezhu.audit.log import record
 
@@ -55,6 +55,17 @@ def check_street_office(actor, election: Election) -> None:
     require_actor(actor)
     if not is_street_office(actor, election.compound.community.street_id):
         raise NotStreetOffice(_("Only the street office may give this approval."))
+
+
+def check_street_office_over(actor: Actor, compound_id: int) -> None:
+    """Only a person of the street office (or the district above it) over the compound decides for
+    the street office; community staff, the working group and the system are refused."""
+    require_actor(actor)
+    if isinstance(actor, SystemActor) or not getattr(actor, "is_authenticated", False):
+        raise ElectionError(_("Only the street office's staff may record this."))
+    roles = {RoleAssignment.Role.STREET_STAFF, RoleAssignment.Role.DISTRICT_STAFF}
+    if not staff_compounds(actor, roles).filter(pk=compound_id).exists():
+        raise ElectionError(_("Only the street office's staff may record this."))
 
 
 def refuse_if_any(problems: list[str]) -> None:

@@ -6,6 +6,8 @@ and :func:`~elections.lifecycle.table.blockers` read them from there."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from fractions import Fraction
+from math import floor
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,8 @@ from elections.lifecycle.state import (
     committee_size_rules,
     effective_profile,
     election_timeline,
+    first_assembly_exception_of,
+    first_assembly_status,
     local_date,
     renotice,
     result_problems,
@@ -29,12 +33,16 @@ from elections.lifecycle.state import (
 from elections.models import (
     Candidate,
     Election,
+    Matter,
+    MatterDocument,
     Objection,
     Race,
     Stage,
+    WorkingGroupMember,
 )
 from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
+from elections.rules.assembly import GroupMember, GroupProblem, working_group_problems
 from yezhu.jobs.models import Job
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +132,11 @@ def p_notice(election: Election) -> list[Problem]:
         problems.append(
             P("working_group_unpublished", _("Publish the list of the working group's members first."))
         )
+    else:
+        problems.extend(group_problems(election))
     problems.extend(working_group_gate_problems(election))
+    if election.kind == Kind.FIRST_ASSEMBLY:
+        problems.extend(agenda_problems(election))
     matters = election.matters.count()
     races = list(election.races.all())
     if election.kind == Kind.MATTERS_ONLY:
@@ -472,5 +484,197 @@ def p_wg_publish(election: Election) -> list[Problem]:
     if not election.working_group.exists():
         problems.append(P("working_group_empty", _("Enter the members of the working group first.")))
     else:
+        problems.extend(group_problems(election))
         problems.extend(working_group_gate_problems(election))
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The first assembly (首次业主大会): its conditions, its agenda, its working group
+# ---------------------------------------------------------------------------------------------
+
+
+def share_text(share: Fraction | None) -> str:
+    """A share as a percentage with one decimal, rounded down (49.99 % shows as 49.9 %, never as
+    the 50 % it does not reach)."""
+    if share is None:
+        return "—"
+    tenths = floor(share * 1000)
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+def p_first_assembly(election: Election, on: date) -> list[Problem]:
+    """A first assembly is called (its working group formed, 指导规则 第九条) only when the delivered
+    area reaches the profile's share or the years since the first delivery have passed, unless
+    the street office has recorded an exception."""
+    if election.kind != Kind.FIRST_ASSEMBLY or first_assembly_exception_of(election) is not None:
+        return []
+    check = first_assembly_status(election, on)
+    if check.met:
+        return []
+    profile = effective_profile(election)
+    area = _("the delivered homes hold %(share)s of the area, and %(percent)s%% is needed (%(source)s)") % {
+        "share": share_text(check.delivered_share),
+        "percent": check.percent,
+        "source": profile.first_assembly_delivered_percent.source,
+    }
+    if check.years is None:
+        time = ""
+    elif check.first_delivery is None:
+        time = _("the day the first home was delivered is not entered")
+    else:
+        time = _(
+            "the first home was delivered on %(day)s, so %(years)s years have passed only from %(from)s "
+            "(%(source)s)"
+        ) % {
+            "day": check.first_delivery.isoformat(),
+            "years": check.years,
+            "from": check.time_met_from.isoformat() if check.time_met_from else "—",
+            "source": profile.first_assembly_years_since_delivery.source,
+        }
+    reasons = "; ".join(part for part in (area, time) if part)
+    return [
+        P(
+            "first_assembly_conditions_unmet",
+            _(
+                "The first assembly cannot be called on %(on)s: %(reasons)s. Enter the day the first home "
+                "was delivered, or record the street office's exception with its decision."
+            )
+            % {"on": on.isoformat(), "reasons": reasons},
+        )
+    ]
+
+
+def p_first_assembly_exception(election: Election, on: date, reason: str, document) -> list[Problem]:
+    """The street office's exception: only for a first assembly not yet called whose conditions
+    are not met, once, with the reason and the decision's document."""
+    problems = stage_problem(election, Stage.STARTED)
+    if election.kind != Kind.FIRST_ASSEMBLY:
+        problems.append(
+            P("not_first_assembly", _("Only a first assembly has conditions the street office may waive."))
+        )
+        return problems
+    if first_assembly_exception_of(election) is not None:
+        problems.append(
+            P("exception_already_recorded", _("The street office's exception is already recorded."))
+        )
+        return problems
+    if first_assembly_status(election, on).met:
+        problems.append(
+            P(
+                "first_assembly_conditions_met",
+                _("The first assembly's conditions are met: no exception is needed."),
+            )
+        )
+    if not reason.strip():
+        problems.append(P("reason_missing", _("Give the reason for the street office's decision.")))
+    if not document:
+        problems.append(
+            P("document_missing", _("Attach the street office's decision (a PDF or a photo of it)."))
+        )
+    return problems
+
+
+#: The matters a first assembly must adopt (民法典 第278条 第一、二项; 指导规则 第十五条).
+FIRST_ASSEMBLY_ITEMS = (Matter.Item.PROCEDURE_RULES, Matter.Item.STATUTE)
+
+
+def agenda_problems(election: Election) -> list[Problem]:
+    """A first assembly adopts the rules of procedure and the management statute: each is a matter
+    on its agenda before the notice, carrying its draft (a document, or the full text) that owners
+    read before they vote (指导规则 第十二条: the drafts are published with the notice)."""
+    problems: list[Problem] = []
+    matters = list(Matter.objects.filter(election=election, item__in=FIRST_ASSEMBLY_ITEMS))
+    with_documents = set(
+        MatterDocument.objects.filter(matter__in=matters).values_list("matter_id", flat=True)
+    )
+    messages = {
+        Matter.Item.PROCEDURE_RULES: (
+            "agenda_procedure_rules_missing",
+            _(
+                "A first assembly adopts the rules of procedure of the assembly (议事规则): add it as a matter "
+                "(民法典 第278条 第一项; 指导规则 第十五条)."
+            ),
+        ),
+        Matter.Item.STATUTE: (
+            "agenda_statute_missing",
+            _(
+                "A first assembly adopts the management statute (管理规约): add it as a matter "
+                "(民法典 第278条 第二项; 指导规则 第十五条)."
+            ),
+        ),
+    }
+    for item in FIRST_ASSEMBLY_ITEMS:
+        found = [m for m in matters if m.item == item]
+        if not found:
+            code, message = messages[item]
+            problems.append(P(code, message))
+            continue
+        for matter in found:
+            if matter.pk not in with_documents and not matter.text.strip():
+                problems.append(
+                    P(
+                        "draft_missing",
+                        _(
+                            "%(title)s: attach the draft (a PDF or images) or enter its full text, so owners can "
+                            "read it before they vote (指导规则 第十二条)."
+                        )
+                        % {"title": matter.title},
+                    )
+                )
+    return problems
+
+
+def _affiliations(values) -> str:
+    labels = dict(WorkingGroupMember.Affiliation.choices)
+    return _(" or ").join(str(labels.get(v, v)) for v in values)
+
+
+def _group_message(problem: GroupProblem) -> Problem:
+    if problem.code == "working_group_even":
+        message = _("The working group has %(size)s members: it must have an odd number (%(source)s).") % {
+            "size": problem.size,
+            "source": problem.source,
+        }
+    elif problem.code == "working_group_owners_short":
+        message = _(
+            "The working group has %(owners)s owners' representatives among %(size)s members: at least "
+            "%(needed)s are needed (%(source)s)."
+        ) % {
+            "owners": problem.owners,
+            "size": problem.size,
+            "needed": problem.owners_needed,
+            "source": problem.source,
+        }
+    elif problem.code == "working_group_no_leader":
+        message = _("Name the leader of the working group, a member from the %(allowed)s (%(source)s).") % {
+            "allowed": _affiliations(problem.allowed),
+            "source": problem.source,
+        }
+    elif problem.code == "working_group_leaders":
+        message = _("The working group has %(n)s leaders: name one (%(source)s).") % {
+            "n": problem.leaders,
+            "source": problem.source,
+        }
+    else:
+        message = _(
+            "The working group's leader is from the %(affiliation)s: the leader must be from the %(allowed)s "
+            "(%(source)s)."
+        ) % {
+            "affiliation": _affiliations([problem.leader_affiliation]),
+            "allowed": _affiliations(problem.allowed),
+            "source": problem.source,
+        }
+    return P(problem.code, message)
+
+
+def group_problems(election: Election) -> list[Problem]:
+    """The working group's make-up against the election's profile (指导规则 第十条), for the elections
+    that elect a committee (a first assembly's 筹备组, a re-election's 换届小组)."""
+    if election.kind not in COMMITTEE_KINDS:
+        return []
+    members = [
+        GroupMember(affiliation=a, role=r)
+        for a, r in WorkingGroupMember.objects.filter(election=election).values_list("affiliation", "role")
+    ]
+    return [_group_message(p) for p in working_group_problems(members, effective_profile(election))]

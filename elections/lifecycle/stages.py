@@ -34,6 +34,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -42,10 +43,12 @@ from django.utils.translation import gettext as _
 from elections.calendar import db_calendar
 from elections.errors import ElectionError, P, Refused
 from elections.lifecycle import table
+from elections.lifecycle.documents import check_document
 from elections.lifecycle.moves import (
     audit_election,
     check_may_manage,
     check_street_office,
+    check_street_office_over,
     load_fresh,
     move_stage,
     reloaded,
@@ -55,6 +58,7 @@ from elections.lifecycle.state import (
     Kind,
     committee_of,
     effective_profile,
+    first_assembly_status,
     renotice,
     restart_title,
     result_problems,
@@ -67,6 +71,7 @@ from elections.models import (
     Committee,
     CommitteeMember,
     Election,
+    FirstAssemblyException,
     Matter,
     Nomination,
     Race,
@@ -78,7 +83,7 @@ from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from elections.rules.bundle import recount
 from elections.services import bundle_for, election_tally, roll_freeze
-from yezhu.actors import Actor, actor_label, defers_to_staff, is_person, person
+from yezhu.actors import Actor, actor_label, defers_to_staff, is_person, person, require_person
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
 
@@ -163,6 +168,54 @@ def working_group_approve(
     return reloaded(election)
 
 
+def first_assembly_exception(
+    *,
+    election: Election,
+    actor: Actor,
+    reason: str,
+    document: UploadedFile | None,
+    on: date | None = None,
+) -> Election:
+    """The street office decides that a first assembly whose conditions are not met is called all
+    the same: who (the street staff member recording it), when (the day of the decision), why, and
+    the decision itself (a PDF or a photo, checked by its content). The stage does not change; the
+    working group may then be formed."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        fresh = Election.objects.select_for_update().select_related("compound").get(pk=election.pk)
+        check_street_office_over(actor, fresh.compound_id)
+        check("first_assembly_exception", fresh, on=on, reason=reason, document=document)
+        checked = check_document(document)
+        status = first_assembly_status(fresh, on)
+        exception = FirstAssemblyException(
+            election=fresh,
+            decided_on=on,
+            reason=reason.strip()[:300],
+            content_type=checked.kind.content_type,
+            sha256=checked.sha256,
+            recorded_by=require_person(actor),
+        )
+        exception._extension = checked.kind.extension  # type: ignore[attr-defined]
+        exception.document.save(f"decision{checked.kind.extension}", checked.upload, save=False)
+        exception.save()
+        audit_election(
+            "election.first_assembly_exception",
+            fresh,
+            actor=actor,
+            summary=f"street office's exception to the first assembly's conditions, decided on {on}",
+            data={
+                "decided_on": on.isoformat(),
+                "reason": exception.reason,
+                "content_type": checked.kind.content_type,
+                "sha256": checked.sha256,
+                "delivered_area": str(status.delivered_area),
+                "total_area": str(status.total_area),
+                "first_delivery": status.first_delivery.isoformat() if status.first_delivery else None,
+            },
+        )
+    return reloaded(election)
+
+
 def working_group_form(
     *,
     election: Election,
@@ -174,7 +227,7 @@ def working_group_form(
     with transaction.atomic():
         fresh = load_fresh(election)
         check_may_manage(actor, fresh.compound_id)
-        check("working_group_form", fresh)
+        check("working_group_form", fresh, on=on)
         move_stage(
             fresh,
             to=Stage.WORKING_GROUP,

@@ -23,6 +23,7 @@ from elections.models import (
     Stage,
 )
 from elections.rules import timeline as tl
+from elections.rules.assembly import FirstAssemblyCheck, first_assembly_check
 from grids.models import Compound, Unit
 from grids.roll import counted_units
 
@@ -59,7 +60,8 @@ STAGE_ORDER = [
 ]
 
 
-PROFILE_RULES = tl.Profile.rule_names()
+#: The profile's values an election's rules of procedure may override (not the statutory ones).
+PROFILE_RULES = tl.Profile.overridable_names()
 
 
 RESTART_AT = ("notice", "nomination")
@@ -148,14 +150,43 @@ def local_date(moment: datetime | None) -> date | None:
 LOOK_UP = object()
 
 
-def key_dates(election: Election, committee=LOOK_UP, *, with_term: bool = True) -> tl.KeyDates:
+def outgoing_committee(election: Election) -> Committee | None:
+    """The committee a re-election replaces: the compound's latest committee whose term started
+    before the re-election's working group was formed (or the election was created), other than
+    the one this election elected."""
+    if election.kind != Kind.REELECTION:
+        return None
+    return pick_outgoing(election, Committee.objects.filter(compound_id=election.compound_id))
+
+
+def pick_outgoing(election: Election, committees) -> Committee | None:
+    """Of the compound's committees (already loaded, e.g. by the street board), the one a
+    re-election replaces (see :func:`outgoing_committee`)."""
+    if election.kind != Kind.REELECTION:
+        return None
+    before = election.working_group_formed_on or timezone.localdate(election.created_at)
+    found = [
+        c
+        for c in committees
+        if c.compound_id == election.compound_id and c.term_start < before and c.election_id != election.pk
+    ]
+    return max(found, key=lambda c: (c.term_start, c.pk), default=None)
+
+
+def key_dates(
+    election: Election, committee=LOOK_UP, *, with_term: bool = True, outgoing=LOOK_UP
+) -> tl.KeyDates:
     """The timeline's key dates of an election and of the committee it elected.
 
-    Pass `committee` (or None) when the caller already has it, to save the query. `with_term=False`
-    leaves the committee's term out: its end belongs to the next re-election (the street board).
+    Pass `committee` (or None) when the caller already has it, to save the query; likewise
+    `outgoing`, the committee a re-election replaces (its alert starts the 换届小组's period).
+    `with_term=False` leaves the committee's term out: its end belongs to the next re-election
+    (the street board).
     """
     if committee is LOOK_UP:
         committee = committee_of(election)
+    if outgoing is LOOK_UP:
+        outgoing = outgoing_committee(election)
     term = committee if with_term else None
     return tl.KeyDates(
         working_group_formed=election.working_group_formed_on,
@@ -174,6 +205,7 @@ def key_dates(election: Election, committee=LOOK_UP, *, with_term: bool = True) 
         term_start=term.term_start if term else None,
         term_end=term.term_end if term else None,
         handover_done=term.handed_over_on if term else None,
+        previous_term_end=outgoing.term_end if outgoing is not None else None,
     )
 
 
@@ -444,6 +476,14 @@ def rule_label(name: str) -> str:
         "voting_days_min": _("Voting window at least (days)"),
         "voting_days_max": _("Voting window at most (days)"),
         "proxy_principals_max": _("Owners one proxy may represent"),
+        "first_assembly_delivered_percent": _(
+            "First assembly: delivered area at least (percent of the total)"
+        ),
+        "first_assembly_years_since_delivery": _("First assembly: years since the first delivery"),
+        "working_group_odd": _("Working group size must be odd"),
+        "working_group_owner_percent_min": _("Working group: owners' representatives at least (percent)"),
+        "working_group_leaders": _("Working group led by"),
+        "reelection_group_days": _("Re-election working group formed within (days of the alert)"),
     }
     return labels.get(name, name)
 
@@ -472,3 +512,42 @@ def challenge_window(election: Election) -> tuple[date, date] | None:
     nominal = tl.add_years(start, 1)
     end = tl.period_end(nominal, 0, db_calendar()).due
     return start, end
+
+
+def first_assembly_exception_of(election: Election):
+    """The street office's recorded exception to the first assembly's conditions, if any: recorded
+    on this election or on the failed election it restarts (a restart is the same assembly called
+    again, on the same footing)."""
+    from elections.models import FirstAssemblyException
+
+    ids = [election.pk]
+    restart_of = (election.rule_overrides or {}).get("_restart_of")
+    while restart_of and restart_of not in ids and len(ids) < 10:
+        ids.append(restart_of)
+        rules = Election.objects.filter(pk=restart_of).values_list("rule_overrides", flat=True).first()
+        restart_of = (rules or {}).get("_restart_of")
+    found = {
+        e.election_id: e
+        for e in FirstAssemblyException.objects.filter(election_id__in=ids).select_related("recorded_by")
+    }
+    return next((found[pk] for pk in ids if pk in found), None)
+
+
+def first_assembly_status(election: Election, on: date | None = None) -> FirstAssemblyCheck:
+    """The compound's first-assembly conditions on ``on`` (today if left out): the delivered units'
+    share of the roll's area (the units that count toward the roll, as grids.roll counts them) and
+    the years since the first delivery."""
+    on = on or timezone.localdate()
+    units = counted_units(election.compound)
+    cents = Decimal("0.01")
+    total = Decimal(units.aggregate(total=Sum("area"))["total"] or 0).quantize(cents)
+    delivered = Decimal(
+        units.filter(status=Unit.Status.DELIVERED).aggregate(total=Sum("area"))["total"] or 0
+    ).quantize(cents)
+    return first_assembly_check(
+        delivered_area=delivered,
+        total_area=total,
+        first_delivery=election.compound.first_delivered_on,
+        on=on,
+        profile=effective_profile(election),
+    )

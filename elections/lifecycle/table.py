@@ -35,6 +35,8 @@ from elections.lifecycle.preconditions import (
     p_fail,
     p_file,
     p_finalise,
+    p_first_assembly,
+    p_first_assembly_exception,
     p_nominations,
     p_notice,
     p_open,
@@ -58,6 +60,7 @@ DATE = "date"
 DATETIME = "datetime"
 TEXT = "text"
 CHOICE = "choice"
+FILE = "file"  # an uploaded document (PDF or image), checked by its content in the service
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Param:
     are both made from it, so they cannot disagree on names, kinds or what is required."""
 
     name: str
-    kind: str  # DATE, DATETIME, TEXT or CHOICE
+    kind: str  # DATE, DATETIME, TEXT, CHOICE or FILE
     label: Promise | str
     required: bool = True
     #: A date left out is today (the page pre-fills today; the API takes today).
@@ -179,10 +182,49 @@ TRANSITIONS: tuple[Transition, ...] = (
         street_office=True,
     ),
     Transition(
+        "first_assembly_exception",
+        gettext_lazy("Record the street office's exception to the first assembly's conditions"),
+        sources=(Stage.STARTED,),
+        preconditions=lambda e, now, p: p_first_assembly_exception(
+            e, _today(p), p.get("reason", ""), p.get("document")
+        ),
+        params=(
+            Param(
+                "on",
+                DATE,
+                gettext_lazy("Day of the street office's decision"),
+                required=False,
+                today_if_empty=True,
+                help_text=gettext_lazy("The day the street office decided (YYYY-MM-DD); today if left out."),
+            ),
+            Param(
+                "reason",
+                TEXT,
+                gettext_lazy("Why the first assembly is called although its conditions are not met"),
+                max_length=300,
+            ),
+            Param(
+                "document",
+                FILE,
+                gettext_lazy("The street office's decision (PDF or photo)"),
+                help_text=gettext_lazy("A PDF, JPG, PNG or WebP file of the signed and stamped decision."),
+            ),
+        ),
+        # Offered while the conditions refuse the working group; the form asks for the rest.
+        offered=lambda e, now: (
+            e.stage == Stage.STARTED
+            and e.kind == Kind.FIRST_ASSEMBLY
+            and bool(p_first_assembly(e, timezone.localdate(now)))
+        ),
+        secondary=True,
+    ),
+    Transition(
         "working_group_form",
         gettext_lazy("Record that the working group is formed"),
         sources=(Stage.STARTED,),
-        preconditions=lambda e, now, p: p_wg_form(e),
+        # A first assembly is called only when its conditions are met (or the street office's
+        # exception is recorded): its working group is formed on that footing (指导规则 第九条).
+        preconditions=lambda e, now, p: [*p_wg_form(e), *p_first_assembly(e, _today(p))],
         params=(ON,),
         todo=lambda e: [
             P("working_group_not_formed", _("Form the working group and enter the day it was formed."))

@@ -39,6 +39,10 @@ class Rule(Generic[T]):
         return self.replaced is not None
 
 
+#: Any rule of a profile, whatever its value's type.
+AnyRule = Rule[int] | Rule[int | None] | Rule[bool] | Rule[tuple[str, ...]]
+
+
 # Sources that RULES.md gives without an article number, or not at all, are named as such rather
 # than given a made-up article.
 _DEFAULT = "全国默认值"
@@ -109,6 +113,20 @@ class Profile:
     voting_days_max: Rule[int | None]
     #: 委托投票: principals one proxy may represent.
     proxy_principals_max: Rule[int]
+    #: 首次业主大会 may be called when the delivered units' area reaches this percentage of the total
+    #: area ("达到…以上": the percentage itself qualifies) …
+    first_assembly_delivered_percent: Rule[int]
+    #: … or when this many years have passed since the first unit was delivered (None: no such way).
+    first_assembly_years_since_delivery: Rule[int | None]
+    #: 筹备组/换届小组: an odd number of members …
+    working_group_odd: Rule[bool]
+    #: … of whom owners' representatives are at least this percentage …
+    working_group_owner_percent_min: Rule[int]
+    #: … led by a member of one of these affiliations (``WorkingGroupMember.Affiliation`` values).
+    working_group_leaders: Rule[tuple[str, ...]]
+    #: 换届小组 formed within N days of the re-election alert (the day the outgoing committee's
+    #: re-election should start: its term's end minus ``reelection_months_before``).
+    reelection_group_days: Rule[int]
     #: (name of the overridden value, reason) in the order they were overridden.
     overrides: tuple[tuple[str, str], ...] = ()
 
@@ -122,9 +140,22 @@ class Profile:
             "voting_days_min",
             "voting_days_max",
             "term_years",
+            "first_assembly_years_since_delivery",
         }
     )
-    _BOOLEAN = frozenset({"committee_size_odd"})
+    _BOOLEAN = frozenset({"committee_size_odd", "working_group_odd"})
+    _TUPLES = frozenset({"working_group_leaders"})
+    #: Values the statute sets for the compound and its working group, which an election's rules of
+    #: procedure cannot change (the first assembly has none yet; 指导规则 第十条 binds every one).
+    _FIXED = frozenset(
+        {
+            "first_assembly_delivered_percent",
+            "first_assembly_years_since_delivery",
+            "working_group_odd",
+            "working_group_owner_percent_min",
+            "working_group_leaders",
+        }
+    )
 
     def __post_init__(self) -> None:
         for name in self.rule_names():
@@ -132,6 +163,9 @@ class Profile:
             if name in self._BOOLEAN:
                 if not isinstance(value, bool):
                     raise TypeError(f"{name} 应为 True 或 False")
+            elif name in self._TUPLES:
+                if not isinstance(value, tuple) or not value or not all(isinstance(v, str) for v in value):
+                    raise TypeError(f"{name} 应为非空的文字元组")
             elif value is None and name in self._OPTIONAL:
                 continue
             elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -163,7 +197,12 @@ class Profile:
         """The names of the values a profile holds (and an election may override)."""
         return tuple(f.name for f in fields(cls) if f.name not in {"key", "label", "overrides"})
 
-    def rule(self, name: str) -> Rule[int] | Rule[int | None] | Rule[bool]:
+    @classmethod
+    def overridable_names(cls) -> tuple[str, ...]:
+        """The values an election's rules of procedure (议事规则) may set differently."""
+        return tuple(name for name in cls.rule_names() if name not in cls._FIXED)
+
+    def rule(self, name: str) -> AnyRule:
         """The rule called ``name``."""
         if name not in self.rule_names():
             raise KeyError(name)
@@ -174,7 +213,7 @@ class Profile:
         """Which values the rules of procedure changed, and why."""
         return dict(self.overrides)
 
-    def with_overrides(self, *, reason: str, **values: int | bool | None) -> Profile:
+    def with_overrides(self, *, reason: str, **values: int | bool | tuple[str, ...] | None) -> Profile:
         """This profile with some values taken from the election's rules of procedure (议事规则).
 
         Each overridden rule's source becomes ``议事规则: <reason>`` and keeps the rule it replaced,
@@ -188,7 +227,7 @@ class Profile:
         unknown = sorted(set(values) - set(self.rule_names()))
         if unknown:
             raise TypeError(f"未知的时间线参数: {', '.join(unknown)}")
-        changes: dict[str, Rule[int] | Rule[int | None] | Rule[bool]] = {}
+        changes: dict[str, AnyRule] = {}
         for name, value in values.items():
             current = getattr(self, name)
             original = current.replaced if current.replaced is not None else current
@@ -227,6 +266,19 @@ NATIONAL = Profile(
     voting_days_min=Rule(None, "物业管理条例 第12条（集体讨论可在一日内进行）"),
     voting_days_max=Rule(None, "物业管理条例 第12条"),
     proxy_principals_max=Rule(3, "潍坊 2022 第32条；通行做法"),
+    # 指导规则 第八条 ties the first assembly's preparation to the delivered area passing half;
+    # local regulations word the conditions "达到…百分之五十以上，或者首套房屋交付满两年", which
+    # is how issue 15 states them (docs/decisions.md: the first assembly's conditions).
+    first_assembly_delivered_percent=Rule(50, "指导规则 第八条；地方条例（交付面积达到50%以上）"),
+    first_assembly_years_since_delivery=Rule(2, "地方条例（首套房屋交付满两年）"),
+    working_group_odd=Rule(True, "指导规则 第十条"),
+    working_group_owner_percent_min=Rule(50, "指导规则 第十条"),
+    # 指导规则 第十条: the 筹备组 is led by the street office's representative; the 换届小组 is led by
+    # the street office or the residents' committee under its guidance (RULES.md §7, 北京 52–58).
+    working_group_leaders=Rule(("street", "residents_committee"), "指导规则 第十条；RULES.md §7"),
+    reelection_group_days=Rule(
+        60, _default_after("杭州实务：街道自收到换届书面报告之日起60日内组建换届工作组")
+    ),
 )
 
 # In the working-group row of RULES.md §6 ("within 7 days of forming | 上海 15, 北京 31") the

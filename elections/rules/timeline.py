@@ -51,6 +51,7 @@ from elections.rules.periods import (
 )
 from elections.rules.profiles import (
     PROFILES,
+    AnyRule,
     Profile,
     Rule,
     get_profile,
@@ -80,6 +81,7 @@ __all__ = [
     "missing_schedule_warning",
     "period_end",
     "reelection_alert",
+    "reelection_start",
     "seed_rows",
     "violations",
 ]
@@ -96,6 +98,8 @@ class KeyDates:
     ``decided`` is the day the tally produced the result (计票结果产生), which is also the day the
     committee is elected (选举产生之日). ``term_start``/``term_end`` are the term of the committee
     this election elects; the re-election alert and the handover belong to the end of that term.
+    ``previous_term_end`` is the end of the outgoing committee's term, for a re-election (换届选举):
+    its re-election alert is where the 换届小组's period starts.
     """
 
     working_group_formed: date | None = None  # 筹备组/换届小组成立
@@ -114,6 +118,7 @@ class KeyDates:
     term_start: date | None = None  # 任期开始
     term_end: date | None = None  # 任期届满
     handover_done: date | None = None  # 资料、印章移交完毕
+    previous_term_end: date | None = None  # 上届业主委员会任期届满 (换届选举)
 
 
 class MilestoneStatus(StrEnum):
@@ -167,7 +172,7 @@ class _Step:
     due: date | None
     done_on: date | None
     rule_text: str
-    rules: tuple[Rule[int] | Rule[int | None] | Rule[bool], ...]
+    rules: tuple[AnyRule, ...]
     anchor: date | None = None
     anchor_text: str = ""
     subject: str = ""  # what the late message says was done late, e.g. 选举结果
@@ -187,7 +192,7 @@ class _Step:
         return any(rule.overridden for rule in self.rules)
 
 
-def _join_sources(rules: Sequence[Rule[int] | Rule[int | None] | Rule[bool]]) -> str:
+def _join_sources(rules: Sequence[AnyRule]) -> str:
     seen: list[str] = []
     for rule in rules:
         if rule.source not in seen:
@@ -243,6 +248,27 @@ def _steps(
     p = profile
     steps: list[_Step] = []
 
+    if not first_assembly and kd.previous_term_end is not None:
+        # The 换届小组 is formed within N days of the outgoing committee's re-election alert.
+        alert = reelection_start(kd.previous_term_end, p)
+        steps.append(
+            _forward(
+                "reelection_group_formed",
+                "换届小组成立",
+                anchor=alert,
+                rule=p.reelection_group_days,
+                done_on=kd.working_group_formed,
+                rule_text=(
+                    f"上届任期届满前{p.reelection_months_before.value}个月（{_cn(alert)}）起"
+                    f"{p.reelection_group_days.value}日内成立换届小组"
+                ),
+                anchor_text="换届提醒",
+                subject="换届小组",
+                verb="成立",
+                calendar=calendar,
+            )
+        )
+        steps[-1] = replace(steps[-1], rules=(p.reelection_group_days, p.reelection_months_before))
     steps.append(
         _forward(
             "working_group_published",
@@ -627,6 +653,7 @@ def violations(
         )
 
     for key in (
+        "reelection_group_formed",
         "working_group_published",
         "first_assembly",
         "result_published",
@@ -689,6 +716,12 @@ class ReelectionStatus(StrEnum):
     OVERDUE = "overdue"  # 应换未换: the street office orders the election (北京 52–58, 杭州 38–41)
 
 
+def reelection_start(term_end: date, profile: Profile) -> date:
+    """The day a term's re-election should start (the alert): the term's end minus the profile's
+    months, clamped to the month's end (第202条), not moved for holidays (a backward requirement)."""
+    return add_months(term_end, -profile.reelection_months_before.value)
+
+
 def reelection_alert(term_end: date, profile: Profile, today: date) -> tuple[ReelectionStatus, date]:
     """The re-election status on ``today`` and the day by which the re-election should start.
 
@@ -697,7 +730,7 @@ def reelection_alert(term_end: date, profile: Profile, today: date) -> tuple[Ree
     through the term's last day the status is ``alert`` (the term ends at 24:00 on ``term_end``),
     and from the next day ``overdue``.
     """
-    start_by = add_months(term_end, -profile.reelection_months_before.value)
+    start_by = reelection_start(term_end, profile)
     if today > term_end:
         return ReelectionStatus.OVERDUE, start_by
     if today >= start_by:

@@ -37,7 +37,7 @@ from elections.services import already_voted_message, valid_ballot_of, window_re
 
 
 def _ballot_paper(election) -> tuple[list[Matter], list[Race]]:
-    matters = list(Matter.objects.filter(election=election))
+    matters = list(Matter.objects.filter(election=election).prefetch_related("documents"))
     races = list(Race.objects.filter(election=election).prefetch_related("candidates"))
     return matters, races
 

@@ -32,13 +32,17 @@ from elections.models import (
     CommitteeMember,
     Election,
     Matter,
+    MatterDocument,
     Race,
     Stage,
     WorkingGroupMember,
 )
 from elections.rules import timeline as tl
+from elections.rules.documents import KINDS
 from elections.selectors import get_managed_election, managed_elections
+from elections.views.files import document_response
 from grids.selectors import managed_compounds
+from grids.services import RollError, compound_first_delivery_set
 from yezhu.audit.models import AuditEntry
 from yezhu.jobs.models import Job
 
@@ -120,7 +124,7 @@ def transition(request, pk: int, action: str):
     election = get_managed_election(request.user, pk)
     if action not in lifecycle.SERVICES:
         raise Http404
-    form = transition_form(action, election, data=request.POST)
+    form = transition_form(action, election, data=request.POST, files=request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -235,6 +239,9 @@ ACTION_LABELS = {
     "election.start_approved": gettext_lazy("start approved by the street office"),
     "election.working_group_approved": gettext_lazy("working group approved by the street office"),
     "election.working_group_approval_lapsed": gettext_lazy("working group changed: approval lapsed"),
+    "election.first_assembly_exception": gettext_lazy(
+        "street office's exception to the first assembly's conditions"
+    ),
     "committee.ended": gettext_lazy("previous committee left office"),
 }
 
@@ -377,6 +384,7 @@ def election_detail(request, pk: int):
         request,
         "elections/manage/election.html",
         {
+            "first_assembly": _first_assembly(election),
             "count_job": _count_job(election),
             "election": election,
             "view": view,
@@ -403,6 +411,62 @@ def election_detail(request, pk: int):
             "matters": list(election.matters.all()),
             "races": list(election.races.all()),
         },
+    )
+
+
+def _first_assembly(election: Election) -> dict | None:
+    """The first assembly's conditions as the overview shows them (指导规则; RULES.md issue 15)."""
+    if election.kind != Election.Kind.FIRST_ASSEMBLY:
+        return None
+    status = lifecycle.first_assembly_status(election)
+    profile = lifecycle.effective_profile(election)
+    return {
+        "status": status,
+        "share": lifecycle.share_text(status.delivered_share),
+        "area_source": profile.first_assembly_delivered_percent.source,
+        "years_source": profile.first_assembly_years_since_delivery.source,
+        "exception": lifecycle.first_assembly_exception_of(election),
+        "form": f.FirstDeliveryForm(initial={"first_delivered_on": election.compound.first_delivered_on})
+        if election.stage == Stage.STARTED
+        else None,
+    }
+
+
+@login_required
+@require_POST
+def first_delivery(request, pk: int):
+    """Record the day the compound's first home was delivered (the first assembly's second condition)."""
+    election = get_managed_election(request.user, pk)
+    form = f.FirstDeliveryForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _overview(election)
+    try:
+        compound_first_delivery_set(
+            compound=election.compound, on=form.cleaned_data["first_delivered_on"], actor=request.user
+        )
+    except RollError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved."))
+    return _overview(election)
+
+
+@login_required
+@require_GET
+def exception_document(request, pk: int):
+    """The street office's decision recorded with an exception to the first assembly's conditions."""
+    election = get_managed_election(request.user, pk)
+    exception = lifecycle.first_assembly_exception_of(election)
+    if exception is None:
+        raise Http404
+    kind = next((k for k in KINDS.values() if k.content_type == exception.content_type), None)
+    return document_response(
+        exception.document,
+        content_type=exception.content_type,
+        filename=f"decision-{election.pk}{kind.extension if kind else ''}",
     )
 
 
@@ -503,7 +567,11 @@ def matters(request, pk: int):
         "elections/manage/matters.html",
         {
             "election": election,
-            "matters": list(election.matters.all()),
+            "matters": list(election.matters.prefetch_related("documents")),
+            "document_form": f.MatterDocumentForm(),
+            "agenda_problems": lifecycle.agenda_problems(election)
+            if election.kind == Election.Kind.FIRST_ASSEMBLY
+            else [],
             "races": list(election.races.all()),
             "matter_form": f.MatterForm(),
             "race_form": f.RaceForm(),
@@ -589,6 +657,63 @@ def matter_delete(request, pk: int, mid: int):
 
 @login_required
 @require_POST
+def matter_document_add(request, pk: int, mid: int):
+    election = get_managed_election(request.user, pk)
+    matter = get_object_or_404(Matter, pk=mid, election=election)
+    form = f.MatterDocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("manage:matters", pk=election.pk)
+    try:
+        lifecycle.matter_document_add(
+            matter=matter,
+            actor=request.user,
+            upload=form.cleaned_data["file"],
+            title=form.cleaned_data["title"],
+        )
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("manage:matters", pk=election.pk)
+
+
+@login_required
+@require_POST
+def matter_document_remove(request, pk: int, did: int):
+    election = get_managed_election(request.user, pk)
+    document = get_object_or_404(MatterDocument, pk=did, matter__election=election)
+    try:
+        lifecycle.matter_document_remove(document=document, actor=request.user)
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("manage:matters", pk=election.pk)
+
+
+def document_filename(document: MatterDocument) -> str:
+    kind = next((k for k in KINDS.values() if k.content_type == document.content_type), None)
+    return f"{document.matter.key}-{document.pk}{kind.extension if kind else ''}"
+
+
+@login_required
+@require_GET
+def matter_document(request, pk: int, did: int):
+    """A matter's document for staff (to check it, and to print it for the notice board)."""
+    election = get_managed_election(request.user, pk)
+    document = get_object_or_404(
+        MatterDocument.objects.select_related("matter"), pk=did, matter__election=election
+    )
+    return document_response(
+        document.file, content_type=document.content_type, filename=document_filename(document)
+    )
+
+
+@login_required
+@require_POST
 def race_add(request, pk: int):
     election = get_managed_election(request.user, pk)
     return _edit_object(
@@ -670,6 +795,8 @@ def working_group(request, pk: int):
             "makeup": makeup,
             "affiliations": [(affiliations.get(k, k), n) for k, n in makeup.by_affiliation.items()],
             "gate": election.compound.community.street.gate_working_group,
+            "composition": lifecycle.group_problems(election),
+            "profile": lifecycle.effective_profile(election),
             "publish_form": transition_form("working_group_publish", election)
             if "working_group_publish" in allowed
             else None,
@@ -942,6 +1069,11 @@ manage_urlpatterns = [
     path("e/<int:pk>/matters/add/", matter_add, name="matter_add"),
     path("e/<int:pk>/matters/<int:mid>/", matter_edit, name="matter_edit"),
     path("e/<int:pk>/matters/<int:mid>/delete/", matter_delete, name="matter_delete"),
+    path("e/<int:pk>/matters/<int:mid>/documents/", matter_document_add, name="matter_document_add"),
+    path("e/<int:pk>/documents/<int:did>/", matter_document, name="matter_document"),
+    path("e/<int:pk>/documents/<int:did>/delete/", matter_document_remove, name="matter_document_remove"),
+    path("e/<int:pk>/first-delivery/", first_delivery, name="first_delivery"),
+    path("e/<int:pk>/exception/document/", exception_document, name="exception_document"),
     path("e/<int:pk>/races/add/", race_add, name="race_add"),
     path("e/<int:pk>/races/<int:rid>/", race_edit, name="race_edit"),
     path("e/<int:pk>/races/<int:rid>/delete/", race_delete, name="race_delete"),

@@ -22,11 +22,13 @@ from django.views.decorators.http import require_http_methods
 
 from elections import lifecycle, voting
 from elections.choices import BALLOT_LABELS, Choice
-from elections.models import Ballot, Election, Matter, Race
+from elections.models import Ballot, Election, Matter, MatterDocument, Race
 from elections.rules.bundle import dump_json
+from elections.rules.documents import KINDS
 from elections.selectors import staff_elections
 from elections.services import bundle_export, valid_ballot_of, voters_of_user, window_refusal
 from elections.views.ballot import ballot_status
+from elections.views.files import document_response
 from yezhu.audit.log import record
 from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
 
@@ -76,6 +78,7 @@ def detail(request, pk: int):
         request,
         "elections/public/detail.html",
         {
+            "matters": published_matters(request.user, election),
             "election": election,
             "is_open": is_open,
             "refusal": window_refusal(election, now),
@@ -85,6 +88,38 @@ def detail(request, pk: int):
             "results_public": public,
             "candidate_notice_url": reverse("elections:candidate_notice", args=[election.pk]),
         },
+    )
+
+
+def documents_readable(user, election: Election) -> bool:
+    """Owners read the matters and their documents once the assembly notice has published them;
+    staff in the compound's scope read them before (to check and print them)."""
+    return election.notice_published_on is not None or staff_elections(user).filter(pk=election.pk).exists()
+
+
+def published_matters(user, election: Election) -> list[Matter]:
+    """The election's matters with their documents, for the election page and the ballot."""
+    if not documents_readable(user, election):
+        return []
+    return list(Matter.objects.filter(election=election).prefetch_related("documents"))
+
+
+@login_required
+@require_http_methods(["GET"])
+def document(request, pk: int, did: int):
+    """A document a matter carries, for whoever may see the election (owners, their proxies, staff
+    in scope), once the notice has published it."""
+    election = voting.election_for_voting(request.user, pk)
+    if not documents_readable(request.user, election):
+        raise Http404
+    found = MatterDocument.objects.select_related("matter").filter(pk=did, matter__election=election).first()
+    if found is None:
+        raise Http404
+    kind = next((k for k in KINDS.values() if k.content_type == found.content_type), None)
+    return document_response(
+        found.file,
+        content_type=found.content_type,
+        filename=f"{found.matter.key}-{found.pk}{kind.extension if kind else ''}",
     )
 
 
@@ -387,6 +422,7 @@ def bundle(request, pk: int):
 
 urlpatterns = [
     path("<int:pk>/", detail, name="detail"),
+    path("<int:pk>/documents/<int:did>/", document, name="document"),
     path("<int:pk>/results/", results, name="results"),
     path("<int:pk>/board/", board, name="board"),
     path("<int:pk>/bundle.json", bundle, name="bundle"),

@@ -213,6 +213,7 @@ def _row_view(row: selectors.BoardRow, street: Street, managed: set[int], labels
         else "",
         "last_url": _election_url(row.last_election, may_manage) if row.last_election else "",
         "committees_url": reverse("manage:committees", args=[row.compound.pk]) if may_manage else "",
+        "proposals_url": reverse("manage:proposals", args=[row.compound.pk]) if may_manage else "",
     }
 
 
@@ -317,6 +318,15 @@ def board(request):
         "export_figures_url": _with_query(reverse("street:export_figures"), **scope),
         "timeline_url": _with_query(reverse("street:timeline"), **scope),
         "can_import": bool(managed),
+        "waiting_proposals": [
+            {
+                "row": r,
+                "proposal": p,
+                "url": reverse("manage:proposals", args=[r.compound.pk]) if r.compound.pk in managed else "",
+            }
+            for r in rows
+            for p in r.proposals
+        ],
         **_charts(figures),
     }
     return render(request, "elections/street/board.html", context)

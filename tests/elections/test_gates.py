@@ -43,10 +43,17 @@ def with_group(compound) -> Election:
     if Street.objects.get(pk=compound.community.street_id).gate_start:
         lc.start_approve(election=election, actor=OPERATOR)
     lc.working_group_form(election=election, actor=OPERATOR, on=date(2026, 2, 2))
+    # A lawful make-up (指导规则 第十条): three, owners at least half, led by the residents' committee.
     lc.working_group_member_add(
-        election=election, actor=OPERATOR, name="李书记", affiliation="community_party", party_member=True
+        election=election,
+        actor=OPERATOR,
+        name="李书记",
+        affiliation="residents_committee",
+        role="leader",
+        party_member=True,
     )
     lc.working_group_member_add(election=election, actor=OPERATOR, name="王业主", affiliation="owner")
+    lc.working_group_member_add(election=election, actor=OPERATOR, name="赵业主", affiliation="owner")
     return election
 
 
@@ -125,8 +132,8 @@ def test_it_blocks_the_list_and_the_notice_until_the_make_up_is_approved(
 
     lc.working_group_approve(election=election, actor=street_staff, note="组成符合要求")
     row = AuditEntry.objects.get(action="election.working_group_approved", election_id=election.pk)
-    assert row.data["members"] == 2 and row.data["party_members"] == 1
-    assert row.data["affiliations"] == {"community_party": 1, "owner": 1}
+    assert row.data["members"] == 3 and row.data["party_members"] == 1
+    assert row.data["affiliations"] == {"residents_committee": 1, "owner": 2}
     lc.working_group_publish(election=election, actor=working_group, on=date(2026, 2, 5))
     lc.notice_publish(election=election, actor=working_group, on=date(2026, 3, 1))
     assert Election.objects.get(pk=election.pk).stage == Stage.NOTICE
@@ -223,7 +230,7 @@ def test_it_shows_the_make_up_and_the_approval_form_on_the_working_group_page(
     office = Client()
     office.force_login(street_staff)
     html = office.get(f"/manage/e/{election.pk}/working-group/").content.decode()
-    assert "2 名成员，其中党员 1 名（50.0%）" in html
+    assert "3 名成员，其中党员 1 名（33.3%）" in html
     assert "/do/working_group_approve/" in html
     wg = Client()
     wg.force_login(working_group)

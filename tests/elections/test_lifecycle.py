@@ -49,19 +49,27 @@ def owners(compound):
     return rows
 
 
+def add_working_group(election: Election, actor=OPERATOR) -> None:
+    """A working group of the lawful make-up (指导规则 第十条): three members, an odd number, two of
+    them owners' representatives, led by the residents' committee."""
+    lc.working_group_member_add(
+        election=election,
+        actor=actor,
+        name="李书记",
+        affiliation="residents_committee",
+        role="leader",
+        party_member=True,
+    )
+    for name in ("业主代表甲", "业主代表乙"):
+        lc.working_group_member_add(election=election, actor=actor, name=name, affiliation="owner")
+
+
 def ready_for_notice(
     compound, actor=OPERATOR, *, kind=Election.Kind.REELECTION, seats=5, alternates=1
 ) -> Election:
     election = lc.election_create(compound=compound, title="第二届业主委员会换届选举", kind=kind, actor=actor)
     lc.working_group_form(election=election, actor=actor, on=date(2026, 2, 2))
-    lc.working_group_member_add(
-        election=election,
-        actor=actor,
-        name="李书记",
-        affiliation="community_party",
-        role="leader",
-        party_member=True,
-    )
+    add_working_group(election, actor)
     lc.working_group_publish(election=election, actor=actor, on=date(2026, 2, 5))
     if kind == Election.Kind.MATTERS_ONLY:
         lc.matter_save(election=election, actor=actor, title="续聘物业服务企业", item=4)
@@ -276,7 +284,7 @@ def test_it_restarts_at_the_notice_with_editable_matters_and_no_candidates(compo
     new = lc.election_restart(election=election, at="notice", actor=OPERATOR)
     assert new.stage == Stage.WORKING_GROUP and new.notice_published_on is None
     assert new.races.get().seats == 5 and not Candidate.objects.filter(race__election=new).exists()
-    assert new.working_group.count() == 1
+    assert new.working_group.count() == 3
     lc.race_save(
         election=new, race=new.races.get(), title="业主委员会委员", seats=7, actor=OPERATOR
     )  # editable again
@@ -316,7 +324,7 @@ def test_it_refuses_a_notice_with_nothing_to_vote_on(compound):
     """A re-election without seats cannot publish its notice."""
     election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
-    lc.working_group_member_add(election=election, name="张三", affiliation="owner", actor=OPERATOR)
+    add_working_group(election)
     lc.working_group_publish(election=election, on=date(2026, 2, 3), actor=OPERATOR)
     with pytest.raises(ElectionError, match="选举职位"):
         lc.notice_publish(election=election, on=date(2026, 3, 2), actor=OPERATOR)

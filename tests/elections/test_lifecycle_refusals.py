@@ -16,6 +16,7 @@ from elections.models import Candidate, Election, Objection, Stage
 from elections.tasks import tick
 from tests.elections.test_lifecycle import (
     ALL_VOTE,
+    add_working_group,
     at,
     close_and_count,
     ready_for_notice,
@@ -105,7 +106,7 @@ def test_it_refuses_to_publish_a_working_group_without_members(compound):
 def test_it_refuses_a_working_group_list_dated_before_the_group_was_formed(compound):
     election = lc.election_create(compound=compound, title="换届选举", actor=OPERATOR)
     lc.working_group_form(election=election, on=date(2026, 2, 2), actor=OPERATOR)
-    lc.working_group_member_add(election=election, name="张三", affiliation="owner", actor=OPERATOR)
+    add_working_group(election)
     before = Unchanged(election)
     with pytest.raises(ElectionError, match="不能早于筹备组成立日期"):
         lc.working_group_publish(election=election, on=date(2026, 2, 1), actor=OPERATOR)

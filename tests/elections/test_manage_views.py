@@ -30,7 +30,7 @@ def world(compound):
         "election": election,
         "matter": matter,
         "race": election.races.get(),
-        "wg": election.working_group.get(),
+        "wg": election.working_group.get(role="leader"),
         "committee": committee,
         "member": member,
         "compound": compound,

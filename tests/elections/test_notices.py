@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from datetime import timedelta
 
@@ -14,7 +15,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from elections.errors import ElectionError
-from elections.models import Candidate, Delivery, Notice, Stage, WorkingGroupMember
+from elections.models import (
+    Candidate,
+    Committee,
+    CommitteeMember,
+    Delivery,
+    Notice,
+    Stage,
+    WorkingGroupMember,
+)
 from elections.notices import (
     audience_recipients,
     deliveries_export_xlsx,
@@ -148,10 +157,14 @@ def test_it_resolves_candidates_working_group_grid_leaders_and_street_staff(
 def test_it_resolves_an_audience_in_the_same_number_of_queries_whatever_the_size(compound, audience):
     """Resolving an audience costs a fixed number of queries: 3 owners or 30 cost the same."""
     election = election_with_ballot_paper(compound, stage=Stage.VOTING)
+    committee = Committee.objects.create(
+        compound=compound, term_start=dt.date(2024, 1, 1), term_end=dt.date(2029, 1, 1)
+    )
 
     def grow(n, start):
         for i in range(start, start + n):
             user, owner, _ = owner_user(compound, f"9-1-{i:03d}")
+            CommitteeMember.objects.create(committee=committee, name=owner.name, owner=owner)
             Candidate.objects.create(race=election.races.get(), key=f"X{i}", name=owner.name, owner=owner)
             WorkingGroupMember.objects.create(
                 election=election, name=owner.name, user=user, affiliation="owner"

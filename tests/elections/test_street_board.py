@@ -396,7 +396,8 @@ def test_it_loads_the_board_in_a_constant_number_of_queries(street, compound):
         rows = board.board_rows(compounds, today=today, calendar=PLAIN)
         board.figures(rows)
     assert len(rows) == 31
-    assert len(thirty) == len(five) <= 5
+    # The six queries of elections/board.py's docstring (the sixth: owners' proposals to convene).
+    assert len(thirty) == len(five) <= 6
 
 
 def test_it_treats_a_date_recorded_ahead_of_time_as_planned_not_done(street, compound):

@@ -375,6 +375,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
         export_job=export_job,
     )
     _party_side(w, compound, a_staff)
+    _first_assembly_and_proposals(w, compound, a_staff, a_owner)
     return w
 
 
@@ -438,3 +439,47 @@ def _party_side(w: World, compound, a_staff) -> None:
         document=document,
         grid2_unit=compound.units.get(code="2-1-101"),
     )
+
+
+def _first_assembly_and_proposals(w: World, compound, a_staff, a_owner) -> None:
+    """A matter's document (on the closed election, whose notice is out), a first assembly with
+    the street office's exception, and an owners' proposal with one signature."""
+    from elections.models import (
+        AssemblyProposal,
+        Election,
+        FirstAssemblyException,
+        MatterDocument,
+        ProposalSignature,
+        Stage,
+    )
+
+    e_closed = w.e_closed
+    Election.objects.filter(pk=e_closed.pk).update(notice_published_on=date.today() - timedelta(days=30))
+    document = MatterDocument(
+        matter=e_closed.matters.get(key="M1"),
+        title="甲区维修方案",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256="0" * 64,
+    )
+    document.file.save("plan.pdf", ContentFile(PDF), save=True)
+    e_first = Election.objects.create(
+        compound=compound, title="甲区首次业主大会", kind=Election.Kind.FIRST_ASSEMBLY, stage=Stage.STARTED
+    )
+    exception = FirstAssemblyException(
+        election=e_first,
+        decided_on=date(2026, 1, 5),
+        reason="街道决定",
+        content_type="application/pdf",
+        sha256="1" * 64,
+        recorded_by=a_staff,
+    )
+    exception.document.save("decision.pdf", ContentFile(PDF), save=True)
+    unit = compound.units.get(code="1-1-101")
+    proposal = AssemblyProposal.objects.create(
+        compound=compound, title="甲区临时会议提议", text="提议全文", created_by=a_owner
+    )
+    ProposalSignature.objects.create(
+        proposal=proposal, voter_key=unit.voter_key, unit_codes=unit.code, signed_by=a_owner
+    )
+    w.objs.update(document=document, e_first=e_first, proposal=proposal)

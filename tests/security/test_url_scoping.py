@@ -330,6 +330,20 @@ RECIPES: dict[str, Recipe] = {
     ),
     "api:ballot": R("owner", kw(election_pk="e_vote"), legit="a_owner"),
     "api:token": R("list", legit="a_owner", get_ok=False),  # POST makes your own token
+    # -- the first assembly, matters' documents, owners' proposals ----------------------------------
+    "elections:document": R("owner", e("e_closed", did="document"), legit="a_owner"),
+    "elections:proposals": R("list", legit="a_owner"),
+    "elections:proposal_new": R("list", legit="a_owner"),  # 404 without a home; own compounds only
+    "elections:proposal": R("owner", kw(pk="proposal"), legit="a_owner"),
+    "elections:proposal_sign": R("owner", kw(pk="proposal"), legit="a_owner", get_ok=False),
+    "elections:proposal_withdraw": R("owner", kw(pk="proposal"), legit="a_owner", get_ok=False),
+    "manage:matter_document_add": R("manage", e("e_nom", mid="matter"), get_ok=False),
+    "manage:matter_document": R("manage", e("e_closed", did="document")),
+    "manage:matter_document_remove": R("manage", e("e_closed", did="document"), get_ok=False),
+    "manage:first_delivery": R("manage", e("e_first"), get_ok=False),
+    "manage:exception_document": R("manage", e("e_first")),
+    "manage:proposals": R("manage", kw(cpk="compound")),
+    "manage:proposal_convene": R("manage", kw(pk="proposal"), get_ok=False),
 }
 
 
