@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -51,9 +52,16 @@ class Election(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REELECTION)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STARTED)
 
-    # Rules: statutory defaults; the rules of procedure (议事规则) may differ (RULES.md §5).
+    # Rules: statutory defaults; the rules of procedure (议事规则) may differ (RULES.md §5). The
+    # quorum and the two thresholds are floors of 民法典 第278条: raised, never lowered (the check
+    # constraints below hold that for every door, the admin included). An ordinary matter (and a
+    # candidate) needs more than ordinary_*, a special matter at least special_*.
     quorum_numerator = models.PositiveSmallIntegerField(_("quorum numerator"), default=2)
     quorum_denominator = models.PositiveSmallIntegerField(_("quorum denominator"), default=3)
+    ordinary_numerator = models.PositiveSmallIntegerField(_("ordinary threshold numerator"), default=1)
+    ordinary_denominator = models.PositiveSmallIntegerField(_("ordinary threshold denominator"), default=2)
+    special_numerator = models.PositiveSmallIntegerField(_("special threshold numerator"), default=3)
+    special_denominator = models.PositiveSmallIntegerField(_("special threshold denominator"), default=4)
     profile = models.CharField(_("regional profile"), max_length=20, default="national")
     rule_overrides = models.JSONField(
         _("overrides by the rules of procedure"),
@@ -114,6 +122,40 @@ class Election(models.Model):
                 condition=Q(quorum_numerator__gt=0, quorum_numerator__lte=models.F("quorum_denominator")),
                 name="election_quorum_is_a_fraction",
             ),
+            # 民法典 第278条: at least two-thirds take part; 3·n ≥ 2·d, exact in integers.
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(
+                    models.F("quorum_numerator") * 3, models.F("quorum_denominator") * 2
+                ),
+                name="election_quorum_statutory_floor",
+                violation_error_message=_(
+                    "The quorum may be raised, never lowered below two-thirds (民法典 第278条)."
+                ),
+            ),
+            # More than half (过半数): the threshold is at least 1/2 and below 1 (nothing passes "more than all").
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(
+                    models.F("ordinary_numerator") * 2, models.F("ordinary_denominator")
+                )
+                & Q(ordinary_numerator__lt=models.F("ordinary_denominator")),
+                name="election_ordinary_statutory_floor",
+                violation_error_message=_(
+                    "The threshold of ordinary matters may be raised, never lowered below more than half "
+                    "(民法典 第278条)."
+                ),
+            ),
+            # Three-quarters or more (四分之三以上): 4·n ≥ 3·d, and at most all.
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(
+                    models.F("special_numerator") * 4, models.F("special_denominator") * 3
+                )
+                & Q(special_numerator__gt=0, special_numerator__lte=models.F("special_denominator")),
+                name="election_special_statutory_floor",
+                violation_error_message=_(
+                    "The threshold of special matters may be raised, never lowered below three-quarters "
+                    "(民法典 第278条)."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(voting_opens_at__isnull=True)
                 | Q(voting_closes_at__isnull=True)
@@ -131,6 +173,16 @@ class Election(models.Model):
     @property
     def quorum(self) -> Fraction:
         return Fraction(self.quorum_numerator, self.quorum_denominator)
+
+    @property
+    def ordinary_threshold(self) -> Fraction:
+        """An ordinary matter or a candidate needs more than this share (过半数 by default)."""
+        return Fraction(self.ordinary_numerator, self.ordinary_denominator)
+
+    @property
+    def special_threshold(self) -> Fraction:
+        """A special matter needs at least this share (四分之三以上 by default)."""
+        return Fraction(self.special_numerator, self.special_denominator)
 
     @property
     def is_open_stage(self) -> bool:

@@ -429,6 +429,8 @@ def tally_input(election: Election) -> pure.TallyInput:
         matters=matters,
         races=races,
         ballots=ballots,
+        ordinary=election.ordinary_threshold,
+        special=election.special_threshold,
     )
 
 
@@ -591,7 +593,11 @@ def bundle_for(election: Election, *, named: bool = True) -> dict:
             "title": election.title,
             "chain_head": election.chain_head,
         },
-        "rules": {"quorum": f"{election.quorum_numerator}/{election.quorum_denominator}"},
+        "rules": {
+            "quorum": f"{election.quorum_numerator}/{election.quorum_denominator}",
+            "ordinary": f"{election.ordinary_numerator}/{election.ordinary_denominator}",
+            "special": f"{election.special_numerator}/{election.special_denominator}",
+        },
         "units": units,
         "matters": matters,
         "races": races,

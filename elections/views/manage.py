@@ -355,6 +355,10 @@ def election_detail(request, pk: int):
         initial={
             "quorum_numerator": election.quorum_numerator,
             "quorum_denominator": election.quorum_denominator,
+            "ordinary_numerator": election.ordinary_numerator,
+            "ordinary_denominator": election.ordinary_denominator,
+            "special_numerator": election.special_numerator,
+            "special_denominator": election.special_denominator,
             "proxy_limit": election.proxy_limit,
             "nominations_required": election.nominations_required,
             "temporary_meeting": election.temporary_meeting,
@@ -403,6 +407,12 @@ def election_detail(request, pk: int):
     )
 
 
+def _pair(data: dict, name: str) -> tuple[int, int] | None:
+    """A threshold from the settings form, or None (unchanged) when its fields are left empty."""
+    n, d = data.get(f"{name}_numerator"), data.get(f"{name}_denominator")
+    return (n, d) if n and d else None
+
+
 @login_required
 @require_POST
 def election_settings(request, pk: int):
@@ -419,6 +429,8 @@ def election_settings(request, pk: int):
             election=election,
             actor=request.user,
             quorum=(d["quorum_numerator"], d["quorum_denominator"]),
+            ordinary=_pair(d, "ordinary"),
+            special=_pair(d, "special"),
             proxy_limit=d["proxy_limit"],
             nominations_required=d["nominations_required"],
             temporary_meeting=d["temporary_meeting"],

@@ -39,9 +39,12 @@ def elections(draw: st.DrawFn) -> TallyInput:
     Each matter and race draws a small palette of choices and slates that its ballots pick from,
     so unanimous, split and tied outcomes all turn up, not just noise that never reaches a majority.
     """
+    # 民法典 第278条's floors, or values the rules of procedure raised them to (never lower).
     quorum = draw(
-        st.sampled_from([Fraction(2, 3), Fraction(2, 3), Fraction(1, 2), Fraction(3, 4), Fraction(1)])
+        st.sampled_from([Fraction(2, 3), Fraction(2, 3), Fraction(3, 4), Fraction(4, 5), Fraction(1)])
     )
+    ordinary = draw(st.sampled_from([Fraction(1, 2), Fraction(1, 2), Fraction(2, 3), Fraction(3, 5)]))
+    special = draw(st.sampled_from([Fraction(3, 4), Fraction(3, 4), Fraction(4, 5), Fraction(1)]))
     # A few area values make exact halves and thirds likely.
     area_values = st.sampled_from([1, 2, 3, 50, 100, 3333, 3334, 8950, 12000])
     n_voters = draw(st.integers(1, 12) | st.integers(6, 12))
@@ -104,6 +107,8 @@ def elections(draw: st.DrawFn) -> TallyInput:
         matters=matters,
         races=races,
         ballots=ballots,
+        ordinary=ordinary,
+        special=special,
     )
 
 
@@ -237,7 +242,8 @@ def test_it_never_counts_more_participation_than_the_roll_holds(data: TallyInput
 @SETTINGS
 @given(data=ANY_ELECTION)
 def test_it_agrees_with_the_thresholds_written_as_fractions(data: TallyInput) -> None:
-    """An independent restatement of RULES §3 with Fraction ratios gives the same verdicts."""
+    """An independent restatement of RULES §3 with Fraction ratios gives the same verdicts, with
+    the thresholds the rules of procedure raised (民法典 第278条: more than / at least)."""
     result = tally(data)
     total, part = result.totals, result.participation
     quorum = (
@@ -254,7 +260,7 @@ def test_it_agrees_with_the_thresholds_written_as_fractions(data: TallyInput) ->
     for spec in data.matters:
         m = result.matters[spec.key]
         by_area, by_heads = share(m.yes.area, m.yes.heads)
-        bar = Fraction(3, 4) if spec.category == Category.SPECIAL else Fraction(1, 2)
+        bar = data.special if spec.category == Category.SPECIAL else data.ordinary
         if spec.category == Category.SPECIAL:
             expected = quorum and by_area >= bar and by_heads >= bar
         else:
@@ -263,7 +269,7 @@ def test_it_agrees_with_the_thresholds_written_as_fractions(data: TallyInput) ->
     for race in result.races.values():
         for c in race.candidates.values():
             by_area, by_heads = share(c.yes.area, c.yes.heads)
-            assert c.qualified is (quorum and by_area > Fraction(1, 2) and by_heads > Fraction(1, 2))
+            assert c.qualified is (quorum and by_area > data.ordinary and by_heads > data.ordinary)
 
 
 def _ranked(result: Result, key: str) -> list[str]:
