@@ -37,7 +37,7 @@ from elections.models import (
     WorkingGroupMember,
 )
 from elections.rules import timeline as tl
-from elections.selectors import get_managed_election, managed_elections
+from elections.selectors import election_shared_people, get_managed_election, managed_elections
 from grids.selectors import managed_compounds
 from yezhu.audit.models import AuditEntry
 from yezhu.jobs.models import Job
@@ -401,6 +401,7 @@ def election_detail(request, pk: int):
             "case_steps": case_steps,
             "links": links,
             "log": _log(election),
+            "shared": election_shared_people(election),
             "matters": list(election.matters.all()),
             "races": list(election.races.all()),
         },

@@ -461,3 +461,52 @@ def test_it_accepts_a_utf8_byte_order_mark() -> None:
     """Editors on Windows save UTF-8 with a BOM; the content is still the same bundle."""
     raw = "\ufeff".encode() + dump_json(example_bundle()).encode("utf-8")
     assert recount(load_json(raw)) == EXAMPLE_RESULT
+
+
+# ---------------------------------------------------------------------------------------------
+# The developer is one owner (解释 第9条, RULES §4 `developer`)
+# ---------------------------------------------------------------------------------------------
+
+
+def with_developer_units() -> dict[str, Any]:
+    """The example with two units registered to the developer itself (P0009) and one it co-owns."""
+    data = example_bundle()
+    data["developer"] = "P0009"
+    data["units"] += [
+        {"id": "9-1-903", "area": "10.00", "status": "delivered", "owners": ["P0009"]},
+        {"id": "9-1-904", "area": "5.00", "status": "delivered", "owners": ["P0009"]},
+        {"id": "9-1-905", "area": "7.00", "status": "delivered", "owners": ["P0009", "P0004"]},
+    ]
+    return data
+
+
+def test_it_counts_the_developers_own_units_in_its_one_voter_interpretation_9() -> None:
+    """`developer` names the owner id whose delivered units join the unsold and undelivered ones:
+    one head; a unit it co-owns with a buyer is a buyer of its own."""
+    bundle = parse_bundle(with_developer_units())
+    assert {bundle.unit_to_voter[u] for u in ("9-1-901", "9-1-902", "9-1-903", "9-1-904")} == {DEVELOPER}
+    assert bundle.unit_to_voter["9-1-905"] not in (DEVELOPER, bundle.unit_to_voter["1-1-103"])
+    assert bundle.tally_input.total_heads == 5  # the example's 4 and {P0009, P0004}
+    developer = next(v for v in bundle.voters if v.key == DEVELOPER)
+    assert developer.area == Decimal("98.54")
+
+    data = with_developer_units()
+    del data["developer"]
+    assert parse_bundle(data).tally_input.total_heads == 6  # without it, P0009's own units are a buyer
+
+
+def test_it_refuses_two_valid_ballots_from_the_developers_own_and_unsold_units_interpretation_9() -> None:
+    """One owner, one ballot: a ballot naming its own unit and one naming an unsold unit are two."""
+    data = with_developer_units()
+    data["ballots"] += [{"unit": "9-1-903", "status": "valid"}, {"unit": "9-1-901", "status": "valid"}]
+    with pytest.raises(BundleError, match=r"duplicate ballot for the voter of unit 9-1-901 \(also 9-1-903\)"):
+        parse_bundle(data)
+
+
+@pytest.mark.parametrize("value", ["", 7, ["P0009"]])
+def test_it_refuses_a_developer_that_is_no_owner_id(value: object) -> None:
+    """`developer` must be a non-empty string, said in one line."""
+    data = with_developer_units()
+    data["developer"] = value
+    with pytest.raises(BundleError, match='bundle: "developer" must be a non-empty owner id'):
+        parse_bundle(data)

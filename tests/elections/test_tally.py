@@ -152,6 +152,38 @@ def test_it_never_merges_different_owner_sets_whose_ids_contain_commas() -> None
     assert len(set(unit_to_voter.values())) == 4
 
 
+def test_it_counts_the_developers_own_units_with_its_unsold_ones_as_one_owner_interpretation_9() -> None:
+    """解释 第9条: the developer is one owner. A delivered unit registered to the developer alone (自持)
+    joins its unsold and undelivered units in one voter, one head; {developer, A} stays a buyer."""
+    rows = [
+        unit("9-1-901", "120.00", "unsold"),
+        unit("1-1-101", "89.50", "delivered", "D"),
+        unit("1-1-102", "60.00", "delivered", "P1"),
+        unit("2-1-101", "10.50", "delivered", "D"),
+        unit("2-1-102", "33.00", "delivered", "D", "P1"),
+    ]
+    voters, unit_to_voter = build_voters(rows, "D")
+    developer = next(v for v in voters if v.key == DEVELOPER)
+    assert developer.units == ("9-1-901", "1-1-101", "2-1-101")
+    assert developer.area == D("220.00")
+    assert unit_to_voter["2-1-102"] not in (DEVELOPER, unit_to_voter["1-1-102"])
+    assert roll_totals(voters).heads == 3  # the developer, P1, {D, P1}
+
+    # Without the developer's owner id the roll cannot know: its own units are a buyer of their own.
+    voters, unit_to_voter = build_voters(rows)
+    assert roll_totals(voters).heads == 4
+    assert unit_to_voter["1-1-101"] == unit_to_voter["2-1-101"] != DEVELOPER
+
+
+def test_it_makes_the_developer_a_voter_by_its_own_units_alone_interpretation_9() -> None:
+    """A developer with nothing unsold but units in its own name is still one voter, key DEVELOPER."""
+    voters, unit_to_voter = build_voters(
+        [unit("1", "10.00", "delivered", "D"), unit("2", "10.00", "delivered", "D")], "D"
+    )
+    assert [v.key for v in voters] == [DEVELOPER]
+    assert set(unit_to_voter.values()) == {DEVELOPER}
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elections.rules.tally import (
+    DEVELOPER,
     BallotInput,
     Category,
     Choice,
@@ -21,7 +22,11 @@ from elections.rules.tally import (
     RaceSpec,
     Result,
     TallyInput,
+    UnitRow,
+    UnitStatus,
     area_from_hundredths,
+    build_voters,
+    roll_totals,
     tally,
     to_hundredths,
 )
@@ -292,3 +297,47 @@ def test_it_elects_down_the_ranking_by_heads_then_area(data: TallyInput) -> None
         if race.tied:
             ranks = {(race.candidates[k].yes.heads, race.candidates[k].yes.area) for k in race.tied}
             assert len(ranks) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The developer is one owner (解释 第9条)
+# ---------------------------------------------------------------------------------------------
+
+OWNER_SETS = st.sampled_from(
+    [frozenset({"D"}), frozenset({"D"}), frozenset({"A"}), frozenset({"A", "B"}), frozenset({"D", "A"})]
+)
+
+
+@st.composite
+def rolls(draw: st.DrawFn) -> list[UnitRow]:
+    """Units of every kind, some registered to the developer "D" alone, some to D with a buyer."""
+    units = []
+    for i in range(draw(st.integers(1, 12))):
+        status = draw(
+            st.sampled_from([UnitStatus.DELIVERED] * 3 + [UnitStatus.UNSOLD, UnitStatus.SOLD_UNDELIVERED])
+        )
+        owners = draw(OWNER_SETS) if status == UnitStatus.DELIVERED else frozenset()
+        units.append(
+            UnitRow(f"u{i}", area_from_hundredths(draw(st.sampled_from([1, 50, 8950]))), status, owners)
+        )
+    return units
+
+
+@SETTINGS
+@given(units=rolls())
+def test_it_puts_every_unit_of_the_developer_in_one_voter_and_nothing_else_interpretation_9(
+    units: list[UnitRow],
+) -> None:
+    """With the developer named, its unsold, undelivered and own units are exactly the DEVELOPER
+    voter; every other unit keeps the voter it has without the developer; totals keep the area and
+    lose exactly the heads the merge saves."""
+    plain_voters, plain = build_voters(units)
+    voters, grouped = build_voters(units, "D")
+    own = {u.id for u in units if u.status != UnitStatus.DELIVERED or u.owners == frozenset({"D"})}
+    assert {uid for uid, key in grouped.items() if key == DEVELOPER} == own
+    for uid, key in grouped.items():
+        if uid not in own:
+            assert key == plain[uid]
+    merged = {plain[uid] for uid in own}
+    assert roll_totals(voters).area == roll_totals(plain_voters).area
+    assert roll_totals(voters).heads == roll_totals(plain_voters).heads - max(0, len(merged) - 1)
