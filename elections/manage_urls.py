@@ -1,6 +1,6 @@
 """Staff pages under /manage/ (namespace "manage")."""
 
-from elections.views import ballot, manage, nominations, notices, paper, public, turnout
+from elections.views import ballot, designations, manage, nominations, notices, paper, public, turnout
 
 app_name = "manage"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     *paper.manage_urlpatterns,
     *turnout.manage_urlpatterns,
     *ballot.manage_urlpatterns,
+    *designations.manage_urlpatterns,
     *public.manage_urlpatterns,
     *notices.manage_urlpatterns,
 ]

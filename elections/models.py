@@ -461,6 +461,17 @@ class Voter(models.Model):
     # admin edit after the freeze changes the grids tables, never this, so the exported bundle
     # recounts to the published result forever. Empty for voters frozen before it existed.
     units_snapshot = models.JSONField(default=list, blank=True)
+    # The co-owner the co-owners designated to vote for this home (共有人指定投票人), while a
+    # `Designation` is in force: then only that owner casts, online or through a proxy. Kept on
+    # the voter row so the cast reads it in the statement it already makes under the voter's lock.
+    designated_owner = models.ForeignKey(
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("designated co-owner"),
+    )
 
     class Meta:
         verbose_name = _("voter")
@@ -500,6 +511,59 @@ class Proxy(models.Model):  # 委托投票
 
     def __str__(self):
         return f"{self.proxy_name} → {self.principal}"
+
+
+class Designation(models.Model):
+    """The co-owners of a home (共有人) designate the one of them who votes for it.
+
+    Online, one co-owner proposes (naming any co-owner, themselves included) and it is in force
+    once every other co-owner has confirmed; or staff record a written designation signed by all
+    of them, with its scan. While it is in force only the designee casts (online or through a
+    proxy they give), and the other co-owners see who was designated. Any co-owner may withdraw
+    it (their consent was needed) until the home has voted. At most one live designation per
+    voter (proposed or in force), held by the database.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("waiting for the other co-owners")
+        ACTIVE = "active", _("in force")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Via(models.TextChoices):
+        ONLINE = "online", _("confirmed online by every co-owner")
+        PAPER = "paper", _("written designation signed by every co-owner")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="designations")
+    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="designations")
+    designee = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, related_name="+", verbose_name=_("designated co-owner")
+    )
+    via = models.CharField(_("how"), max_length=10, choices=Via.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    confirmed_by = models.JSONField(default=list)  # the pks of the co-owners (Owner) who agreed
+    document = models.FileField(_("scanned designation"), upload_to="designations/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("in force since"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-owners' designation")
+        verbose_name_plural = _("co-owners' designations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voter"],
+                condition=Q(status__in=["proposed", "active"]),
+                name="designation_one_live_per_voter",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.designee} → {self.voter}"
 
 
 class Ballot(models.Model):

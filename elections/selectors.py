@@ -87,7 +87,7 @@ def frozen_unit_codes(compound, codes: list[str]) -> list[str]:
     return sorted(set(through.values_list("unit__code", flat=True)))
 
 
-def _frozen_owner_ids(key: str, snapshot: list) -> set[int]:
+def frozen_owner_ids(key: str, snapshot: list) -> set[int]:
     """The registered owners of a frozen voter: from its key ("o12-34"), else from its snapshot
     (a hashed key, or the developer's own units)."""
     if key.startswith("o"):
@@ -119,7 +119,7 @@ def _frozen_shared_people(election: Election) -> list[SharedPerson]:
     members: list[tuple[int, str, list[str]]] = []  # (owner, voter key, unit codes)
     for key, _label, unit_codes, snapshot in voters:
         codes = [u["code"] for u in snapshot] if snapshot else [c for c in unit_codes.split(", ") if c]
-        for owner_id in _frozen_owner_ids(key, snapshot):
+        for owner_id in frozen_owner_ids(key, snapshot):
             members.append((owner_id, key, codes))
     counts: dict[int, set[str]] = {}
     for owner_id, key, _codes in members:

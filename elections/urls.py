@@ -1,12 +1,13 @@
 """Owner-facing election pages under /e/ (namespace "elections")."""
 
-from elections.views import ballot, manage, nominations, notices, paper, public, turnout
+from elections.views import ballot, designations, manage, nominations, notices, paper, public, turnout
 
 app_name = "elections"
 
 urlpatterns = [
     *public.urlpatterns,
     *ballot.urlpatterns,
+    *designations.urlpatterns,
     *nominations.urlpatterns,
     *turnout.urlpatterns,
     *paper.urlpatterns,

@@ -370,6 +370,7 @@ def election_detail(request, pk: int):
         if election.kind != Election.Kind.MATTERS_ONLY
         else "",
         "paper": reverse("manage:paper", args=[election.pk]),
+        "designations": reverse("manage:designations", args=[election.pk]),
         "turnout": reverse("manage:turnout", args=[election.pk]),
         "results": reverse("elections:results", args=[election.pk]) if election.results_public() else "",
         "public": reverse("elections:detail", args=[election.pk]),

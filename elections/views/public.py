@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from elections import lifecycle, voting
 from elections.choices import BALLOT_LABELS, Choice
+from elections.designations import live_designation
 from elections.models import Ballot, Election, Matter, Race
 from elections.rules.bundle import dump_json
 from elections.selectors import staff_elections
@@ -59,12 +60,18 @@ def detail(request, pk: int):
     mine = []
     for voter in voters_of_user(election=election, user=request.user):
         proxy = voting.active_proxy(voter)
+        designation = live_designation(voter)
         mine.append(
             {
                 "voter": voter,
                 "status": ballot_status(valid_ballot_of(voter)),
                 "proxy": proxy,
                 "shared": voting.owner_count(voter) > 1,
+                "designation": designation,
+                # Another co-owner holds the vote: the page says so instead of offering the ballot.
+                "designated_other": designation is not None
+                and designation.status == "active"
+                and designation.designee.user_id != request.user.pk,
             }
         )
     held = [
