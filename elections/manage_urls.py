@@ -1,6 +1,16 @@
 """Staff pages under /manage/ (namespace "manage")."""
 
-from elections.views import ballot, designations, manage, nominations, notices, paper, public, turnout
+from elections.views import (
+    ballot,
+    designations,
+    manage,
+    nominations,
+    notices,
+    paper,
+    platform,
+    public,
+    turnout,
+)
 
 app_name = "manage"
 
@@ -8,6 +18,7 @@ urlpatterns = [
     *manage.manage_urlpatterns,
     *nominations.manage_urlpatterns,
     *paper.manage_urlpatterns,
+    *platform.manage_urlpatterns,
     *turnout.manage_urlpatterns,
     *ballot.manage_urlpatterns,
     *designations.manage_urlpatterns,

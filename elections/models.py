@@ -572,6 +572,7 @@ class Ballot(models.Model):
     class Channel(models.TextChoices):
         ONLINE = "online", _("online")
         PAPER = "paper", _("paper")
+        PLATFORM = "platform", _("city e-voting platform")  # imported per-unit result (RULES.md §7)
 
     class Status(models.TextChoices):
         VALID = "valid", _("valid")
@@ -582,6 +583,7 @@ class Ballot(models.Model):
         CO_OWNER = "co_owner", _("a co-owner")
         PROXY = "proxy", _("a proxy")
         PAPER = "paper", _("paper ballot entered by staff")
+        PLATFORM = "platform", _("the city's platform, imported by staff")
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="ballots")
@@ -595,6 +597,11 @@ class Ballot(models.Model):
     cast_as = models.CharField(_("cast by"), max_length=10, choices=CastAs.choices)
     proxy = models.ForeignKey(Proxy, on_delete=models.PROTECT, null=True, blank=True, related_name="ballots")
     paper_serial = models.CharField(_("paper ballot serial"), max_length=40, blank=True)
+    # Where an imported ballot came from: the city platform's result file and its row.
+    platform_import = models.ForeignKey(
+        "PlatformImport", on_delete=models.PROTECT, null=True, blank=True, related_name="ballots"
+    )
+    source_row = models.PositiveIntegerField(_("row in the imported file"), null=True, blank=True)
     receipt = models.CharField(_("receipt code"), max_length=20)
     seq = models.PositiveIntegerField()  # position in the election's hash chain
     prev_hash = models.CharField(max_length=64)
@@ -614,6 +621,29 @@ class Ballot(models.Model):
 
     def __str__(self):
         return self.receipt
+
+
+class PlatformImport(models.Model):
+    """The per-unit result of a city e-voting platform (北京 35, 杭州 20, 深圳, 广州), imported by staff
+    after the close as ballots of channel ``platform`` (RULES.md §7). The file's digest is kept so
+    anyone can check which file was imported; each ballot names this import and its row."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="platform_imports")
+    platform = models.CharField(_("platform"), max_length=100)
+    filename = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    counts = models.JSONField(default=dict)  # {"valid": n, "rejected": n}
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("platform result import")
+        verbose_name_plural = _("platform result imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.platform} {self.filename}"
 
 
 class PaperEntry(models.Model):

@@ -25,6 +25,7 @@ from elections.choices import VALUES
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Matter, Race, Stage, Voter
 from elections.rules import tally as pure
+from elections.rules import timeline as tl
 from elections.rules.chain import GENESIS, chain_hash
 from grids.models import Compound, Unit
 from grids.roll import counted_units, developer_label, developer_owner_id
@@ -59,6 +60,29 @@ def window_refusal(election: Election, now: datetime) -> str:
             "when": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M")
         }
     return _("Voting has not opened yet.")
+
+
+def city_platform_rule(election: Election) -> tl.Rule[bool] | None:
+    """The rule that sends this election's online votes to the city's e-voting platform (RULES.md
+    §7: 北京 35, 杭州 20, 深圳, 广州), or None when Yezhu's own online channel is open. Reads only the
+    election's profile and its overrides, no query: the online cast calls it under the voter lock."""
+    base = tl.PROFILES.get(election.profile) or tl.PROFILES["national"]
+    entry = (election.rule_overrides or {}).get("city_platform")
+    if isinstance(entry, dict) and entry.get("value") and not base.city_platform.value:
+        # The rules of procedure chose the platform where the city does not require it.
+        return tl.Rule(True, f"议事规则: {entry.get('reason') or '—'}")
+    return base.city_platform if base.city_platform.value else None
+
+
+def online_channel_refusal(election: Election) -> str:
+    """Why Yezhu's own online channel takes no ballot in this election ("" when it does)."""
+    rule = city_platform_rule(election)
+    if rule is None:
+        return ""
+    return _(
+        "Online votes in this election are cast on the city's e-voting platform (%(source)s), not here: "
+        "vote on the platform, or on the paper ballot delivered to your home."
+    ) % {"source": rule.source}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,6 +326,8 @@ def ballot_record(
     paper_serial: str = "",
     now: datetime | None = None,
     window_at: datetime | None = None,
+    platform_import=None,
+    source_row: int | None = None,
 ) -> Ballot:
     """Append one ballot to the election's chain. The caller has checked who may cast it.
 
@@ -351,6 +377,8 @@ def ballot_record(
                 cast_as=cast_as,
                 proxy=proxy,
                 paper_serial=paper_serial,
+                platform_import=platform_import,
+                source_row=source_row,
                 receipt=receipt,
                 seq=seq,
                 prev_hash=prev,

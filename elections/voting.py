@@ -30,12 +30,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
+from elections.errors import AlreadyVoted, ElectionError, OnlineChannelClosed, OutsideWindow
 from elections.models import Ballot, Election, Proxy, Stage, Voter
 from elections.selectors import can_manage, get_visible_election
 from elections.services import (
     already_voted_message,
     ballot_record,
+    online_channel_refusal,
     valid_ballot_of,
     window_refusal,
 )
@@ -321,6 +322,8 @@ _LOCK_FIELDS = (
     "election__voting_opens_at",
     "election__voting_closes_at",
     "election__roll_frozen_at",
+    "election__profile",  # whether the city's e-voting platform replaces the online channel
+    "election__rule_overrides",
     "election__compound__community__street_id",  # the audit row's street, without another query
 )
 
@@ -354,6 +357,9 @@ def ballot_cast_online(
         refusal = window_refusal(locked.election, now)
         if refusal:
             raise OutsideWindow(refusal)
+        closed = online_channel_refusal(locked.election)
+        if closed:
+            raise OnlineChannelClosed(closed)
         # The facts of the right to cast are read once the lock is held, by a statement of their
         # own. Read in the locking statement they would come from the snapshot it took before it
         # waited for the lock (PostgreSQL, READ COMMITTED): a proxy revoked by the owner a moment

@@ -44,7 +44,7 @@ class Street(models.Model):  # 街道 (街道办事处)
         max_length=20,
         default="national",
         help_text=_(
-            "The statutory timeline and settings that apply: national, shanghai, beijing, hangzhou, shenzhen."
+            "The statutory timeline and settings that apply: national, shanghai, beijing, hangzhou, shenzhen, guangzhou."
         ),
     )
     party_share_target = models.DecimalField(

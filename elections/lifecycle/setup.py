@@ -220,6 +220,17 @@ def election_update_settings(
                     % {"name": rule_label(name)}
                 )
             value = clean_override_value(name, value)
+            base = tl.PROFILES.get(fresh.profile) or tl.get_profile("national")
+            if name == "city_platform" and not value and base.city_platform.value:
+                # The city's rule binds every compound; the rules of procedure cannot reopen
+                # Yezhu's own online channel where the city requires its platform.
+                raise ElectionError(
+                    _(
+                        "Online votes here must go through the city's e-voting platform (%(source)s); "
+                        "the rules of procedure cannot turn that off."
+                    )
+                    % {"source": base.city_platform.source}
+                )
             rules[name] = {
                 "value": value,
                 "reason": reason[:200],

@@ -75,7 +75,7 @@ from elections.models import (
 from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from elections.rules.bundle import recount
-from elections.services import bundle_for, election_tally, roll_freeze
+from elections.services import bundle_for, city_platform_rule, election_tally, roll_freeze
 from yezhu.actors import Actor, actor_label, defers_to_staff, person
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
@@ -361,7 +361,11 @@ def voting_close(
                 "scheduled_close": fresh.voting_closes_at.isoformat() if fresh.voting_closes_at else None,
             },
         )
-        waits_for_staff = defers_to_staff(actor) and fresh.paper_entries.exists()
+        # Staff say when every paper ballot is keyed in, and import the city platform's result
+        # where online votes went there (its result arrives after the close).
+        waits_for_staff = defers_to_staff(actor) and (
+            fresh.paper_entries.exists() or city_platform_rule(fresh) is not None
+        )
         if not waits_for_staff and not table.transition("election_count").problems(fresh, now):
             count_queue(fresh, actor=actor, now=now)
     return reloaded(election)

@@ -388,6 +388,7 @@ def rule_label(name: str) -> str:
         "voting_days_min": _("Voting window at least (days)"),
         "voting_days_max": _("Voting window at most (days)"),
         "proxy_principals_max": _("Owners one proxy may represent"),
+        "city_platform": _("Online votes only on the city's e-voting platform"),
     }
     return labels.get(name, name)
 

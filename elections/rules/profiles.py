@@ -109,6 +109,10 @@ class Profile:
     voting_days_max: Rule[int | None]
     #: 委托投票: principals one proxy may represent.
     proxy_principals_max: Rule[int]
+    #: Online votes must go through the city's own e-voting platform (北京 第35条, 杭州 第20条, 深圳,
+    #: 广州): Yezhu's own online channel is off; paper ballots and the platform's imported per-unit
+    #: result are counted. An election's rules of procedure may choose the platform, never drop it.
+    city_platform: Rule[bool]
     #: (name of the overridden value, reason) in the order they were overridden.
     overrides: tuple[tuple[str, str], ...] = ()
 
@@ -124,7 +128,7 @@ class Profile:
             "term_years",
         }
     )
-    _BOOLEAN = frozenset({"committee_size_odd"})
+    _BOOLEAN = frozenset({"committee_size_odd", "city_platform"})
 
     def __post_init__(self) -> None:
         for name in self.rule_names():
@@ -227,6 +231,7 @@ NATIONAL = Profile(
     voting_days_min=Rule(None, "物业管理条例 第12条（集体讨论可在一日内进行）"),
     voting_days_max=Rule(None, "物业管理条例 第12条"),
     proxy_principals_max=Rule(3, "潍坊 2022 第32条；通行做法"),
+    city_platform=Rule(False, _DEFAULT),
 )
 
 # In the working-group row of RULES.md §6 ("within 7 days of forming | 上海 15, 北京 31") the
@@ -268,6 +273,7 @@ BEIJING = replace(
     # 北京 第39条: a compound of at most 100 households may elect three members.
     small_compound_committee_size=Rule(3, "北京 第39条"),
     small_compound_max_households=Rule(100, "北京 第39条"),
+    city_platform=Rule(True, "北京 第35条（北京市业主决策电子投票平台）"),
 )
 
 HANGZHOU = replace(
@@ -292,6 +298,7 @@ HANGZHOU = replace(
     small_compound_max_households=Rule(100, "杭州 第27条"),
     voting_days_min=Rule(5, "杭州 第20条"),
     voting_days_max=Rule(60, "杭州 第20条"),
+    city_platform=Rule(True, "杭州 第20条（杭州市电子投票平台）"),
 )
 
 SHENZHEN = replace(
@@ -299,10 +306,22 @@ SHENZHEN = replace(
     key="shenzhen",
     label="深圳",
     reelection_months_before=Rule(6, "深圳（街道实务）"),
+    city_platform=Rule(True, "深圳（市业主电子投票平台）"),
+)
+
+# 广州 asks online votes to go through the city's platform as 深圳 does (RULES.md §7); its other
+# values are the national ones until its own numbers are entered.
+GUANGZHOU = replace(
+    NATIONAL,
+    key="guangzhou",
+    label="广州",
+    city_platform=Rule(True, "广州（市业主决策电子投票平台）"),
 )
 
 #: Every profile by key, in the order a staff form lists them.
-PROFILES: Mapping[str, Profile] = {p.key: p for p in (NATIONAL, SHANGHAI, BEIJING, HANGZHOU, SHENZHEN)}
+PROFILES: Mapping[str, Profile] = {
+    p.key: p for p in (NATIONAL, SHANGHAI, BEIJING, HANGZHOU, SHENZHEN, GUANGZHOU)
+}
 
 
 def get_profile(key: str) -> Profile:

@@ -38,6 +38,7 @@ from elections.models import (
 )
 from elections.rules import timeline as tl
 from elections.selectors import election_shared_people, get_managed_election, managed_elections
+from elections.services import city_platform_rule
 from grids.selectors import managed_compounds
 from yezhu.audit.models import AuditEntry
 from yezhu.jobs.models import Job
@@ -371,6 +372,9 @@ def election_detail(request, pk: int):
         else "",
         "paper": reverse("manage:paper", args=[election.pk]),
         "designations": reverse("manage:designations", args=[election.pk]),
+        "platform": reverse("manage:platform_import", args=[election.pk])
+        if city_platform_rule(election) is not None
+        else "",
         "turnout": reverse("manage:turnout", args=[election.pk]),
         "results": reverse("elections:results", args=[election.pk]) if election.results_public() else "",
         "public": reverse("elections:detail", args=[election.pk]),

@@ -26,7 +26,13 @@ from elections.designations import live_designation
 from elections.models import Ballot, Election, Matter, Race
 from elections.rules.bundle import dump_json
 from elections.selectors import staff_elections
-from elections.services import bundle_export, valid_ballot_of, voters_of_user, window_refusal
+from elections.services import (
+    bundle_export,
+    online_channel_refusal,
+    valid_ballot_of,
+    voters_of_user,
+    window_refusal,
+)
 from elections.views.ballot import ballot_status
 from yezhu.audit.log import record
 from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
@@ -86,6 +92,7 @@ def detail(request, pk: int):
             "election": election,
             "is_open": is_open,
             "refusal": window_refusal(election, now),
+            "online_closed": online_channel_refusal(election),
             "mine": mine,
             "held": held,
             "proxies_open": voting.proxies_open(election, now),
