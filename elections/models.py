@@ -80,6 +80,17 @@ class Election(models.Model):
     )  # 未参与表决的投票权数计入已表决的多数票 (指导规则 26)
     temporary_meeting = models.BooleanField(_("temporary meeting"), default=False)  # 临时会议
 
+    class MeetingForm(models.TextChoices):  # 物业管理条例 第12条
+        WRITTEN = "written", _("written consultation")  # 书面征求意见
+        COLLECTIVE = "collective", _("meeting held as collective discussion")  # 集体讨论
+
+    meeting_form = models.CharField(
+        _("form of the assembly meeting"),
+        max_length=12,
+        choices=MeetingForm.choices,
+        default=MeetingForm.WRITTEN,
+    )
+
     # Key dates (the timeline computes deadlines from these).
     working_group_formed_on = models.DateField(_("working group formed"), null=True, blank=True)
     working_group_published_on = models.DateField(_("working group published"), null=True, blank=True)
@@ -573,6 +584,7 @@ class Ballot(models.Model):
         ONLINE = "online", _("online")
         PAPER = "paper", _("paper")
         PLATFORM = "platform", _("city e-voting platform")  # imported per-unit result (RULES.md §7)
+        MEETING = "meeting", _("at the meeting")  # 集体讨论: an attendee who cast no ballot there
 
     class Status(models.TextChoices):
         VALID = "valid", _("valid")
@@ -584,6 +596,7 @@ class Ballot(models.Model):
         PROXY = "proxy", _("a proxy")
         PAPER = "paper", _("paper ballot entered by staff")
         PLATFORM = "platform", _("the city's platform, imported by staff")
+        ATTENDEE = "attendee", _("attended the meeting without voting (abstains)")
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="ballots")
@@ -621,6 +634,60 @@ class Ballot(models.Model):
 
     def __str__(self):
         return self.receipt
+
+
+class MeetingAttendance(models.Model):
+    """Who attends a meeting held as 集体讨论 (物业管理条例 第12条) for a voter of the frozen roll: one
+    of its registered owners (the designee, where the co-owners designated one) or its proxy.
+
+    Attending is taking part (RULES.md §3): an attendee whose vote is not keyed in abstains on
+    every matter; at the count such an attendee gets a valid ballot with no choices (channel
+    ``meeting``), so the quorum, the tally and the bundle count the attendance. At most one live
+    attendance per voter; a mistaken one is withdrawn with a reason and stays as history.
+    """
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", _("owner")
+        PROXY = "proxy", _("proxy")
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("present")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="attendances")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="attendances")
+    kind = models.CharField(_("attends as"), max_length=10, choices=Kind.choices)
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    proxy = models.ForeignKey("Proxy", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PRESENT)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
+    ballot = models.OneToOneField(
+        "Ballot", on_delete=models.PROTECT, null=True, blank=True, related_name="attendance"
+    )
+
+    class Meta:
+        verbose_name = _("meeting attendance")
+        verbose_name_plural = _("meeting attendances")
+        ordering = ["election", "voter__unit_codes"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "voter"], condition=Q(status="present"), name="attendance_one_per_voter"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="owner", owner__isnull=False, proxy__isnull=True)
+                | Q(kind="proxy", proxy__isnull=False, owner__isnull=True),
+                name="attendance_kind_fits",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.voter})"
 
 
 class PlatformImport(models.Model):

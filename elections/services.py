@@ -30,6 +30,7 @@ from elections.rules.chain import GENESIS, chain_hash
 from grids.models import Compound, Unit
 from grids.roll import counted_units, developer_label, developer_owner_id
 from grids.selectors import STAFF_ROLES, staff_compounds
+from yezhu.accounts.models import User
 from yezhu.actors import Actor, require_person
 from yezhu.audit.log import record
 
@@ -328,8 +329,12 @@ def ballot_record(
     window_at: datetime | None = None,
     platform_import=None,
     source_row: int | None = None,
+    cast_by: User | None = None,
 ) -> Ballot:
     """Append one ballot to the election's chain. The caller has checked who may cast it.
+
+    ``cast_by`` is the person the ballot is recorded for when the actor is not one (the count's
+    job records a meeting attendee's abstention for the staff member who recorded the attendance).
 
     The election row is locked for the append (the chain needs the previous hash), and the
     partial unique constraint refuses a second valid ballot for the voter: the loser of a race
@@ -373,7 +378,7 @@ def ballot_record(
                 reject_reason=reject_reason,
                 choices=clean,
                 cast_at=now,
-                cast_by=require_person(actor),
+                cast_by=cast_by or require_person(actor),
                 cast_as=cast_as,
                 proxy=proxy,
                 paper_serial=paper_serial,

@@ -73,6 +73,15 @@ class SettingsForm(forms.Form):
         label=_("Owners needed to recommend a candidate"), min_value=1, max_value=999
     )
     temporary_meeting = forms.BooleanField(label=_("Temporary meeting"), required=False)
+    meeting_form = forms.ChoiceField(
+        label=_("Form of the assembly meeting"),
+        choices=Election.MeetingForm.choices,
+        required=False,
+        help_text=_(
+            "物业管理条例 第12条: a written consultation, or a meeting held as collective discussion, whose "
+            "attendance staff record and whose attendees take part in the vote."
+        ),
+    )
     # Not implemented by the tally yet (RULES §5 needs proof of delivery per household): shown
     # disabled with the reason, so a posted value is ignored and the default (off) is kept.
     silent_majority = forms.BooleanField(

@@ -154,6 +154,7 @@ def election_update_settings(
     nominations_required: int | None = None,
     temporary_meeting: bool | None = None,
     silent_majority: bool | None = None,
+    meeting_form: str | None = None,
     overrides: dict[str, tuple[object, str] | None] | None = None,
 ) -> Election:
     """Change the rules the rules of procedure decide (RULES §5) before voting opens.
@@ -203,6 +204,13 @@ def election_update_settings(
             if flag is not None and getattr(fresh, name) != bool(flag):
                 changes[name] = bool(flag)
                 setattr(fresh, name, bool(flag))
+        if meeting_form is not None and meeting_form != fresh.meeting_form:
+            if meeting_form not in Election.MeetingForm.values:
+                raise ElectionError(
+                    _("Choose a written consultation or a meeting held as collective discussion.")
+                )
+            changes["meeting_form"] = meeting_form
+            fresh.meeting_form = meeting_form
         rules = dict(fresh.rule_overrides or {})
         for name, entry in (overrides or {}).items():
             if name not in PROFILE_RULES:
@@ -257,6 +265,7 @@ def election_update_settings(
             nominations_required=fresh.nominations_required,
             temporary_meeting=fresh.temporary_meeting,
             silent_majority=fresh.silent_majority,
+            meeting_form=fresh.meeting_form,
             rule_overrides=fresh.rule_overrides,
         )
         if touched != 1:

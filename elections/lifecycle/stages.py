@@ -60,6 +60,7 @@ from elections.lifecycle.state import (
     sitting_committee,
 )
 from elections.lifecycle.table import TRANSITIONS, check
+from elections.meeting import is_meeting, meeting_abstentions_record
 from elections.models import (
     Candidate,
     Committee,
@@ -364,7 +365,7 @@ def voting_close(
         # Staff say when every paper ballot is keyed in, and import the city platform's result
         # where online votes went there (its result arrives after the close).
         waits_for_staff = defers_to_staff(actor) and (
-            fresh.paper_entries.exists() or city_platform_rule(fresh) is not None
+            fresh.paper_entries.exists() or city_platform_rule(fresh) is not None or is_meeting(fresh)
         )
         if not waits_for_staff and not table.transition("election_count").problems(fresh, now):
             count_queue(fresh, actor=actor, now=now)
@@ -441,6 +442,10 @@ def election_count_run(
                     )
                 ]
             )
+        # A meeting held as 集体讨论: attendees whose vote was not keyed in abstain (they took part).
+        if is_meeting(fresh):
+            meeting_abstentions_record(election=fresh, actor=actor, now=now)
+            fresh.refresh_from_db(fields=["chain_head", "ballot_count"])
         step(1, 3, _("Counting the ballots"))
         result = election_tally(fresh)
         step(2, 3, _("Checking the count against a recount of the bundle"))

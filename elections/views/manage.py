@@ -364,6 +364,7 @@ def election_detail(request, pk: int):
             "nominations_required": election.nominations_required,
             "temporary_meeting": election.temporary_meeting,
             "silent_majority": election.silent_majority,
+            "meeting_form": election.meeting_form,
         }
     )
     links = {
@@ -372,6 +373,9 @@ def election_detail(request, pk: int):
         else "",
         "paper": reverse("manage:paper", args=[election.pk]),
         "designations": reverse("manage:designations", args=[election.pk]),
+        "meeting": reverse("manage:meeting", args=[election.pk])
+        if election.meeting_form == Election.MeetingForm.COLLECTIVE
+        else "",
         "platform": reverse("manage:platform_import", args=[election.pk])
         if city_platform_rule(election) is not None
         else "",
@@ -441,6 +445,7 @@ def election_settings(request, pk: int):
             nominations_required=d["nominations_required"],
             temporary_meeting=d["temporary_meeting"],
             silent_majority=d["silent_majority"],
+            meeting_form=d.get("meeting_form") or None,
         )
     except ElectionError as error:
         _error(request, error)

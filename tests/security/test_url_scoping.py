@@ -228,6 +228,8 @@ RECIPES: dict[str, Recipe] = {
     "manage:proxy_revoke": R("manage", e("e_vote", proxy_id="proxy"), get_ok=False),
     "manage:designations": R("manage", e("e_vote")),
     "manage:platform_import": R("manage", e("e_vote")),
+    "manage:meeting": R("manage", e("e_vote")),
+    "manage:attendance_withdraw": R("manage", e("e_vote", attendance_id=1), get_ok=False),
     "manage:platform_import_template": R("manage", e("e_vote")),
     "manage:platform_import_job": R("manage", e("e_vote", job_id=1), get_ok=False),
     "manage:designation_withdraw": R("manage", e("e_vote", designation_id=1), get_ok=False),
