@@ -4,7 +4,12 @@ Who may cast for a voter (RULES.md §1, §5):
 
 - an owner or co-owner (共有人) of the voter's units, unless the voter has an ACTIVE proxy: the
   proxy then holds the vote until the owner revokes it;
-- the proxy user of the voter's active proxy.
+- the proxy user of the voter's active proxy;
+- where the co-owners designated one of them (`elections.designations`, `Voter.designated_owner`),
+  only that co-owner, or the proxy they gave.
+
+Where the city requires its own e-voting platform (the profile's `city_platform` rule, RULES.md
+§7) nobody casts online here (`services.online_channel_refusal`).
 
 Whoever casts first wins: the partial unique constraint on `Ballot` (one valid ballot per voter)
 refuses the second, and `ballot_record` turns that into `AlreadyVoted`, whose message says when,
