@@ -8,7 +8,7 @@ class ElectionsConfig(AppConfig):
 
     def ready(self):
         # Services queue tasks by name (yezhu.queue.enqueue): register them in every process.
-        from elections import tasks, tasks_paper  # noqa: F401
+        from elections import tasks, tasks_paper, tasks_platform  # noqa: F401
         from elections.selectors import frozen_unit_codes
         from grids.roll import ROLL_REMOVAL_GUARDS
 

@@ -30,6 +30,13 @@ class OutsideWindow(ElectionError):
     """The ballot came outside the voting window (before it opened, or after the close)."""
 
 
+class OnlineChannelClosed(ElectionError):
+    """Yezhu's own online channel is off: the city requires its e-voting platform (RULES.md §7)."""
+
+    code = "online_channel_closed"
+    status = 403
+
+
 class AlreadyVoted(ElectionError):
     """The voter already has a valid ballot; `ballot` is that ballot (who and when, never what)."""
 

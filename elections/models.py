@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -53,9 +54,16 @@ class Election(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REELECTION)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STARTED)
 
-    # Rules: statutory defaults; the rules of procedure (议事规则) may differ (RULES.md §5).
+    # Rules: statutory defaults; the rules of procedure (议事规则) may differ (RULES.md §5). The
+    # quorum and the two thresholds are floors of 民法典 第278条: raised, never lowered (the check
+    # constraints below hold that for every door, the admin included). An ordinary matter (and a
+    # candidate) needs more than ordinary_*, a special matter at least special_*.
     quorum_numerator = models.PositiveSmallIntegerField(_("quorum numerator"), default=2)
     quorum_denominator = models.PositiveSmallIntegerField(_("quorum denominator"), default=3)
+    ordinary_numerator = models.PositiveSmallIntegerField(_("ordinary threshold numerator"), default=1)
+    ordinary_denominator = models.PositiveSmallIntegerField(_("ordinary threshold denominator"), default=2)
+    special_numerator = models.PositiveSmallIntegerField(_("special threshold numerator"), default=3)
+    special_denominator = models.PositiveSmallIntegerField(_("special threshold denominator"), default=4)
     profile = models.CharField(_("regional profile"), max_length=20, default="national")
     rule_overrides = models.JSONField(
         _("overrides by the rules of procedure"),
@@ -73,6 +81,17 @@ class Election(models.Model):
         _("silent owners counted with the majority"), default=False
     )  # 未参与表决的投票权数计入已表决的多数票 (指导规则 26)
     temporary_meeting = models.BooleanField(_("temporary meeting"), default=False)  # 临时会议
+
+    class MeetingForm(models.TextChoices):  # 物业管理条例 第12条
+        WRITTEN = "written", _("written consultation")  # 书面征求意见
+        COLLECTIVE = "collective", _("meeting held as collective discussion")  # 集体讨论
+
+    meeting_form = models.CharField(
+        _("form of the assembly meeting"),
+        max_length=12,
+        choices=MeetingForm.choices,
+        default=MeetingForm.WRITTEN,
+    )
 
     # Key dates (the timeline computes deadlines from these).
     working_group_formed_on = models.DateField(_("working group formed"), null=True, blank=True)
@@ -134,6 +153,40 @@ class Election(models.Model):
                 condition=Q(quorum_numerator__gt=0, quorum_numerator__lte=models.F("quorum_denominator")),
                 name="election_quorum_is_a_fraction",
             ),
+            # 民法典 第278条: at least two-thirds take part; 3·n ≥ 2·d, exact in integers.
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(
+                    models.F("quorum_numerator") * 3, models.F("quorum_denominator") * 2
+                ),
+                name="election_quorum_statutory_floor",
+                violation_error_message=_(
+                    "The quorum may be raised, never lowered below two-thirds (民法典 第278条)."
+                ),
+            ),
+            # More than half (过半数): the threshold is at least 1/2 and below 1 (nothing passes "more than all").
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(
+                    models.F("ordinary_numerator") * 2, models.F("ordinary_denominator")
+                )
+                & Q(ordinary_numerator__lt=models.F("ordinary_denominator")),
+                name="election_ordinary_statutory_floor",
+                violation_error_message=_(
+                    "The threshold of ordinary matters may be raised, never lowered below more than half "
+                    "(民法典 第278条)."
+                ),
+            ),
+            # Three-quarters or more (四分之三以上): 4·n ≥ 3·d, and at most all.
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(
+                    models.F("special_numerator") * 4, models.F("special_denominator") * 3
+                )
+                & Q(special_numerator__gt=0, special_numerator__lte=models.F("special_denominator")),
+                name="election_special_statutory_floor",
+                violation_error_message=_(
+                    "The threshold of special matters may be raised, never lowered below three-quarters "
+                    "(民法典 第278条)."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(voting_opens_at__isnull=True)
                 | Q(voting_closes_at__isnull=True)
@@ -151,6 +204,16 @@ class Election(models.Model):
     @property
     def quorum(self) -> Fraction:
         return Fraction(self.quorum_numerator, self.quorum_denominator)
+
+    @property
+    def ordinary_threshold(self) -> Fraction:
+        """An ordinary matter or a candidate needs more than this share (过半数 by default)."""
+        return Fraction(self.ordinary_numerator, self.ordinary_denominator)
+
+    @property
+    def special_threshold(self) -> Fraction:
+        """A special matter needs at least this share (四分之三以上 by default)."""
+        return Fraction(self.special_numerator, self.special_denominator)
 
     @property
     def is_open_stage(self) -> bool:
@@ -492,6 +555,17 @@ class Voter(models.Model):
     # admin edit after the freeze changes the grids tables, never this, so the exported bundle
     # recounts to the published result forever. Empty for voters frozen before it existed.
     units_snapshot = models.JSONField(default=list, blank=True)
+    # The co-owner the co-owners designated to vote for this home (共有人指定投票人), while a
+    # `Designation` is in force: then only that owner casts, online or through a proxy. Kept on
+    # the voter row so the cast reads it in the statement it already makes under the voter's lock.
+    designated_owner = models.ForeignKey(
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("designated co-owner"),
+    )
 
     class Meta:
         verbose_name = _("voter")
@@ -533,12 +607,67 @@ class Proxy(models.Model):  # 委托投票
         return f"{self.proxy_name} → {self.principal}"
 
 
+class Designation(models.Model):
+    """The co-owners of a home (共有人) designate the one of them who votes for it.
+
+    Online, one co-owner proposes (naming any co-owner, themselves included) and it is in force
+    once every other co-owner has confirmed; or staff record a written designation signed by all
+    of them, with its scan. While it is in force only the designee casts (online or through a
+    proxy they give), and the other co-owners see who was designated. Any co-owner may withdraw
+    it (their consent was needed) until the home has voted. At most one live designation per
+    voter (proposed or in force), held by the database.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("waiting for the other co-owners")
+        ACTIVE = "active", _("in force")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Via(models.TextChoices):
+        ONLINE = "online", _("confirmed online by every co-owner")
+        PAPER = "paper", _("written designation signed by every co-owner")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="designations")
+    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="designations")
+    designee = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, related_name="+", verbose_name=_("designated co-owner")
+    )
+    via = models.CharField(_("how"), max_length=10, choices=Via.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    confirmed_by = models.JSONField(default=list)  # the pks of the co-owners (Owner) who agreed
+    document = models.FileField(_("scanned designation"), upload_to="designations/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("in force since"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-owners' designation")
+        verbose_name_plural = _("co-owners' designations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voter"],
+                condition=Q(status__in=["proposed", "active"]),
+                name="designation_one_live_per_voter",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.designee} → {self.voter}"
+
+
 class Ballot(models.Model):
     """One ballot of one voter. At most one valid ballot per voter, enforced by the database."""
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("online")
         PAPER = "paper", _("paper")
+        PLATFORM = "platform", _("city e-voting platform")  # imported per-unit result (RULES.md §7)
+        MEETING = "meeting", _("at the meeting")  # 集体讨论: an attendee who cast no ballot there
 
     class Status(models.TextChoices):
         VALID = "valid", _("valid")
@@ -549,6 +678,8 @@ class Ballot(models.Model):
         CO_OWNER = "co_owner", _("a co-owner")
         PROXY = "proxy", _("a proxy")
         PAPER = "paper", _("paper ballot entered by staff")
+        PLATFORM = "platform", _("the city's platform, imported by staff")
+        ATTENDEE = "attendee", _("attended the meeting without voting (abstains)")
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="ballots")
@@ -562,6 +693,11 @@ class Ballot(models.Model):
     cast_as = models.CharField(_("cast by"), max_length=10, choices=CastAs.choices)
     proxy = models.ForeignKey(Proxy, on_delete=models.PROTECT, null=True, blank=True, related_name="ballots")
     paper_serial = models.CharField(_("paper ballot serial"), max_length=40, blank=True)
+    # Where an imported ballot came from: the city platform's result file and its row.
+    platform_import = models.ForeignKey(
+        "PlatformImport", on_delete=models.PROTECT, null=True, blank=True, related_name="ballots"
+    )
+    source_row = models.PositiveIntegerField(_("row in the imported file"), null=True, blank=True)
     receipt = models.CharField(_("receipt code"), max_length=20)
     seq = models.PositiveIntegerField()  # position in the election's hash chain
     prev_hash = models.CharField(max_length=64)
@@ -581,6 +717,83 @@ class Ballot(models.Model):
 
     def __str__(self):
         return self.receipt
+
+
+class MeetingAttendance(models.Model):
+    """Who attends a meeting held as 集体讨论 (物业管理条例 第12条) for a voter of the frozen roll: one
+    of its registered owners (the designee, where the co-owners designated one) or its proxy.
+
+    Attending is taking part (RULES.md §3): an attendee whose vote is not keyed in abstains on
+    every matter; at the count such an attendee gets a valid ballot with no choices (channel
+    ``meeting``), so the quorum, the tally and the bundle count the attendance. At most one live
+    attendance per voter; a mistaken one is withdrawn with a reason and stays as history.
+    """
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", _("owner")
+        PROXY = "proxy", _("proxy")
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("present")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="attendances")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="attendances")
+    kind = models.CharField(_("attends as"), max_length=10, choices=Kind.choices)
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    proxy = models.ForeignKey("Proxy", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PRESENT)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
+    ballot = models.OneToOneField(
+        "Ballot", on_delete=models.PROTECT, null=True, blank=True, related_name="attendance"
+    )
+
+    class Meta:
+        verbose_name = _("meeting attendance")
+        verbose_name_plural = _("meeting attendances")
+        ordering = ["election", "voter__unit_codes"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "voter"], condition=Q(status="present"), name="attendance_one_per_voter"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="owner", owner__isnull=False, proxy__isnull=True)
+                | Q(kind="proxy", proxy__isnull=False, owner__isnull=True),
+                name="attendance_kind_fits",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.voter})"
+
+
+class PlatformImport(models.Model):
+    """The per-unit result of a city e-voting platform (北京 35, 杭州 20, 深圳, 广州), imported by staff
+    after the close as ballots of channel ``platform`` (RULES.md §7). The file's digest is kept so
+    anyone can check which file was imported; each ballot names this import and its row."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="platform_imports")
+    platform = models.CharField(_("platform"), max_length=100)
+    filename = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    counts = models.JSONField(default=dict)  # {"valid": n, "rejected": n}
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("platform result import")
+        verbose_name_plural = _("platform result imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.platform} {self.filename}"
 
 
 class PaperEntry(models.Model):

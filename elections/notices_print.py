@@ -181,6 +181,8 @@ def notice_context(election: Election, kind: str, *, today: dt.date | None = Non
         "notice_until": chinese_date(election.candidate_notice_end),
         "objection_until": chinese_date(election.objection_window_end),
         "quorum": chinese_fraction(election.quorum_numerator, election.quorum_denominator),
+        "ordinary": chinese_fraction(election.ordinary_numerator, election.ordinary_denominator),
+        "special": chinese_fraction(election.special_numerator, election.special_denominator),
     }
     if kind == "result":
         context.update(_result_context(election))

@@ -722,6 +722,44 @@ def read_sheet(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def choices_from_cells(
+    cells: list[str], start: int, matter_keys: list[str], races: list[Race]
+) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """The answers and ticks of one sheet row whose matter columns begin at ``start``, followed by
+    one column per race: (answers, ticks, problems). Shared by the paper sheet and the city
+    platform's result file, so both read 同意/反对/弃权/空 and candidates the same way."""
+    problems: list[str] = []
+    answers: dict[str, str] = {}
+    for i, key in enumerate(matter_keys, start=start):
+        word = cells[i]
+        if word not in MATTER_WORDS:
+            problems.append(
+                _("%(key)s must be 同意, 反对, 弃权 or 空, not “%(value)s”.") % {"key": key, "value": word}
+            )
+        elif MATTER_WORDS[word]:
+            answers[key] = MATTER_WORDS[word]
+    ticks: dict[str, list[str]] = {}
+    for j, race in enumerate(races, start=start + len(matter_keys)):
+        by_name = {c.name: c.key for c in race.candidates.all()}
+        keys = {c.key.upper(): c.key for c in race.candidates.all()}
+        chosen: list[str] = []
+        for token in [t for t in TICK_SEPARATORS.split(cells[j]) if t]:
+            candidate = keys.get(token.upper()) or by_name.get(token)
+            if candidate is None:
+                problems.append(
+                    _("%(race)s: “%(value)s” is not a candidate of this race.")
+                    % {"race": race.key, "value": token}
+                )
+            elif candidate in chosen:
+                problems.append(
+                    _("%(race)s: candidate “%(value)s” is ticked twice.") % {"race": race.key, "value": token}
+                )
+            else:
+                chosen.append(candidate)
+        ticks[race.key] = chosen
+    return answers, ticks, problems
+
+
 def template_header(election: Election) -> list[str]:
     matters, races = ballot_paper(election)
     return [SERIAL_COLUMN, SIGNED_COLUMN, *(m.key for m in matters), *(r.key for r in races)]
@@ -831,37 +869,7 @@ def parse_sheet(
             error(number, _("签名 must be 是 or 否, not “%(value)s”.") % {"value": signed_text})
             continue
         signed = YES_NO[signed_text]
-        row_errors: list[str] = []
-        answers: dict[str, str] = {}
-        for i, key in enumerate(matter_keys, start=2):
-            word = cells[i]
-            if word not in MATTER_WORDS:
-                row_errors.append(
-                    _("%(key)s must be 同意, 反对, 弃权 or 空, not “%(value)s”.")
-                    % {"key": key, "value": word}
-                )
-            elif MATTER_WORDS[word]:
-                answers[key] = MATTER_WORDS[word]
-        ticks: dict[str, list[str]] = {}
-        for j, race in enumerate(races, start=2 + len(matter_keys)):
-            by_name = {c.name: c.key for c in race.candidates.all()}
-            keys = {c.key.upper(): c.key for c in race.candidates.all()}
-            chosen: list[str] = []
-            for token in [t for t in TICK_SEPARATORS.split(cells[j]) if t]:
-                candidate = keys.get(token.upper()) or by_name.get(token)
-                if candidate is None:
-                    row_errors.append(
-                        _("%(race)s: “%(value)s” is not a candidate of this race.")
-                        % {"race": race.key, "value": token}
-                    )
-                elif candidate in chosen:
-                    row_errors.append(
-                        _("%(race)s: candidate “%(value)s” is ticked twice.")
-                        % {"race": race.key, "value": token}
-                    )
-                else:
-                    chosen.append(candidate)
-            ticks[race.key] = chosen
+        answers, ticks, row_errors = choices_from_cells(cells, 2, matter_keys, races)
         if row_errors:
             for message in row_errors:
                 error(number, message)

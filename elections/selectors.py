@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from elections.models import AssemblyProposal, Election, Voter
-from grids.models import RoleAssignment
+from grids.models import Owner, RoleAssignment
+from grids.roll import SharedPerson, roll_shared_people, shared_people
 from grids.selectors import compounds_for, grid_units, managed_compounds, staff_compounds
 
 Role = RoleAssignment.Role
@@ -93,3 +95,53 @@ def proposals_for(user) -> QuerySet[AssemblyProposal]:
     return AssemblyProposal.objects.filter(compound__in=compounds_for(user)).select_related(
         "compound__community__street"
     )
+
+
+def frozen_owner_ids(key: str, snapshot: list) -> set[int]:
+    """The registered owners of a frozen voter: from its key ("o12-34"), else from its snapshot
+    (a hashed key, or the developer's own units)."""
+    if key.startswith("o"):
+        parts = key[1:].split("-")
+        if all(p.isdigit() for p in parts):
+            return {int(p) for p in parts}
+    return {int(o) for unit in snapshot or () for o in unit.get("owners") or ()}
+
+
+def election_shared_people(election: Election) -> list[SharedPerson]:
+    """The voters of this election that share a person ({A, B} and {A} are two voters, RULES.md §1):
+    from the frozen roll once voting has opened, else from the compound's roll as it is now. Two
+    queries once frozen. The staff pages show it; it names owners, so only staff reach it."""
+    if election.roll_frozen_at is None:
+        return roll_shared_people(election.compound)
+    # A frozen roll never changes: the answer is kept (the key carries the instant of the freeze).
+    cache_key = f"yezhu:shared-people:{election.pk}:{election.roll_frozen_at.isoformat()}"
+    cached = cache.get(cache_key)
+    if cached is None:
+        cached = _frozen_shared_people(election)
+        cache.set(cache_key, cached, timeout=6 * 3600)
+    return cached
+
+
+def _frozen_shared_people(election: Election) -> list[SharedPerson]:
+    voters = list(
+        Voter.objects.filter(election=election).values_list("key", "label", "unit_codes", "units_snapshot")
+    )
+    members: list[tuple[int, str, list[str]]] = []  # (owner, voter key, unit codes)
+    for key, _label, unit_codes, snapshot in voters:
+        codes = [u["code"] for u in snapshot] if snapshot else [c for c in unit_codes.split(", ") if c]
+        for owner_id in frozen_owner_ids(key, snapshot):
+            members.append((owner_id, key, codes))
+    counts: dict[int, set[str]] = {}
+    for owner_id, key, _codes in members:
+        counts.setdefault(owner_id, set()).add(key)
+    shared = {owner_id for owner_id, keys in counts.items() if len(keys) > 1}
+    if not shared:
+        return []
+    names = dict(Owner.objects.filter(pk__in=shared).values_list("pk", "name"))
+    rows = [
+        (owner_id, names.get(owner_id, str(owner_id)), key, code)
+        for owner_id, key, codes in members
+        if owner_id in shared
+        for code in codes
+    ]
+    return shared_people(rows, {key: label for key, label, _codes, _snapshot in voters})

@@ -25,10 +25,12 @@ from elections.choices import VALUES
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
 from elections.models import Ballot, Election, Matter, Race, Stage, Voter
 from elections.rules import tally as pure
+from elections.rules import timeline as tl
 from elections.rules.chain import GENESIS, chain_hash
 from grids.models import Compound, Unit
-from grids.roll import counted_units
+from grids.roll import counted_units, developer_label, developer_owner_id
 from grids.selectors import STAFF_ROLES, staff_compounds
+from yezhu.accounts.models import User
 from yezhu.actors import Actor, require_person
 from yezhu.audit.log import record
 
@@ -59,6 +61,29 @@ def window_refusal(election: Election, now: datetime) -> str:
             "when": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M")
         }
     return _("Voting has not opened yet.")
+
+
+def city_platform_rule(election: Election) -> tl.Rule[bool] | None:
+    """The rule that sends this election's online votes to the city's e-voting platform (RULES.md
+    §7: 北京 35, 杭州 20, 深圳, 广州), or None when Yezhu's own online channel is open. Reads only the
+    election's profile and its overrides, no query: the online cast calls it under the voter lock."""
+    base = tl.PROFILES.get(election.profile) or tl.PROFILES["national"]
+    entry = (election.rule_overrides or {}).get("city_platform")
+    if isinstance(entry, dict) and entry.get("value") and not base.city_platform.value:
+        # The rules of procedure chose the platform where the city does not require it.
+        return tl.Rule(True, f"议事规则: {entry.get('reason') or '—'}")
+    return base.city_platform if base.city_platform.value else None
+
+
+def online_channel_refusal(election: Election) -> str:
+    """Why Yezhu's own online channel takes no ballot in this election ("" when it does)."""
+    rule = city_platform_rule(election)
+    if rule is None:
+        return ""
+    return _(
+        "Online votes in this election are cast on the city's e-voting platform (%(source)s), not here: "
+        "vote on the platform, or on the paper ballot delivered to your home."
+    ) % {"source": rule.source}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,9 +128,13 @@ def roll_freeze(*, election: Election, actor: Actor) -> int:
                     % {"code": code}
                 )
             grouped.setdefault(key, []).append((pk, code, area, status))
+        developer = developer_owner_id(locked.compound)
         voters = []
         for key, members in grouped.items():
-            label = _("Developer") if key == Unit.DEVELOPER_KEY else "、".join(names.get(key, []))[:200]
+            if key == Unit.DEVELOPER_KEY:
+                label = developer_label(locked.compound)[:200]
+            else:
+                label = "、".join(names.get(key, []))[:200]
             codes = ", ".join(code for _, code, _, _ in members)
             voters.append(
                 Voter(
@@ -114,7 +143,7 @@ def roll_freeze(*, election: Election, actor: Actor) -> int:
                     area=sum((area for _, _, area, _ in members), Decimal("0.00")),
                     unit_codes=codes[:500],
                     label=label or key,
-                    units_snapshot=_units_snapshot(key, members, owner_ids.get(key, ())),
+                    units_snapshot=_units_snapshot(key, members, owner_ids.get(key, ()), developer),
                 )
             )
         Voter.objects.bulk_create(voters, batch_size=2000)
@@ -146,14 +175,18 @@ def roll_freeze(*, election: Election, actor: Actor) -> int:
     return len(voters)
 
 
-def _units_snapshot(key: str, members: list[tuple[int, str, Decimal, str]], owner_ids) -> list[dict]:
+def _units_snapshot(
+    key: str, members: list[tuple[int, str, Decimal, str]], owner_ids, developer: int | None = None
+) -> list[dict]:
     """A voter's units at the freeze, as the bundle writes them (`Voter.units_snapshot`).
 
     The owners of a buyer are the owner ids its key was made of (`grids.roll.voter_key_for`), so
     the bundle groups units into exactly the voters the live tally counted; a hashed key (a very
-    long list of co-owners) takes the owners registered at the freeze. Developer's units carry no
-    owners (RULES §4 ignores them), and a developer's unit marked delivered since counts as unsold,
-    as it did at the freeze.
+    long list of co-owners) takes the owners registered at the freeze. The developer's unsold and
+    undelivered units carry no owners (RULES §4 ignores them); a delivered unit of the developer's
+    voter is registered to the developer itself (自持) and carries its owner id, `developer`, which
+    the bundle names (RULES §4 `developer`). Without a developer on record such a unit (a stale key
+    from before the developer was known) counts as unsold, as it did at the freeze.
     """
     owners: list[int] = []
     if key != Unit.DEVELOPER_KEY:
@@ -161,12 +194,16 @@ def _units_snapshot(key: str, members: list[tuple[int, str, Decimal, str]], owne
         owners = [int(i) for i in parts] if parts and all(i.isdigit() for i in parts) else sorted(owner_ids)
     snapshot = []
     for pk, code, area, status in members:
-        if key == Unit.DEVELOPER_KEY:
-            unit_status = status if status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
-        else:
+        unit_owners = owners
+        unit_status: str
+        if key != Unit.DEVELOPER_KEY:
             unit_status = Unit.Status.DELIVERED
+        elif status == Unit.Status.DELIVERED and developer is not None:
+            unit_status, unit_owners = Unit.Status.DELIVERED, [developer]
+        else:
+            unit_status = status if status != Unit.Status.DELIVERED else Unit.Status.UNSOLD
         snapshot.append(
-            {"pk": pk, "code": code, "area": f"{area:.2f}", "status": str(unit_status), "owners": owners}
+            {"pk": pk, "code": code, "area": f"{area:.2f}", "status": str(unit_status), "owners": unit_owners}
         )
     return snapshot
 
@@ -290,8 +327,14 @@ def ballot_record(
     paper_serial: str = "",
     now: datetime | None = None,
     window_at: datetime | None = None,
+    platform_import=None,
+    source_row: int | None = None,
+    cast_by: User | None = None,
 ) -> Ballot:
     """Append one ballot to the election's chain. The caller has checked who may cast it.
+
+    ``cast_by`` is the person the ballot is recorded for when the actor is not one (the count's
+    job records a meeting attendee's abstention for the staff member who recorded the attendance).
 
     The election row is locked for the append (the chain needs the previous hash), and the
     partial unique constraint refuses a second valid ballot for the voter: the loser of a race
@@ -335,10 +378,12 @@ def ballot_record(
                 reject_reason=reject_reason,
                 choices=clean,
                 cast_at=now,
-                cast_by=require_person(actor),
+                cast_by=cast_by or require_person(actor),
                 cast_as=cast_as,
                 proxy=proxy,
                 paper_serial=paper_serial,
+                platform_import=platform_import,
+                source_row=source_row,
                 receipt=receipt,
                 seq=seq,
                 prev_hash=prev,
@@ -429,6 +474,8 @@ def tally_input(election: Election) -> pure.TallyInput:
         matters=matters,
         races=races,
         ballots=ballots,
+        ordinary=election.ordinary_threshold,
+        special=election.special_threshold,
     )
 
 
@@ -545,6 +592,17 @@ def bundle_for(election: Election, *, named: bool = True) -> dict:
         Voter.objects.filter(election=election).order_by("pk").values_list("pk", "key", "units_snapshot")
     )
     rows = _frozen_units(election, voters)
+    developer_keys = {voter_id for voter_id, key, _snapshot in voters if key == Unit.DEVELOPER_KEY}
+    # The developer's own units (自持) name it as their owner: the bundle says who that is, so a
+    # recount puts them in the developer's voter as the live tally did (RULES §4 `developer`).
+    developer = next(
+        (
+            owners[0]
+            for voter_id, _pk, _code, _area, _status, owners in rows
+            if voter_id in developer_keys and owners
+        ),
+        None,
+    )
     pseudonyms = {} if named else _unit_pseudonyms(election, [row[1] for row in rows])
     entries = []
     for voter_id, unit_pk, code, area, status, owners in rows:
@@ -584,19 +642,25 @@ def bundle_for(election: Election, *, named: bool = True) -> dict:
             entry["matters"] = choices.get("matters") or {}
             entry["races"] = choices.get("races") or {}
         ballots.append(entry)
-    return {
+    bundle = {
         "format": "yezhu-bundle/1",
         "election": {
             "compound": election.compound.code,
             "title": election.title,
             "chain_head": election.chain_head,
         },
-        "rules": {"quorum": f"{election.quorum_numerator}/{election.quorum_denominator}"},
+        "rules": {
+            "quorum": f"{election.quorum_numerator}/{election.quorum_denominator}",
+            "ordinary": f"{election.ordinary_numerator}/{election.ordinary_denominator}",
+            "special": f"{election.special_numerator}/{election.special_denominator}",
+        },
+        **({"developer": developer} if developer is not None else {}),
         "units": units,
         "matters": matters,
         "races": races,
         "ballots": ballots,
     }
+    return bundle
 
 
 BUNDLE_NAMED = "named"

@@ -4,7 +4,12 @@ Who may cast for a voter (RULES.md §1, §5):
 
 - an owner or co-owner (共有人) of the voter's units, unless the voter has an ACTIVE proxy: the
   proxy then holds the vote until the owner revokes it;
-- the proxy user of the voter's active proxy.
+- the proxy user of the voter's active proxy;
+- where the co-owners designated one of them (`elections.designations`, `Voter.designated_owner`),
+  only that co-owner, or the proxy they gave.
+
+Where the city requires its own e-voting platform (the profile's `city_platform` rule, RULES.md
+§7) nobody casts online here (`services.online_channel_refusal`).
 
 Whoever casts first wins: the partial unique constraint on `Ballot` (one valid ballot per voter)
 refuses the second, and `ballot_record` turns that into `AlreadyVoted`, whose message says when,
@@ -30,19 +35,20 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
+from elections.errors import AlreadyVoted, ElectionError, OnlineChannelClosed, OutsideWindow
 from elections.models import Ballot, Election, Proxy, Stage, Voter
 from elections.selectors import can_manage, get_visible_election
 from elections.services import (
     already_voted_message,
     ballot_record,
+    online_channel_refusal,
     valid_ballot_of,
     window_refusal,
 )
 from grids.models import Owner, Ownership
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
-from yezhu.actors import Actor
+from yezhu.actors import Actor, person
 from yezhu.audit.log import record
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -215,11 +221,24 @@ class _VoterFacts(TypedDict):
     user_owns: bool
     active_proxy_id: int | None
     has_valid_ballot: bool
+    designated_owner_id: int | None
+    user_is_designee: bool
+
+
+def _sql_user_is_designee() -> str:
+    """Whether the user is the co-owner designated for the outer voter (共有人指定): one index
+    look-up of the owner the voter row names, no join over the units."""
+    return (
+        f'EXISTS (SELECT 1 FROM "{Owner._meta.db_table}" dw '  # noqa: S608
+        f'WHERE dw.id = "{Voter._meta.db_table}"."designated_owner_id" AND dw.user_id = %s)'
+    )
 
 
 def _with_facts(voters, user):
     """Voters annotated with what decides the right to cast, so it takes one query: whether the
-    user owns one of its units, its active proxy (if any), and whether it has a valid ballot."""
+    user owns one of its units, its active proxy (if any), whether it has a valid ballot, and
+    whether the user is the co-owner designated to vote for it (the designation itself is a
+    column of the voter row)."""
     # RawSQL: table names and status values come from the models; the user's id is a parameter.
     return voters.annotate(
         user_owns=RawSQL(_sql_user_owns(), (user.pk,), output_field=BooleanField()),  # noqa: S611
@@ -227,6 +246,7 @@ def _with_facts(voters, user):
             f"({_sql_active_proxy(of_user=False)} LIMIT 1)", (), output_field=IntegerField()
         ),
         has_valid_ballot=RawSQL(_sql_valid_ballot(), (), output_field=BooleanField()),  # noqa: S611
+        user_is_designee=RawSQL(_sql_user_is_designee(), (user.pk,), output_field=BooleanField()),  # noqa: S611
     )
 
 
@@ -234,13 +254,15 @@ def _facts(voter_pk: int, user) -> _VoterFacts:
     """The facts of `_with_facts` for one voter, in one statement of their own."""
     row = (
         _with_facts(Voter.objects.filter(pk=voter_pk), user)
-        .values("user_owns", "active_proxy_id", "has_valid_ballot")
+        .values("user_owns", "active_proxy_id", "has_valid_ballot", "designated_owner_id", "user_is_designee")
         .get()
     )
     return _VoterFacts(
         user_owns=bool(row["user_owns"]),
         active_proxy_id=row["active_proxy_id"],
         has_valid_ballot=bool(row["has_valid_ballot"]),
+        designated_owner_id=row["designated_owner_id"],
+        user_is_designee=bool(row["user_is_designee"]),
     )
 
 
@@ -269,8 +291,25 @@ def _right(voter: Voter, facts: _VoterFacts, user) -> CastRight:
             )
             % {"name": proxy.proxy_name}
         )
+    if facts["designated_owner_id"] is not None and not facts["user_is_designee"]:
+        raise CastRefused(designation_refusal(facts["designated_owner_id"]))
     cast_as = Ballot.CastAs.OWNER if owner_count(voter) == 1 else Ballot.CastAs.CO_OWNER
     return CastRight(voter=voter, cast_as=cast_as)
+
+
+def _is_designee(owner_id: int, actor: Actor) -> bool:
+    """Whether the signed-in person behind ``actor`` is the owner record ``owner_id``."""
+    user = person(actor)
+    return user is not None and Owner.objects.filter(pk=owner_id, user=user).exists()
+
+
+def designation_refusal(designee_id: int) -> str:
+    """Why a co-owner who is not the designee may not cast or give a proxy (rare: one query)."""
+    name = Owner.objects.filter(pk=designee_id).values_list("name", flat=True).first() or ""
+    return _(
+        "The co-owners of this home designated %(name)s to vote for it: only %(name)s can cast its "
+        "ballot or give a proxy. Any co-owner can withdraw the designation before the home votes."
+    ) % {"name": name}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,6 +327,8 @@ _LOCK_FIELDS = (
     "election__voting_opens_at",
     "election__voting_closes_at",
     "election__roll_frozen_at",
+    "election__profile",  # whether the city's e-voting platform replaces the online channel
+    "election__rule_overrides",
     "election__compound__community__street_id",  # the audit row's street, without another query
 )
 
@@ -321,6 +362,9 @@ def ballot_cast_online(
         refusal = window_refusal(locked.election, now)
         if refusal:
             raise OutsideWindow(refusal)
+        closed = online_channel_refusal(locked.election)
+        if closed:
+            raise OnlineChannelClosed(closed)
         # The facts of the right to cast are read once the lock is held, by a statement of their
         # own. Read in the locking statement they would come from the snapshot it took before it
         # waited for the lock (PostgreSQL, READ COMMITTED): a proxy revoked by the owner a moment
@@ -380,6 +424,7 @@ def _proxy_user_for(mobile: str, name: str) -> User:
 
 def _create_proxy(
     *,
+    owner_user: Actor | None = None,
     election: Election,
     voter: Voter,
     proxy_mobile: str,
@@ -395,6 +440,14 @@ def _create_proxy(
         locked = Voter.objects.select_for_update(no_key=True).get(pk=voter.pk)
         if valid_ballot_of(locked) is not None:
             raise ElectionError(_("These units have already voted; a proxy is no longer possible."))
+        # A designation in force (read under the lock): only the designee gives a proxy online; a
+        # paper authorisation recorded by staff must be the designee's (the staff page says so).
+        if (
+            owner_user is not None
+            and locked.designated_owner_id is not None
+            and not _is_designee(locked.designated_owner_id, owner_user)
+        ):
+            raise ElectionError(designation_refusal(locked.designated_owner_id))
         current = active_proxy(locked)
         if current is not None:
             raise ElectionError(
@@ -456,6 +509,7 @@ def proxy_authorise(
     if owned_voter(election=election, user=actor, voter_id=voter.pk) is None:
         raise ElectionError(_("Only an owner of these units can give a proxy for them."))
     return _create_proxy(
+        owner_user=actor,
         election=election,
         voter=voter,
         proxy_mobile=proxy_mobile,
@@ -519,7 +573,13 @@ def proxy_revoke(*, proxy: Proxy, actor: Actor, now: datetime | None = None) -> 
         raise ElectionError(_("Only an owner of these units can revoke their proxy."))
     _check_proxy_stage(election, now)
     with transaction.atomic():
-        Voter.objects.select_for_update(no_key=True).get(pk=proxy.principal_id)
+        principal = Voter.objects.select_for_update(no_key=True).get(pk=proxy.principal_id)
+        if (
+            principal.designated_owner_id is not None
+            and not can_manage(actor, election)
+            and not _is_designee(principal.designated_owner_id, actor)
+        ):
+            raise ElectionError(designation_refusal(principal.designated_owner_id))
         locked = Proxy.objects.select_for_update().get(pk=proxy.pk)
         if locked.status != Proxy.Status.ACTIVE:
             raise ElectionError(_("This proxy was already revoked."))

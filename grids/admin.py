@@ -35,27 +35,15 @@ from grids.models import (
     Street,
     Unit,
 )
-from grids.roll import compute_roll, voter_key_for
+from grids.roll import compute_roll
+from grids.roll import refresh_voter_keys as roll_refresh_voter_keys
 from yezhu.audit.log import record
 
 
 def refresh_voter_keys(unit_ids, *, actor, reason: str = "admin") -> int:
-    """Recompute Unit.voter_key for these units from their ownerships (two queries and an update)."""
-    unit_ids = {pk for pk in unit_ids if pk}
-    if not unit_ids:
-        return 0
-    owners: dict[int, list[int]] = {pk: [] for pk in unit_ids}
-    for unit_id, owner_id in Ownership.objects.filter(unit_id__in=unit_ids).values_list(
-        "unit_id", "owner_id"
-    ):
-        owners[unit_id].append(owner_id)
-    stale = []
-    for unit in Unit.objects.filter(pk__in=unit_ids).only("pk", "status", "voter_key", "compound_id", "code"):
-        key = voter_key_for(status=unit.status, owner_ids=owners[unit.pk])
-        if key != unit.voter_key:
-            unit.voter_key = key
-            stale.append(unit)
-    Unit.objects.bulk_update(stale, ["voter_key"])
+    """Recompute Unit.voter_key for these units from their ownerships and their compound's developer
+    (grids.roll.refresh_voter_keys), and audit each change."""
+    stale = roll_refresh_voter_keys(unit_ids)
     for unit in stale:
         record(
             "roll.voter_key_changed",
@@ -103,6 +91,8 @@ class BuildingInline(admin.TabularInline):
 @admin.register(Compound)
 class CompoundAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "community", "property_manager", "parking_counts"]
+    # Set on the roll page (grids.services.compound_developer_set), which re-keys the voters.
+    readonly_fields = ["developer_name", "developer_uscc"]
     list_filter = ["parking_counts", "community__street"]
     search_fields = ["code", "name", "address", "community__name"]
     autocomplete_fields = ["community"]

@@ -26,7 +26,7 @@ from grids.services import roll_file_import
 from yezhu.accounts.phone import mask_mobile
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
-from yezhu.api.filters import IdFilter
+from yezhu.api.filters import IdFilter, TextFilter
 from yezhu.api.routers import Router
 
 MAX_ROLL_BYTES = 20 * 1024 * 1024
@@ -42,10 +42,10 @@ ROLL_EXTENSIONS = (".csv", ".xlsx")
 
 
 class CompoundFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", label=gettext_lazy("code or name contains"))
+    q = TextFilter(method="search", label=gettext_lazy("code or name contains"))
     street = IdFilter(field_name="community__street_id", label=gettext_lazy("street id"))
     community = IdFilter(field_name="community_id", label=gettext_lazy("community id"))
-    code = filters.CharFilter(field_name="code", label=gettext_lazy("code"))
+    code = TextFilter(field_name="code", label=gettext_lazy("code"))
 
     class Meta:
         model = Compound
@@ -68,7 +68,7 @@ class UnitFilter(filters.FilterSet):
     building = IdFilter(field_name="building_id", label=gettext_lazy("building id"))
     kind = filters.ChoiceFilter(choices=Unit.Kind.choices)
     status = filters.ChoiceFilter(choices=Unit.Status.choices)
-    code = filters.CharFilter(
+    code = TextFilter(
         field_name="code", lookup_expr="icontains", label=gettext_lazy("unit code contains")
     )
 

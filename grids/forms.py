@@ -56,6 +56,21 @@ class RollUploadForm(forms.Form):
         return upload
 
 
+class DeveloperForm(forms.Form):
+    """The compound's developer (建设单位): leave both empty to clear it."""
+
+    name = forms.CharField(label=_("Developer"), max_length=100, required=False)
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=30,
+        required=False,
+        help_text=_(
+            "18 characters (统一社会信用代码). Units whose owner column carries this code in the roll file "
+            "are the developer's own and count with its unsold units as one owner (解释 第9条)."
+        ),
+    )
+
+
 class ClaimForm(forms.Form):
     """An owner asks to be linked to a unit (认证申请)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -43,7 +44,7 @@ class Street(models.Model):  # 街道 (街道办事处)
         max_length=20,
         default="national",
         help_text=_(
-            "The statutory timeline and settings that apply: national, shanghai, beijing, hangzhou, shenzhen."
+            "The statutory timeline and settings that apply: national, shanghai, beijing, hangzhou, shenzhen, guangzhou."
         ),
     )
     party_share_target = models.DecimalField(
@@ -116,6 +117,20 @@ class Compound(models.Model):  # 小区 / 物业管理区域
         blank=True,
         help_text=_("The day the first home of the compound was delivered to its buyer."),
     )
+    # The developer (建设单位) is one owner (解释 第9条): its unsold and undelivered units and the
+    # units registered to its own name (自持) are one voter. The roll recognises the latter by this
+    # unified social credit code (统一社会信用代码, GB 32100) in the owner column. A company's code is
+    # public (it is on its business licence), so it is kept as written, unlike a person's number.
+    # Changed through grids.services.compound_developer_set, which re-keys the roll's voters.
+    developer_name = models.CharField(_("developer"), max_length=100, blank=True)
+    developer_uscc = models.CharField(
+        _("developer's unified social credit code"),
+        max_length=18,
+        blank=True,
+        help_text=_(
+            "18 characters (统一社会信用代码); units registered to it belong to the developer's vote."
+        ),
+    )
 
     class Meta:
         verbose_name = _("compound")
@@ -124,6 +139,21 @@ class Compound(models.Model):  # 小区 / 物业管理区域
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.developer_uscc:
+            from grids.idcard import USCC, InvalidIdNumber, parse_id_number
+
+            try:
+                parsed = parse_id_number(self.developer_uscc)
+            except InvalidIdNumber:
+                parsed = None
+            if parsed is None or parsed.kind != USCC:
+                raise ValidationError(
+                    {"developer_uscc": _("This is not a valid unified social credit code (GB 32100).")}
+                )
+            self.developer_uscc = parsed.number
 
     @property
     def street_id(self):
@@ -206,7 +236,8 @@ class Unit(models.Model):  # 专有部分 (房屋、车位、摊位)
 
     @property
     def is_developers(self) -> bool:
-        return self.status != self.Status.DELIVERED
+        """Whether the unit belongs to the developer's voter: unsold, undelivered, or its own (自持)."""
+        return self.status != self.Status.DELIVERED or self.voter_key == self.DEVELOPER_KEY
 
 
 class Owner(models.Model):  # 业主 (自然人或单位)

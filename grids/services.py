@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.bulk import insert_rows
-from grids.idcard import hash_id_number
+from grids.idcard import USCC, InvalidIdNumber, hash_id_number, parse_id_number
 from grids.models import Building, Community, Compound, Owner, OwnerClaim, Ownership, Street, Unit
-from grids.roll import units_that_must_stay, voter_key_for
+from grids.roll import developer_owner_id, refresh_voter_keys, units_that_must_stay, voter_key_for
 from grids.roll_file import ParsedRoll, ParsedUnit, parse_roll
 from yezhu.actors import Actor, SystemActor
 from yezhu.audit.log import record
@@ -86,6 +86,57 @@ def compound_first_delivery_set(*, compound: Compound, on: date | None, actor: A
         )
     compound.first_delivered_on = on
     return locked
+
+
+def compound_developer_set(*, compound: Compound, name: str, uscc: str, actor: Actor) -> int:
+    """Record the compound's developer (建设单位): its name and unified social credit code, or clear
+    both. The units registered to that code alone become the developer's (one voter with its unsold
+    and undelivered units, 解释 第9条), and units that no longer are leave it: every unit's voter is
+    recomputed in the same transaction. Returns how many units changed voter.
+
+    Elections whose roll is frozen keep their frozen voters; the change applies to the next freeze.
+    """
+    name, raw = " ".join((name or "").split()), (uscc or "").strip()
+    code = ""
+    if raw:
+        try:
+            parsed = parse_id_number(raw)
+        except InvalidIdNumber:
+            parsed = None
+        if parsed is None or parsed.kind != USCC:
+            raise RollError(
+                _("“%(code)s” is not a valid unified social credit code (18 characters, GB 32100).")
+                % {"code": raw[:30]}
+            )
+        code = parsed.number
+        if not name:
+            raise RollError(_("Give the developer's name as on its business licence."))
+    elif name:
+        raise RollError(_("Give the developer's unified social credit code with its name."))
+    with transaction.atomic():
+        locked = Compound.objects.select_for_update().get(pk=compound.pk)
+        before = {"name": locked.developer_name, "uscc": locked.developer_uscc}
+        locked.developer_name, locked.developer_uscc = name[:100], code
+        locked.full_clean()
+        locked.save(update_fields=["developer_name", "developer_uscc"])
+        changed = refresh_voter_keys(
+            Unit.objects.filter(compound=locked, status=Unit.Status.DELIVERED).values_list("pk", flat=True)
+        )
+        record(
+            "compound.developer_set",
+            actor=actor,
+            obj=locked,
+            compound_id=locked.pk,
+            summary=f"developer {'set to ' + code if code else 'cleared'}: {len(changed)} units changed voter",
+            data={
+                "before": before,
+                "after": {"name": locked.developer_name, "uscc": code},
+                "units_changed": [u.code for u in changed[:200]],
+                "units_changed_count": len(changed),
+            },
+        )
+    compound.developer_name, compound.developer_uscc = locked.developer_name, locked.developer_uscc
+    return len(changed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,6 +328,9 @@ def roll_import(
         insert_rows(Owner, ["name", "mobile", "id_hash", "id_last4"], to_create)
         Owner.objects.bulk_update(to_update, ["name", "mobile"], batch_size=2000)
         owner_pk = dict(Owner.objects.filter(id_hash__in=hashes.values()).values_list("id_hash", "pk"))
+        # Units registered to the developer alone are its own (自持): one voter with its unsold and
+        # undelivered units (解释 第9条).
+        developer = developer_owner_id(compound)
 
         # Buildings.
         names = {u.building for u in parsed.units}
@@ -302,7 +356,7 @@ def roll_import(
                 "area": pu.area,
                 "area_source": pu.area_source,
                 "status": pu.status,
-                "voter_key": voter_key_for(status=pu.status, owner_ids=owner_pks(pu)),
+                "voter_key": voter_key_for(status=pu.status, owner_ids=owner_pks(pu), developer=developer),
             }
             if unit is None:
                 new_units.append((compound.pk, pu.code, *values.values(), False))

@@ -36,9 +36,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.forms import ClaimForm, RejectClaimForm, RollUploadForm
+from grids.forms import ClaimForm, DeveloperForm, RejectClaimForm, RollUploadForm
 from grids.models import Compound, OwnerClaim, Ownership, PartyOrg, RoleAssignment, Unit
-from grids.roll import compute_roll, roll_of_rows, units_that_must_stay
+from grids.roll import compute_roll, roll_of_rows, roll_shared_people, units_that_must_stay
 from grids.roll_file import ParsedRoll, RollFileError, template_csv, template_xlsx, write_roll_xlsx
 from grids.selectors import STAFF_ROLES, claims_for, managed_compounds, staff_compounds
 from grids.services import (
@@ -49,6 +49,7 @@ from grids.services import (
     claim_approve,
     claim_file,
     claim_reject,
+    compound_developer_set,
     import_message,
     preview_summary,
     roll_file_import,
@@ -163,20 +164,56 @@ def compound_detail(request, pk: int):
         Prefetch("posts", queryset=RoleAssignment.objects.select_related("user").order_by("post")),
     ).order_by("name")
     pending = OwnerClaim.objects.filter(unit__compound=compound, status=OwnerClaim.Status.PENDING).count()
+    can_manage = _manages(request.user, compound)
     return render(
         request,
         "grids/compound_detail.html",
         {
             "compound": compound,
+            "developer_form": DeveloperForm(
+                initial={"name": compound.developer_name, "uscc": compound.developer_uscc}
+            )
+            if can_manage
+            else None,
+            "developer_units": units.filter(voter_key=Unit.DEVELOPER_KEY).count(),
+            "shared": roll_shared_people(compound),
             "roll": roll,
             "stats": stats,
             "buildings": buildings,
             "party_orgs": party_orgs,
             "grids": grids,
             "pending_claims": pending,
-            "can_manage": _manages(request.user, compound),
+            "can_manage": can_manage,
         },
     )
+
+
+@require_POST
+@login_required
+def developer_set(request, pk: int):
+    """Record the compound's developer (name and unified social credit code); re-keys the voters."""
+    compound = _managed_compound(request.user, pk)
+    form = DeveloperForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("grids:compound", pk=compound.pk)
+    try:
+        changed = compound_developer_set(
+            compound=compound,
+            name=form.cleaned_data["name"],
+            uscc=form.cleaned_data["uscc"],
+            actor=request.user,
+        )
+    except RollError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The developer is saved; %(n)s units changed voter.") % {"n": changed},
+        )
+    return redirect("grids:compound", pk=compound.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,9 +224,12 @@ def compound_detail(request, pk: int):
 def _roll_after(compound: Compound, parsed) -> dict | None:
     """The roll the file would give (units that count, area, heads)."""
     roll = roll_of_rows(
-        (u.area, u.status, u.owner_ids)
-        for u in parsed.units
-        if compound.parking_counts or u.kind not in Unit.NOT_COUNTED_KINDS
+        (
+            (u.area, u.status, u.owner_ids)
+            for u in parsed.units
+            if compound.parking_counts or u.kind not in Unit.NOT_COUNTED_KINDS
+        ),
+        developer=compound.developer_uscc or None,
     )
     return roll.as_json() if roll is not None else None
 
@@ -558,6 +598,7 @@ urlpatterns = [
     path("template.xlsx", roll_template, {"fmt": "xlsx"}, name="template_xlsx"),
     path("template.csv", roll_template, {"fmt": "csv"}, name="template_csv"),
     path("<int:pk>/", compound_detail, name="compound"),
+    path("<int:pk>/developer/", developer_set, name="developer"),
     path("<int:pk>/import/", roll_upload, name="roll_upload"),
     path("<int:pk>/import/<int:job_id>/", roll_preview_page, name="roll_preview"),
     path("<int:pk>/import/<int:job_id>/commit/", roll_commit, name="roll_commit"),

@@ -12,6 +12,7 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(["yezhu.accounts", "yezhu.jobs"])
 # Modules of task that are not named tasks.py.
 app.autodiscover_tasks(["elections"], related_name="tasks_paper")
+app.autodiscover_tasks(["elections"], related_name="tasks_platform")
 
 
 @signals.task_prerun.connect

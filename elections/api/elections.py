@@ -96,6 +96,12 @@ class ElectionSerializer(serializers.ModelSerializer):
     )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     quorum = serializers.SerializerMethodField()
+    ordinary = serializers.SerializerMethodField(
+        help_text='An ordinary matter or a candidate needs more than this share, e.g. "1/2".'
+    )
+    special = serializers.SerializerMethodField(
+        help_text='A special matter needs at least this share, e.g. "3/4".'
+    )
     voting_open = serializers.SerializerMethodField()
     results_public = serializers.SerializerMethodField()
 
@@ -113,6 +119,8 @@ class ElectionSerializer(serializers.ModelSerializer):
             "voting_closes_at",
             "voting_open",
             "quorum",
+            "ordinary",
+            "special",
             "results_public",
         ]
         read_only_fields = fields
@@ -125,6 +133,12 @@ class ElectionSerializer(serializers.ModelSerializer):
 
     def get_quorum(self, election) -> str:
         return f"{election.quorum_numerator}/{election.quorum_denominator}"
+
+    def get_ordinary(self, election) -> str:
+        return f"{election.ordinary_numerator}/{election.ordinary_denominator}"
+
+    def get_special(self, election) -> str:
+        return f"{election.special_numerator}/{election.special_denominator}"
 
     def get_voting_open(self, election) -> bool:
         return election.voting_is_open(timezone.now())

@@ -7,7 +7,7 @@ import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Ballot, Candidate, Election, Nomination, Stage
-from yezhu.api.filters import IdFilter
+from yezhu.api.filters import IdFilter, TextFilter
 
 
 class ElectionFilter(filters.FilterSet):
@@ -21,7 +21,7 @@ class ElectionFilter(filters.FilterSet):
 
 
 class CandidateFilter(filters.FilterSet):
-    race = filters.CharFilter(field_name="race__key", label=_("race key"))
+    race = TextFilter(field_name="race__key", label=_("race key"))
 
     class Meta:
         model = Candidate
@@ -29,7 +29,7 @@ class CandidateFilter(filters.FilterSet):
 
 
 class NominationFilter(filters.FilterSet):
-    race = filters.CharFilter(field_name="race__key", label=_("race key"))
+    race = TextFilter(field_name="race__key", label=_("race key"))
     status = filters.ChoiceFilter(choices=Nomination.Status.choices)
     source = filters.ChoiceFilter(choices=Nomination.Source.choices)
 
@@ -39,7 +39,7 @@ class NominationFilter(filters.FilterSet):
 
 
 class BoardFilter(filters.FilterSet):
-    receipt = filters.CharFilter(method="by_receipt", label=_("receipt code"))
+    receipt = TextFilter(method="by_receipt", label=_("receipt code"))
     status = filters.ChoiceFilter(choices=Ballot.Status.choices)
 
     class Meta:

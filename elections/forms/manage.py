@@ -45,11 +45,43 @@ class ElectionCreateForm(forms.Form):
 class SettingsForm(forms.Form):
     quorum_numerator = forms.IntegerField(label=_("Quorum: numerator"), min_value=1, max_value=99)
     quorum_denominator = forms.IntegerField(label=_("Quorum: denominator"), min_value=1, max_value=99)
+    ordinary_numerator = forms.IntegerField(
+        required=False,
+        label=_("Ordinary matters and candidates need more than: numerator"),
+        min_value=1,
+        max_value=99,
+    )
+    ordinary_denominator = forms.IntegerField(
+        required=False,
+        label=_("Ordinary matters and candidates need more than: denominator"),
+        min_value=1,
+        max_value=99,
+        help_text=_("At least 1/2 (民法典 第278条): the rules of procedure may raise it, never lower it."),
+    )
+    special_numerator = forms.IntegerField(
+        required=False, label=_("Special matters need at least: numerator"), min_value=1, max_value=99
+    )
+    special_denominator = forms.IntegerField(
+        required=False,
+        label=_("Special matters need at least: denominator"),
+        min_value=1,
+        max_value=99,
+        help_text=_("At least 3/4 (民法典 第278条): the rules of procedure may raise it, never lower it."),
+    )
     proxy_limit = forms.IntegerField(label=_("Owners one proxy may represent"), min_value=1, max_value=99)
     nominations_required = forms.IntegerField(
         label=_("Owners needed to recommend a candidate"), min_value=1, max_value=999
     )
     temporary_meeting = forms.BooleanField(label=_("Temporary meeting"), required=False)
+    meeting_form = forms.ChoiceField(
+        label=_("Form of the assembly meeting"),
+        choices=Election.MeetingForm.choices,
+        required=False,
+        help_text=_(
+            "物业管理条例 第12条: a written consultation, or a meeting held as collective discussion, whose "
+            "attendance staff record and whose attendees take part in the vote."
+        ),
+    )
     # Not implemented by the tally yet (RULES §5 needs proof of delivery per household): shown
     # disabled with the reason, so a posted value is ignored and the default (off) is kept.
     silent_majority = forms.BooleanField(

@@ -127,6 +127,24 @@ class PaperImportForm(forms.Form):
         return upload
 
 
+class PlatformImportForm(forms.Form):
+    """The city e-voting platform's per-unit result file, and which platform it comes from."""
+
+    platform = forms.CharField(label=gettext_lazy("Platform"), max_length=100)
+    file = forms.FileField(
+        label=gettext_lazy("The platform's per-unit result (.xlsx or .csv)"),
+        help_text=gettext_lazy("Columns: 房号, then one column per matter and per race."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
 class VisitForm(forms.Form):
     outcome = forms.ChoiceField(
         label=gettext_lazy("How did the visit go?"),

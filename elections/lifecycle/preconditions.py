@@ -36,6 +36,7 @@ from elections.models import (
     Matter,
     MatterDocument,
     Objection,
+    PlatformImport,
     Race,
     Stage,
     WorkingGroupMember,
@@ -43,6 +44,7 @@ from elections.models import (
 from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from elections.rules.assembly import GroupMember, GroupProblem, working_group_problems
+from elections.services import city_platform_rule
 from yezhu.jobs.models import Job
 
 # ---------------------------------------------------------------------------------------------
@@ -330,6 +332,18 @@ def p_count(election: Election) -> list[Problem]:
                     "%(n)s paper ballots are still waiting for their second entry or review; finish them first."
                 )
                 % {"n": pending},
+            )
+        )
+    rule = city_platform_rule(election)
+    if rule is not None and not PlatformImport.objects.filter(election=election).exists():
+        problems.append(
+            P(
+                "platform_result_missing",
+                _(
+                    "Online votes were cast on the city's e-voting platform (%(source)s): import its "
+                    "per-unit result before the count."
+                )
+                % {"source": rule.source},
             )
         )
     return problems

@@ -30,6 +30,7 @@ from elections.models import (
     Stage,
     WorkingGroupMember,
 )
+from elections.rules import tally as pure
 from elections.rules import timeline as tl
 from grids.models import Compound
 from yezhu.actors import Actor, actor_label, person
@@ -74,14 +75,56 @@ def election_create(
     return election
 
 
-def parse_quorum(value: Fraction | str | tuple[int, int]) -> Fraction:
+def _fraction(value: Fraction | str | tuple[int, int], message: str) -> Fraction:
     try:
-        q = Fraction(*value) if isinstance(value, tuple) else Fraction(value)
+        return Fraction(*value) if isinstance(value, tuple) else Fraction(value)
     except (ValueError, ZeroDivisionError, TypeError):
-        raise ElectionError(_("The quorum must be a fraction such as 2/3.")) from None
-    if not 0 < q <= 1:
-        raise ElectionError(_("The quorum must be more than 0 and at most 1."))
+        raise ElectionError(message) from None
+
+
+def floor_refusal(name: str, value: Fraction) -> str:
+    """Why ``value`` cannot be the election's quorum or threshold ("" if it can): the floors of
+    民法典 第278条 may be raised by the rules of procedure, never lowered."""
+    if pure.floor_problem(name, value) is None:
+        return ""
+    if name == "quorum":
+        if value < pure.QUORUM_FLOOR:
+            return _(
+                "The quorum %(value)s is below two-thirds: the rules of procedure may raise it, never "
+                "lower it (民法典 第278条)."
+            ) % {"value": value}
+        return _("The quorum must be more than 0 and at most 1.")
+    if name == "ordinary":
+        if value < pure.ORDINARY_FLOOR:
+            return _(
+                "Ordinary matters need more than half: %(value)s would lower that, and the rules of "
+                "procedure may raise it, never lower it (民法典 第278条)."
+            ) % {"value": value}
+        return _("The threshold of ordinary matters (more than …) must be below 1.")
+    if value < pure.SPECIAL_FLOOR:
+        return _(
+            "Special matters need at least three-quarters: %(value)s would lower that, and the rules of "
+            "procedure may raise it, never lower it (民法典 第278条)."
+        ) % {"value": value}
+    return _("The threshold of special matters must be at most 1.")
+
+
+def parse_quorum(value: Fraction | str | tuple[int, int]) -> Fraction:
+    """The quorum as a fraction: at least 2/3 (民法典 第278条), at most 1."""
+    q = _fraction(value, _("The quorum must be a fraction such as 2/3."))
+    refusal = floor_refusal("quorum", q)
+    if refusal:
+        raise ElectionError(refusal)
     return q
+
+
+def parse_threshold(name: str, value: Fraction | str | tuple[int, int]) -> Fraction:
+    """An ordinary ("more than", at least 1/2) or special ("at least", at least 3/4) threshold."""
+    t = _fraction(value, _("A threshold must be a fraction such as 2/3."))
+    refusal = floor_refusal(name, t)
+    if refusal:
+        raise ElectionError(refusal)
+    return t
 
 
 def clean_override_value(name: str, value):
@@ -105,10 +148,13 @@ def election_update_settings(
     election: Election,
     actor: Actor,
     quorum: Fraction | str | tuple[int, int] | None = None,
+    ordinary: Fraction | str | tuple[int, int] | None = None,
+    special: Fraction | str | tuple[int, int] | None = None,
     proxy_limit: int | None = None,
     nominations_required: int | None = None,
     temporary_meeting: bool | None = None,
     silent_majority: bool | None = None,
+    meeting_form: str | None = None,
     overrides: dict[str, tuple[object, str] | None] | None = None,
 ) -> Election:
     """Change the rules the rules of procedure decide (RULES §5) before voting opens.
@@ -128,6 +174,17 @@ def election_update_settings(
             if (q.numerator, q.denominator) != (fresh.quorum_numerator, fresh.quorum_denominator):
                 changes["quorum"] = f"{q.numerator}/{q.denominator}"
                 fresh.quorum_numerator, fresh.quorum_denominator = q.numerator, q.denominator
+        for name, raw in (("ordinary", ordinary), ("special", special)):
+            if raw is None:
+                continue
+            t = parse_threshold(name, raw)
+            if (t.numerator, t.denominator) != (
+                getattr(fresh, f"{name}_numerator"),
+                getattr(fresh, f"{name}_denominator"),
+            ):
+                changes[name] = f"{t.numerator}/{t.denominator}"
+                setattr(fresh, f"{name}_numerator", t.numerator)
+                setattr(fresh, f"{name}_denominator", t.denominator)
         for name, number in (
             ("proxy_limit", proxy_limit),
             ("nominations_required", nominations_required),
@@ -147,6 +204,13 @@ def election_update_settings(
             if flag is not None and getattr(fresh, name) != bool(flag):
                 changes[name] = bool(flag)
                 setattr(fresh, name, bool(flag))
+        if meeting_form is not None and meeting_form != fresh.meeting_form:
+            if meeting_form not in Election.MeetingForm.values:
+                raise ElectionError(
+                    _("Choose a written consultation or a meeting held as collective discussion.")
+                )
+            changes["meeting_form"] = meeting_form
+            fresh.meeting_form = meeting_form
         rules = dict(fresh.rule_overrides or {})
         for name, entry in (overrides or {}).items():
             if name not in PROFILE_RULES:
@@ -164,6 +228,17 @@ def election_update_settings(
                     % {"name": rule_label(name)}
                 )
             value = clean_override_value(name, value)
+            base = tl.PROFILES.get(fresh.profile) or tl.get_profile("national")
+            if name == "city_platform" and not value and base.city_platform.value:
+                # The city's rule binds every compound; the rules of procedure cannot reopen
+                # Yezhu's own online channel where the city requires its platform.
+                raise ElectionError(
+                    _(
+                        "Online votes here must go through the city's e-voting platform (%(source)s); "
+                        "the rules of procedure cannot turn that off."
+                    )
+                    % {"source": base.city_platform.source}
+                )
             rules[name] = {
                 "value": value,
                 "reason": reason[:200],
@@ -182,10 +257,15 @@ def election_update_settings(
         touched = Election.objects.filter(pk=fresh.pk, stage=fresh.stage).update(
             quorum_numerator=fresh.quorum_numerator,
             quorum_denominator=fresh.quorum_denominator,
+            ordinary_numerator=fresh.ordinary_numerator,
+            ordinary_denominator=fresh.ordinary_denominator,
+            special_numerator=fresh.special_numerator,
+            special_denominator=fresh.special_denominator,
             proxy_limit=fresh.proxy_limit,
             nominations_required=fresh.nominations_required,
             temporary_meeting=fresh.temporary_meeting,
             silent_majority=fresh.silent_majority,
+            meeting_form=fresh.meeting_form,
             rule_overrides=fresh.rule_overrides,
         )
         if touched != 1:

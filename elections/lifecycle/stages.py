@@ -66,6 +66,7 @@ from elections.lifecycle.state import (
     working_group_makeup,
 )
 from elections.lifecycle.table import TRANSITIONS, check
+from elections.meeting import is_meeting, meeting_abstentions_record
 from elections.models import (
     Candidate,
     Committee,
@@ -82,7 +83,7 @@ from elections.models import (
 from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from elections.rules.bundle import recount
-from elections.services import bundle_for, election_tally, roll_freeze
+from elections.services import bundle_for, city_platform_rule, election_tally, roll_freeze
 from yezhu.actors import Actor, actor_label, defers_to_staff, is_person, person, require_person
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
@@ -496,7 +497,11 @@ def voting_close(
                 "scheduled_close": fresh.voting_closes_at.isoformat() if fresh.voting_closes_at else None,
             },
         )
-        waits_for_staff = defers_to_staff(actor) and fresh.paper_entries.exists()
+        # Staff say when every paper ballot is keyed in, and import the city platform's result
+        # where online votes went there (its result arrives after the close).
+        waits_for_staff = defers_to_staff(actor) and (
+            fresh.paper_entries.exists() or city_platform_rule(fresh) is not None or is_meeting(fresh)
+        )
         if not waits_for_staff and not table.transition("election_count").problems(fresh, now):
             count_queue(fresh, actor=actor, now=now)
     return reloaded(election)
@@ -572,6 +577,10 @@ def election_count_run(
                     )
                 ]
             )
+        # A meeting held as 集体讨论: attendees whose vote was not keyed in abstain (they took part).
+        if is_meeting(fresh):
+            meeting_abstentions_record(election=fresh, actor=actor, now=now)
+            fresh.refresh_from_db(fields=["chain_head", "ballot_count"])
         step(1, 3, _("Counting the ballots"))
         result = election_tally(fresh)
         step(2, 3, _("Checking the count against a recount of the bundle"))

@@ -484,6 +484,7 @@ def rule_label(name: str) -> str:
         "working_group_owner_percent_min": _("Working group: owners' representatives at least (percent)"),
         "working_group_leaders": _("Working group led by"),
         "reelection_group_days": _("Re-election working group formed within (days of the alert)"),
+        "city_platform": _("Online votes only on the city's e-voting platform"),
     }
     return labels.get(name, name)
 

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from elections.rules.tally import (
+    ORDINARY_FLOOR,
+    QUORUM_FLOOR,
+    SPECIAL_FLOOR,
     BallotInput,
     Category,
     Choice,
@@ -30,6 +33,7 @@ from elections.rules.tally import (
     UnitStatus,
     Voter,
     build_voters,
+    floor_problem,
     result_to_dict,
     roll_totals,
     tally,
@@ -50,7 +54,7 @@ __all__ = [
 BUNDLE_FORMAT = "yezhu-bundle/1"
 
 #: 民法典 第278条: two-thirds of the area and two-thirds of the heads take part.
-DEFAULT_QUORUM = Fraction(2, 3)
+DEFAULT_QUORUM = QUORUM_FLOOR
 
 # Areas are strings so that no JSON reader on the way turns 0.1 into 0.1000000000000000055; a
 # JSON number is refused rather than guessed at. ASCII digits only: "８９.５" is not an area.
@@ -115,21 +119,44 @@ def _key(item: Mapping[str, Any], field: str, where: str) -> str:
     return value
 
 
-def _parse_quorum(data: Mapping[str, Any]) -> Fraction:
-    rules = data.get("rules")
-    if rules is None:
-        return DEFAULT_QUORUM
-    rules = _object(rules, "rules")
-    raw = rules.get("quorum")
+def _parse_share(rules: Mapping[str, Any], name: str, default: Fraction) -> Fraction:
+    """``rules.<name>``: a fraction string "n/d"; absent, the statutory default. A value below the
+    floor of 民法典 第278条 (a lowered quorum or threshold) is refused with the article."""
+    raw = rules.get(name)
     if raw is None:
-        return DEFAULT_QUORUM
+        return default
     match = _QUORUM.fullmatch(raw) if isinstance(raw, str) else None
-    quorum = Fraction(int(match[1]), int(match[2])) if match and int(match[2]) else None
-    if quorum is None or not 0 < quorum <= 1:
+    share = Fraction(int(match[1]), int(match[2])) if match and int(match[2]) else None
+    if share is None or not 0 < share <= 1:
         raise BundleError(
-            f'rules.quorum: bad quorum {_show(raw)} (expected a fraction n/d in (0, 1], e.g. "2/3")'
+            f'rules.{name}: bad {name} {_show(raw)} (expected a fraction n/d in (0, 1], e.g. "{default}")'
         )
-    return quorum
+    problem = floor_problem(name, share)
+    if problem:
+        raise BundleError(f"rules.{name}: {_show(raw)}: {problem}")
+    return share
+
+
+def _parse_rules(data: Mapping[str, Any]) -> tuple[Fraction, Fraction, Fraction]:
+    """(quorum, ordinary, special) of ``rules``, each optional (RULES §4): the floors of 民法典
+    第278条 are the defaults, and the rules of procedure may only raise them."""
+    raw = data.get("rules")
+    rules = {} if raw is None else _object(raw, "rules")
+    return (
+        _parse_share(rules, "quorum", DEFAULT_QUORUM),
+        _parse_share(rules, "ordinary", ORDINARY_FLOOR),
+        _parse_share(rules, "special", SPECIAL_FLOOR),
+    )
+
+
+def _parse_developer(data: Mapping[str, Any]) -> str | None:
+    """``developer``: the owner id of the compound's developer (optional, RULES §4)."""
+    if "developer" not in data or data["developer"] is None:
+        return None
+    value = data["developer"]
+    if not isinstance(value, str) or not value:
+        raise BundleError(f'bundle: "developer" must be a non-empty owner id, got {_show(value)}')
+    return value
 
 
 def _parse_area(raw: Any, unit_id: str) -> Decimal:
@@ -295,7 +322,9 @@ def parse_bundle(data: Any) -> Bundle:
     """Check a decoded ``yezhu-bundle/1`` document and turn it into a ``Bundle``.
 
     Required: ``format``, ``units``, ``matters``, ``races`` and ``ballots`` (lists, which may be
-    empty except ``units``). Optional: ``election`` (metadata, passed through) and ``rules``.
+    empty except ``units``). Optional: ``election`` (metadata, passed through), ``rules``
+    (``quorum``, ``ordinary``, ``special``: fraction strings, each at least its floor of 民法典
+    第278条) and ``developer`` (the owner id whose delivered units are the developer's own).
     Fields RULES §4 does not name (titles, names, area sources) are ignored, so later exports may
     carry more without breaking older recounts.
     """
@@ -305,11 +334,12 @@ def parse_bundle(data: Any) -> Bundle:
     if data["format"] != BUNDLE_FORMAT:
         raise BundleError(f"bundle: format must be {_show(BUNDLE_FORMAT)}, got {_show(data['format'])}")
     election = _object(data.get("election", {}), "election")
-    quorum = _parse_quorum(data)
+    quorum, ordinary, special = _parse_rules(data)
+    developer = _parse_developer(data)
     units = _parse_units(data)
     matters = _parse_matters(data)
     races = _parse_races(data)
-    voter_list, unit_to_voter = build_voters(units)
+    voter_list, unit_to_voter = build_voters(units, developer)
     voters = {v.key: v for v in voter_list}
     ballots = _parse_ballots(data, voters, unit_to_voter, matters, races)
     totals = roll_totals(voter_list)
@@ -325,6 +355,8 @@ def parse_bundle(data: Any) -> Bundle:
             matters=matters,
             races=races,
             ballots=ballots,
+            ordinary=ordinary,
+            special=special,
         ),
     )
 

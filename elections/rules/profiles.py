@@ -127,6 +127,10 @@ class Profile:
     #: 换届小组 formed within N days of the re-election alert (the day the outgoing committee's
     #: re-election should start: its term's end minus ``reelection_months_before``).
     reelection_group_days: Rule[int]
+    #: Online votes must go through the city's own e-voting platform (北京 第35条, 杭州 第20条, 深圳,
+    #: 广州): Yezhu's own online channel is off; paper ballots and the platform's imported per-unit
+    #: result are counted. An election's rules of procedure may choose the platform, never drop it.
+    city_platform: Rule[bool]
     #: (name of the overridden value, reason) in the order they were overridden.
     overrides: tuple[tuple[str, str], ...] = ()
 
@@ -143,7 +147,7 @@ class Profile:
             "first_assembly_years_since_delivery",
         }
     )
-    _BOOLEAN = frozenset({"committee_size_odd", "working_group_odd"})
+    _BOOLEAN = frozenset({"committee_size_odd", "working_group_odd", "city_platform"})
     _TUPLES = frozenset({"working_group_leaders"})
     #: Values the statute sets for the compound and its working group, which an election's rules of
     #: procedure cannot change (the first assembly has none yet; 指导规则 第十条 binds every one).
@@ -279,6 +283,7 @@ NATIONAL = Profile(
     reelection_group_days=Rule(
         60, _default_after("杭州实务：街道自收到换届书面报告之日起60日内组建换届工作组")
     ),
+    city_platform=Rule(False, _DEFAULT),
 )
 
 # In the working-group row of RULES.md §6 ("within 7 days of forming | 上海 15, 北京 31") the
@@ -320,6 +325,7 @@ BEIJING = replace(
     # 北京 第39条: a compound of at most 100 households may elect three members.
     small_compound_committee_size=Rule(3, "北京 第39条"),
     small_compound_max_households=Rule(100, "北京 第39条"),
+    city_platform=Rule(True, "北京 第35条（北京市业主决策电子投票平台）"),
 )
 
 HANGZHOU = replace(
@@ -344,6 +350,7 @@ HANGZHOU = replace(
     small_compound_max_households=Rule(100, "杭州 第27条"),
     voting_days_min=Rule(5, "杭州 第20条"),
     voting_days_max=Rule(60, "杭州 第20条"),
+    city_platform=Rule(True, "杭州 第20条（杭州市电子投票平台）"),
 )
 
 SHENZHEN = replace(
@@ -351,10 +358,22 @@ SHENZHEN = replace(
     key="shenzhen",
     label="深圳",
     reelection_months_before=Rule(6, "深圳（街道实务）"),
+    city_platform=Rule(True, "深圳（市业主电子投票平台）"),
+)
+
+# 广州 asks online votes to go through the city's platform as 深圳 does (RULES.md §7); its other
+# values are the national ones until its own numbers are entered.
+GUANGZHOU = replace(
+    NATIONAL,
+    key="guangzhou",
+    label="广州",
+    city_platform=Rule(True, "广州（市业主决策电子投票平台）"),
 )
 
 #: Every profile by key, in the order a staff form lists them.
-PROFILES: Mapping[str, Profile] = {p.key: p for p in (NATIONAL, SHANGHAI, BEIJING, HANGZHOU, SHENZHEN)}
+PROFILES: Mapping[str, Profile] = {
+    p.key: p for p in (NATIONAL, SHANGHAI, BEIJING, HANGZHOU, SHENZHEN, GUANGZHOU)
+}
 
 
 def get_profile(key: str) -> Profile:

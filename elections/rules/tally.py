@@ -20,6 +20,10 @@ from fractions import Fraction
 
 __all__ = [
     "DEVELOPER",
+    "FLOOR_ARTICLE",
+    "ORDINARY_FLOOR",
+    "QUORUM_FLOOR",
+    "SPECIAL_FLOOR",
     "RESULT_FORMAT",
     "BallotInput",
     "CandidateResult",
@@ -37,6 +41,7 @@ __all__ = [
     "Weight",
     "area_from_hundredths",
     "build_voters",
+    "floor_problem",
     "result_to_dict",
     "roll_totals",
     "tally",
@@ -45,8 +50,20 @@ __all__ = [
 
 RESULT_FORMAT = "yezhu-result/1"
 
-#: The key of the developer's voter (建设单位): all its unsold and undelivered units, one head.
+#: The key of the developer's voter (建设单位): all its units (unsold, sold but undelivered, and
+#: those registered to the developer itself), one head (解释 第9条).
 DEVELOPER = "developer"
+
+# The statutory floors of 民法典 第278条. They are mandatory: an election's rules of procedure
+# (议事规则) may raise them, never lower them (RULES.md §2), so the tally refuses a lower value
+# instead of counting with it.
+FLOOR_ARTICLE = "民法典 第278条"
+#: Quorum (参与表决): at least (以上) two-thirds of the area and of the heads.
+QUORUM_FLOOR = Fraction(2, 3)
+#: Ordinary matters and candidates: more than (过半数) half of the participating area and heads.
+ORDINARY_FLOOR = Fraction(1, 2)
+#: Special matters (278 (6)–(8)): at least (以上) three-quarters of the participating area and heads.
+SPECIAL_FLOOR = Fraction(3, 4)
 
 
 class UnitStatus(StrEnum):
@@ -149,18 +166,25 @@ def _buyer_key(owners: frozenset[str]) -> str:
     return "owners:" + ",".join(escaped)
 
 
-def build_voters(units: Iterable[UnitRow]) -> tuple[list[Voter], dict[str, str]]:
+def build_voters(
+    units: Iterable[UnitRow], developer: str | None = None
+) -> tuple[list[Voter], dict[str, str]]:
     """Group the roll's units into voters; return ``(voters, unit id → voter key)``.
 
     - every unsold or sold-but-undelivered unit belongs to one developer voter (key
       ``DEVELOPER``), present only if there is at least one such unit;
-    - every delivered unit belongs to the voter of exactly its set of owners, so a buyer with
-      several units is one head, and co-owners are one owner whatever order they are listed in.
+    - a delivered unit whose owners are exactly ``{developer}`` (the developer's owner id, when
+      the roll knows it) is the developer's own (自持) and belongs to the same developer voter:
+      the developer is one legal person holding several units, one owner (解释 第9条);
+    - every other delivered unit belongs to the voter of exactly its set of owners, so a buyer
+      with several units is one head, and co-owners are one owner whatever order they are listed
+      in. A set that merely contains the developer ({developer, A}) is a buyer of its own.
 
     Voters come in the order of their first unit; each voter's units keep the input order.
     Raises ``ValueError`` for a duplicate unit id, a non-positive area or a delivered unit with
     no owner: the callers (roll import, bundle) report those earlier with a friendlier message.
     """
+    own = frozenset({developer}) if developer is not None else None
     areas: dict[str, int] = {}
     members: dict[str, list[str]] = {}
     unit_to_voter: dict[str, str] = {}
@@ -174,7 +198,8 @@ def build_voters(units: Iterable[UnitRow]) -> tuple[list[Voter], dict[str, str]]
         if status is UnitStatus.DELIVERED:
             if not unit.owners:
                 raise ValueError(f"unit {unit.id}: delivered unit with no owner")
-            key = _buyer_key(frozenset(unit.owners))
+            owners = frozenset(unit.owners)
+            key = DEVELOPER if owners == own else _buyer_key(owners)
         else:
             key = DEVELOPER
         unit_to_voter[unit.id] = key
@@ -238,7 +263,13 @@ class BallotInput:
 
 @dataclass(frozen=True, slots=True)
 class TallyInput:
-    """Everything the tally needs: quorum, roll totals, what is voted on, and the ballots."""
+    """Everything the tally needs: quorum, roll totals, what is voted on, and the ballots.
+
+    ``ordinary`` and ``special`` are the thresholds of the two categories of matter, as raised by
+    the rules of procedure (or the statutory floors): an ordinary matter (and a candidate) needs
+    *more than* ``ordinary`` of the participating area and heads, a special matter *at least*
+    ``special`` of them, the comparisons of 民法典 第278条 itself.
+    """
 
     quorum: Fraction
     total_area: Decimal
@@ -246,6 +277,8 @@ class TallyInput:
     matters: Sequence[MatterSpec]
     races: Sequence[RaceSpec]
     ballots: Sequence[BallotInput]
+    ordinary: Fraction = ORDINARY_FLOOR
+    special: Fraction = SPECIAL_FLOOR
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,20 +343,50 @@ class Result:
 _CHOICE_SLOT = {Choice.YES: 0, Choice.NO: 1, Choice.ABSTAIN: 2}
 
 
-def _majority(yes_area: int, yes_heads: int, part_area: int, part_heads: int) -> bool:
-    """过半数: strictly more than half of the participating area AND heads; exactly half fails."""
-    return 2 * yes_area > part_area and 2 * yes_heads > part_heads
+def _more_than(t: Fraction, yes_area: int, yes_heads: int, part_area: int, part_heads: int) -> bool:
+    """超过 ``t``: strictly more than ``t`` of the participating area AND heads (过半数 at t = 1/2:
+    exactly half fails). Cross-multiplied, so no rounding anywhere."""
+    n, d = t.numerator, t.denominator
+    return d * yes_area > n * part_area and d * yes_heads > n * part_heads
 
 
-def _three_quarters(yes_area: int, yes_heads: int, part_area: int, part_heads: int) -> bool:
-    """四分之三以上: at least three-quarters of the participating area AND heads; exactly 3/4 passes."""
-    return 4 * yes_area >= 3 * part_area and 4 * yes_heads >= 3 * part_heads
+def _at_least(t: Fraction, yes_area: int, yes_heads: int, part_area: int, part_heads: int) -> bool:
+    """``t`` 以上: at least ``t`` of the participating area AND heads (四分之三以上 at t = 3/4: exactly
+    three-quarters passes)."""
+    n, d = t.numerator, t.denominator
+    return d * yes_area >= n * part_area and d * yes_heads >= n * part_heads
+
+
+def floor_problem(name: str, value: Fraction) -> str | None:
+    """Why ``value`` cannot be the election's ``name`` ("quorum", "ordinary" or "special"), or None.
+
+    The floors of 民法典 第278条 are mandatory: a value below the floor is refused, whatever the
+    rules of procedure say. Above, the value must still be a share: a quorum or a special
+    threshold at most 1, an ordinary threshold ("more than") below 1, which nothing could pass.
+    The message is one line and names the article.
+    """
+    floor, ceiling_ok = {
+        "quorum": (QUORUM_FLOOR, value <= 1),
+        "ordinary": (ORDINARY_FLOOR, value < 1),
+        "special": (SPECIAL_FLOOR, value <= 1),
+    }[name]
+    if value < floor:
+        return (
+            f"{name} {value} is below the statutory floor {floor} ({FLOOR_ARTICLE}: "
+            "the rules of procedure may raise it, never lower it)"
+        )
+    if not ceiling_ok:
+        limit = "below 1" if name == "ordinary" else "at most 1"
+        return f"{name} {value} must be {limit}"
+    return None
 
 
 def _check_specs(data: TallyInput) -> None:
-    """Refuse a quorum outside (0, 1], an empty roll, and duplicate keys or seats below 1."""
-    if not 0 < data.quorum <= 1:
-        raise ValueError(f"quorum must be in (0, 1], got {data.quorum}")
+    """Refuse a lowered floor or a share above one, an empty roll, duplicate keys, seats below 1."""
+    for name in ("quorum", "ordinary", "special"):
+        problem = floor_problem(name, getattr(data, name))
+        if problem:
+            raise ValueError(problem)
     if data.total_heads < 1 or to_hundredths(data.total_area) <= 0:
         raise ValueError("the roll is empty: total area and total heads must be positive")
     if len({m.key for m in data.matters}) != len(data.matters):
@@ -453,14 +516,17 @@ def tally(data: TallyInput) -> Result:
     matters: dict[str, MatterResult] = {}
     for matter, counts in zip(data.matters, matter_counts, strict=True):
         (yes_a, yes_h), (no_a, no_h), (abs_a, abs_h) = counts
-        rule = _three_quarters if matter.category == Category.SPECIAL else _majority
+        if matter.category == Category.SPECIAL:
+            agreed = _at_least(data.special, yes_a, yes_h, part_area, part_heads)
+        else:
+            agreed = _more_than(data.ordinary, yes_a, yes_h, part_area, part_heads)
         matters[matter.key] = MatterResult(
             key=matter.key,
             category=Category(matter.category),
             yes=Weight(area_from_hundredths(yes_a), yes_h),
             no=Weight(area_from_hundredths(no_a), no_h),
             abstain=Weight(area_from_hundredths(abs_a), abs_h),
-            passed=quorum_met and rule(yes_a, yes_h, part_area, part_heads),
+            passed=quorum_met and agreed,
         )
 
     races: dict[str, RaceResult] = {}
@@ -469,7 +535,7 @@ def tally(data: TallyInput) -> Result:
         ranking: list[tuple[int, int, int, str]] = []
         for j, key in enumerate(race.candidates):
             yes_a, yes_h = race_yes[r][j]
-            qualified = quorum_met and _majority(yes_a, yes_h, part_area, part_heads)
+            qualified = quorum_met and _more_than(data.ordinary, yes_a, yes_h, part_area, part_heads)
             candidates[key] = CandidateResult(key, Weight(area_from_hundredths(yes_a), yes_h), qualified)
             if qualified:
                 ranking.append((-yes_h, -yes_a, j, key))

@@ -33,7 +33,7 @@ from elections.forms.ballot import (
 )
 from elections.models import Ballot, Matter, Proxy, Race
 from elections.selectors import get_managed_election
-from elections.services import already_voted_message, valid_ballot_of, window_refusal
+from elections.services import already_voted_message, online_channel_refusal, valid_ballot_of, window_refusal
 
 
 def _ballot_paper(election) -> tuple[list[Matter], list[Race]]:
@@ -133,6 +133,9 @@ def vote(request, pk: int, voter_id: int):
         )
     if refusal:
         return _refusal(request, election, voter, refusal)
+    closed = online_channel_refusal(election)
+    if closed:
+        return _refusal(request, election, voter, closed)
     try:
         right = voting.cast_right(election=election, voter=voter, user=request.user)
     except AlreadyVoted as error:

@@ -39,7 +39,8 @@ from elections.models import (
 )
 from elections.rules import timeline as tl
 from elections.rules.documents import KINDS
-from elections.selectors import get_managed_election, managed_elections
+from elections.selectors import election_shared_people, get_managed_election, managed_elections
+from elections.services import city_platform_rule
 from elections.views.files import document_response
 from grids.selectors import managed_compounds
 from grids.services import RollError, compound_first_delivery_set
@@ -365,10 +366,15 @@ def election_detail(request, pk: int):
         initial={
             "quorum_numerator": election.quorum_numerator,
             "quorum_denominator": election.quorum_denominator,
+            "ordinary_numerator": election.ordinary_numerator,
+            "ordinary_denominator": election.ordinary_denominator,
+            "special_numerator": election.special_numerator,
+            "special_denominator": election.special_denominator,
             "proxy_limit": election.proxy_limit,
             "nominations_required": election.nominations_required,
             "temporary_meeting": election.temporary_meeting,
             "silent_majority": election.silent_majority,
+            "meeting_form": election.meeting_form,
         }
     )
     links = {
@@ -376,6 +382,13 @@ def election_detail(request, pk: int):
         if election.kind != Election.Kind.MATTERS_ONLY
         else "",
         "paper": reverse("manage:paper", args=[election.pk]),
+        "designations": reverse("manage:designations", args=[election.pk]),
+        "meeting": reverse("manage:meeting", args=[election.pk])
+        if election.meeting_form == Election.MeetingForm.COLLECTIVE
+        else "",
+        "platform": reverse("manage:platform_import", args=[election.pk])
+        if city_platform_rule(election) is not None
+        else "",
         "turnout": reverse("manage:turnout", args=[election.pk]),
         "results": reverse("elections:results", args=[election.pk]) if election.results_public() else "",
         "public": reverse("elections:detail", args=[election.pk]),
@@ -408,6 +421,7 @@ def election_detail(request, pk: int):
             "case_steps": case_steps,
             "links": links,
             "log": _log(election),
+            "shared": election_shared_people(election),
             "matters": list(election.matters.all()),
             "races": list(election.races.all()),
         },
@@ -470,6 +484,12 @@ def exception_document(request, pk: int):
     )
 
 
+def _pair(data: dict, name: str) -> tuple[int, int] | None:
+    """A threshold from the settings form, or None (unchanged) when its fields are left empty."""
+    n, d = data.get(f"{name}_numerator"), data.get(f"{name}_denominator")
+    return (n, d) if n and d else None
+
+
 @login_required
 @require_POST
 def election_settings(request, pk: int):
@@ -486,10 +506,13 @@ def election_settings(request, pk: int):
             election=election,
             actor=request.user,
             quorum=(d["quorum_numerator"], d["quorum_denominator"]),
+            ordinary=_pair(d, "ordinary"),
+            special=_pair(d, "special"),
             proxy_limit=d["proxy_limit"],
             nominations_required=d["nominations_required"],
             temporary_meeting=d["temporary_meeting"],
             silent_majority=d["silent_majority"],
+            meeting_form=d.get("meeting_form") or None,
         )
     except ElectionError as error:
         _error(request, error)

@@ -22,11 +22,18 @@ from django.views.decorators.http import require_http_methods
 
 from elections import lifecycle, voting
 from elections.choices import BALLOT_LABELS, Choice
+from elections.designations import live_designation
 from elections.models import Ballot, Election, Matter, MatterDocument, Race
 from elections.rules.bundle import dump_json
 from elections.rules.documents import KINDS
 from elections.selectors import staff_elections
-from elections.services import bundle_export, valid_ballot_of, voters_of_user, window_refusal
+from elections.services import (
+    bundle_export,
+    online_channel_refusal,
+    valid_ballot_of,
+    voters_of_user,
+    window_refusal,
+)
 from elections.views.ballot import ballot_status
 from elections.views.files import document_response
 from yezhu.audit.log import record
@@ -61,12 +68,18 @@ def detail(request, pk: int):
     mine = []
     for voter in voters_of_user(election=election, user=request.user):
         proxy = voting.active_proxy(voter)
+        designation = live_designation(voter)
         mine.append(
             {
                 "voter": voter,
                 "status": ballot_status(valid_ballot_of(voter)),
                 "proxy": proxy,
                 "shared": voting.owner_count(voter) > 1,
+                "designation": designation,
+                # Another co-owner holds the vote: the page says so instead of offering the ballot.
+                "designated_other": designation is not None
+                and designation.status == "active"
+                and designation.designee.user_id != request.user.pk,
             }
         )
     held = [
@@ -82,6 +95,7 @@ def detail(request, pk: int):
             "election": election,
             "is_open": is_open,
             "refusal": window_refusal(election, now),
+            "online_closed": online_channel_refusal(election),
             "mine": mine,
             "held": held,
             "proxies_open": voting.proxies_open(election, now),

@@ -126,16 +126,64 @@ def test_it_treats_co_owners_listed_in_another_order_as_the_same_voter() -> None
 
 
 def test_it_defaults_to_the_statutory_quorum_and_reads_any_fraction() -> None:
-    """`rules` is optional (2/3); "4/6" is the same quorum, "1/2" a lower one set by the rules of procedure."""
+    """`rules` is optional (2/3); "4/6" is the same quorum, "3/4" one raised by the rules of procedure."""
     data = example_bundle()
     del data["rules"]
     assert parse_bundle(data).tally_input.quorum == Fraction(2, 3)
     data["rules"] = {"quorum": "4/6"}
     assert parse_bundle(data).tally_input.quorum == Fraction(2, 3)
-    data["rules"] = {"quorum": "1/2"}
-    assert parse_bundle(data).tally_input.quorum == Fraction(1, 2)
+    data["rules"] = {"quorum": "3/4"}
+    assert parse_bundle(data).tally_input.quorum == Fraction(3, 4)
     data["rules"] = {}
     assert parse_bundle(data).tally_input.quorum == Fraction(2, 3)
+
+
+def test_it_defaults_to_the_statutory_thresholds_and_reads_raised_ones() -> None:
+    """`rules.ordinary` and `rules.special` are optional (more than 1/2, at least 3/4, 民法典 第278条);
+    raised values are read as written."""
+    data = example_bundle()
+    parsed = parse_bundle(data).tally_input
+    assert (parsed.ordinary, parsed.special) == (Fraction(1, 2), Fraction(3, 4))
+    data["rules"] = {"quorum": "2/3", "ordinary": "2/3", "special": "4/5"}
+    parsed = parse_bundle(data).tally_input
+    assert (parsed.ordinary, parsed.special) == (Fraction(2, 3), Fraction(4, 5))
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"quorum": "665/1000"}, 'rules.quorum: "665/1000": quorum 133/200 is below the statutory floor 2/3'),
+        ({"quorum": "1/2"}, 'rules.quorum: "1/2": quorum 1/2 is below the statutory floor 2/3'),
+        ({"quorum": "1/3"}, 'rules.quorum: "1/3": quorum 1/3 is below the statutory floor 2/3'),
+        ({"ordinary": "1/3"}, 'rules.ordinary: "1/3": ordinary 1/3 is below the statutory floor 1/2'),
+        ({"special": "2/3"}, 'rules.special: "2/3": special 2/3 is below the statutory floor 3/4'),
+        ({"ordinary": "1/1"}, 'rules.ordinary: "1/1": ordinary 1 must be below 1'),
+    ],
+)
+def test_it_refuses_a_bundle_whose_rules_lower_a_floor_of_article_278(rules: dict, message: str) -> None:
+    """民法典 第278条 is mandatory: a bundle that lowers the quorum (even to 665/1000, just below
+    two-thirds) or a threshold is invalid, with one line naming the value and the article."""
+    data = example_bundle()
+    data["rules"] = rules
+    with pytest.raises(BundleError) as error:
+        parse_bundle(data)
+    text = str(error.value)
+    assert text.startswith(message)
+    if "statutory floor" in message:
+        assert "民法典 第278条" in text
+    assert "\n" not in text
+
+
+def test_it_accepts_a_quorum_of_exactly_two_thirds_but_not_one_third_plus_one_third_spelt_out() -> None:
+    """民法典 第278条's two-thirds exactly ("2/3", "4/6") is the floor itself and accepted; a sum such
+    as "1/3+1/3" is no fraction the bundle format knows and is refused as malformed."""
+    data = example_bundle()
+    for written in ("2/3", "4/6", "666666/999999"):
+        data["rules"] = {"quorum": written}
+        assert parse_bundle(data).tally_input.quorum == Fraction(2, 3)
+    data["rules"] = {"quorum": "1/3+1/3"}
+    with pytest.raises(BundleError, match=r'rules.quorum: bad quorum "1/3\+1/3"'):
+        parse_bundle(data)
 
 
 def test_it_accepts_a_rejected_ballot_for_a_voter_who_also_has_a_valid_one() -> None:
@@ -413,3 +461,52 @@ def test_it_accepts_a_utf8_byte_order_mark() -> None:
     """Editors on Windows save UTF-8 with a BOM; the content is still the same bundle."""
     raw = "\ufeff".encode() + dump_json(example_bundle()).encode("utf-8")
     assert recount(load_json(raw)) == EXAMPLE_RESULT
+
+
+# ---------------------------------------------------------------------------------------------
+# The developer is one owner (解释 第9条, RULES §4 `developer`)
+# ---------------------------------------------------------------------------------------------
+
+
+def with_developer_units() -> dict[str, Any]:
+    """The example with two units registered to the developer itself (P0009) and one it co-owns."""
+    data = example_bundle()
+    data["developer"] = "P0009"
+    data["units"] += [
+        {"id": "9-1-903", "area": "10.00", "status": "delivered", "owners": ["P0009"]},
+        {"id": "9-1-904", "area": "5.00", "status": "delivered", "owners": ["P0009"]},
+        {"id": "9-1-905", "area": "7.00", "status": "delivered", "owners": ["P0009", "P0004"]},
+    ]
+    return data
+
+
+def test_it_counts_the_developers_own_units_in_its_one_voter_interpretation_9() -> None:
+    """`developer` names the owner id whose delivered units join the unsold and undelivered ones:
+    one head; a unit it co-owns with a buyer is a buyer of its own."""
+    bundle = parse_bundle(with_developer_units())
+    assert {bundle.unit_to_voter[u] for u in ("9-1-901", "9-1-902", "9-1-903", "9-1-904")} == {DEVELOPER}
+    assert bundle.unit_to_voter["9-1-905"] not in (DEVELOPER, bundle.unit_to_voter["1-1-103"])
+    assert bundle.tally_input.total_heads == 5  # the example's 4 and {P0009, P0004}
+    developer = next(v for v in bundle.voters if v.key == DEVELOPER)
+    assert developer.area == Decimal("98.54")
+
+    data = with_developer_units()
+    del data["developer"]
+    assert parse_bundle(data).tally_input.total_heads == 6  # without it, P0009's own units are a buyer
+
+
+def test_it_refuses_two_valid_ballots_from_the_developers_own_and_unsold_units_interpretation_9() -> None:
+    """One owner, one ballot: a ballot naming its own unit and one naming an unsold unit are two."""
+    data = with_developer_units()
+    data["ballots"] += [{"unit": "9-1-903", "status": "valid"}, {"unit": "9-1-901", "status": "valid"}]
+    with pytest.raises(BundleError, match=r"duplicate ballot for the voter of unit 9-1-901 \(also 9-1-903\)"):
+        parse_bundle(data)
+
+
+@pytest.mark.parametrize("value", ["", 7, ["P0009"]])
+def test_it_refuses_a_developer_that_is_no_owner_id(value: object) -> None:
+    """`developer` must be a non-empty string, said in one line."""
+    data = with_developer_units()
+    data["developer"] = value
+    with pytest.raises(BundleError, match='bundle: "developer" must be a non-empty owner id'):
+        parse_bundle(data)

@@ -163,3 +163,73 @@ def _round_dir(tmp_path, round_: int):
     path = tmp_path / f"round-{round_}"
     path.mkdir()
     return path
+
+
+# A co-owner casting while the last co-owner's agreement puts a designation of another in force.
+DESIGNATION_CHILD = r"""
+from elections import designations, voting
+from elections.models import Designation, Election, Voter
+from elections.services import ElectionError
+from yezhu.accounts.models import User
+election = Election.objects.get(pk=args["election"])
+voter = Voter.objects.get(pk=args["voter"])
+user = User.objects.get(pk=args["user"])
+designation = Designation.objects.get(pk=args["designation"])
+wait_for_go()
+try:
+    if args["mode"] == "cast":
+        ballot = voting.ballot_cast_online(election=election, voter=voter, actor=user, choices=args["choices"])
+        print(json.dumps({"mode": "cast", "ok": True, "ballot": ballot.pk}))
+    else:
+        designations.designation_confirm(designation=designation, actor=user)
+        print(json.dumps({"mode": "confirm", "ok": True}))
+except ElectionError as error:
+    print(json.dumps({"mode": args["mode"], "ok": False, "message": str(error)}, ensure_ascii=False))
+finally:
+    connection.close()
+"""
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_never_lets_a_designation_and_another_co_owners_ballot_both_stand(compound, tmp_path):
+    """Co-owners 甲, 乙, 丙: 甲 proposed 甲 and 乙 agreed; 乙 casts while 丙's agreement puts the
+    designation in force, at the same moment, ten times over. Each time exactly one wins: the
+    ballot stands and the designation is refused, or the designation holds and the cast is
+    refused. Never a non-designee's ballot beside a designation in force, never both refused."""
+    from elections import designations
+    from elections.models import Designation
+
+    outcomes_seen = set()
+    for round_ in range(10):
+        users = [UserFactory(name=f"{n}{round_}") for n in ("甲", "乙", "丙")]
+        owners = [OwnerFactory(user=u, name=u.name) for u in users]
+        unit = unit_with_owners(compound, f"5-1-{round_ + 101}", "80.00", owners)
+        election = open_election(compound)
+        voter = Voter.objects.get(election=election, units=unit)
+        designation = designations.designation_propose(
+            election=election, voter=voter, actor=users[0], designee_id=owners[0].pk
+        )
+        designations.designation_confirm(designation=designation, actor=users[1])
+        base = {"election": election.pk, "voter": voter.pk, "designation": designation.pk, "choices": CHOICES}
+        outcomes = race(
+            DESIGNATION_CHILD,
+            [{**base, "mode": "cast", "user": users[1].pk}, {**base, "mode": "confirm", "user": users[2].pk}],
+            _round_dir(tmp_path, round_),
+        )
+        by_mode = {o["mode"]: o for o in outcomes}
+        assert by_mode["cast"]["ok"] != by_mode["confirm"]["ok"], outcomes
+        designation.refresh_from_db()
+        voter.refresh_from_db()
+        ballots = Ballot.objects.filter(election=election, voter=voter, status="valid")
+        if by_mode["cast"]["ok"]:
+            assert designation.status == Designation.Status.PROPOSED and voter.designated_owner_id is None
+            assert ballots.get().cast_by_id == users[1].pk
+            outcomes_seen.add("cast")
+        else:
+            assert (
+                designation.status == Designation.Status.ACTIVE and voter.designated_owner_id == owners[0].pk
+            )
+            assert not ballots.exists()
+            outcomes_seen.add("confirm")
+    assert outcomes_seen

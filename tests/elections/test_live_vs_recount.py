@@ -224,3 +224,73 @@ def test_it_recounts_the_exported_bundle_to_exactly_the_live_tally(compound, dja
         Unit.objects.filter(kind=Unit.Kind.PARKING).values_list("code", flat=True)
     )
     assert bundle["election"]["chain_head"] == prev != GENESIS
+
+
+USCC = "91330100716105852F"
+
+
+def test_it_recounts_a_bundle_with_a_developer_and_raised_thresholds_to_the_live_tally(compound):
+    """解释 第9条 and 民法典 第278条 together: the developer's own units (自持) with its unsold ones are
+    one voter in the live tally and in the recount of the bundle (which names the developer), and
+    thresholds raised by the rules of procedure count alike on both sides, field for field."""
+    from django.conf import settings
+
+    from elections.services import ballot_record
+    from grids.idcard import hash_id_number
+    from grids.services import compound_developer_set
+    from tests.factories import OwnerFactory, unit_with_owners
+
+    rng = random.Random(20261206)
+    developer = OwnerFactory(
+        name="某某房地产开发有限公司", id_hash=hash_id_number(USCC, settings.ID_NUMBER_SALT)
+    )
+    people = [OwnerFactory(name=f"业主{i}") for i in range(60)]
+    for i, owner in enumerate(people):
+        unit_with_owners(compound, f"1-1-{i + 101}", f"{rng.randint(5000, 15000) / 100:.2f}", [owner])
+    for i in range(8):
+        unit_with_owners(compound, f"9-1-{i + 901}", "95.00", [developer])  # its own (自持)
+    for i in range(6):
+        status = Unit.Status.UNSOLD if i % 2 else Unit.Status.SOLD_UNDELIVERED
+        unit_with_owners(compound, f"9-2-{i + 901}", "88.00", status=status)
+    unit_with_owners(compound, "9-3-901", "70.00", [developer, people[0]])  # co-owned: a buyer
+    assert compound_developer_set(compound=compound, name=developer.name, uscc=USCC, actor=OPERATOR) == 8
+
+    election = ballot_paper(compound)
+    # Raised by the rules of procedure (set before voting opens; the fixture starts in voting).
+    Election.objects.filter(pk=election.pk).update(
+        quorum_numerator=7,
+        quorum_denominator=10,
+        ordinary_numerator=3,
+        ordinary_denominator=5,
+        special_numerator=4,
+        special_denominator=5,
+    )
+    roll_freeze(election=election, actor=OPERATOR)
+    election.refresh_from_db()
+    voters = list(Voter.objects.filter(election=election).order_by("pk"))
+    assert len(voters) == 60 + 1 + 1  # the buyers, the developer (14 units), {developer, 业主0}
+    dev_voter = next(v for v in voters if v.key == Unit.DEVELOPER_KEY)
+    assert dev_voter.units.count() == 14 and dev_voter.area == Decimal("1288.00")
+
+    clerk = UserFactory()
+    for voter in voters:
+        if rng.random() < 0.85:
+            ballot_record(
+                election=election,
+                voter=voter,
+                actor=clerk,
+                cast_as=Ballot.CastAs.PAPER,
+                channel=Ballot.Channel.PAPER,
+                choices=random_choices(rng),
+            )
+    live = election_tally(Election.objects.get(pk=election.pk))
+    close_and_publish(election)
+    bundle = bundle_for(election)
+    assert bundle["rules"] == {"quorum": "7/10", "ordinary": "3/5", "special": "4/5"}
+    assert bundle["developer"].startswith("P")
+    own = [u for u in bundle["units"] if u.get("owners") == [bundle["developer"]]]
+    assert len(own) == 8
+    assert recount(bundle) == live == election.result
+    assert live["totals"]["heads"] == 62
+    public = bundle_for(election, named=False)
+    assert recount(public) == live

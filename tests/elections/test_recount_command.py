@@ -179,7 +179,13 @@ def _invalid_cases(tmp_path: Path) -> list[tuple[Path, str]]:
     non_utf8.write_bytes(json.dumps(example_bundle(), ensure_ascii=False).encode("gbk"))
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "yezhu-bundle/1", "units": [', encoding="utf-8")
+    lowered = example_bundle()
+    lowered["rules"] = {"quorum": "1/2"}
     return [
+        (
+            write(tmp_path, lowered, "lowered.json"),
+            'rules.quorum: "1/2": quorum 1/2 is below the statutory floor 2/3 (民法典 第278条',
+        ),
         (
             write(tmp_path, duplicate, "dup.json"),
             "ballots[3] (unit 1-1-102): duplicate ballot for the voter of unit 1-1-102 (also 1-1-202)",
@@ -197,10 +203,11 @@ def _invalid_cases(tmp_path: Path) -> list[tuple[Path, str]]:
 
 
 @pytest.mark.parametrize(
-    "case", range(7), ids=["dup", "area", "candidate", "gbk", "broken", "missing", "dir"]
+    "case", range(8), ids=["quorum-278", "dup", "area", "candidate", "gbk", "broken", "missing", "dir"]
 )
 def test_it_exits_non_zero_with_one_line_on_stderr_and_nothing_on_stdout(tmp_path: Path, case: int) -> None:
-    """An invalid bundle, unreadable file, non-UTF-8 or malformed JSON: one stderr line naming the culprit."""
+    """An invalid bundle (a quorum lowered below 民法典 第278条's two-thirds included), unreadable
+    file, non-UTF-8 or malformed JSON: one stderr line naming the culprit."""
     path, message = _invalid_cases(tmp_path)[case]
     completed = run_recount(path, tmp_path)
     assert completed.returncode != 0

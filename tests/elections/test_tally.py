@@ -152,6 +152,38 @@ def test_it_never_merges_different_owner_sets_whose_ids_contain_commas() -> None
     assert len(set(unit_to_voter.values())) == 4
 
 
+def test_it_counts_the_developers_own_units_with_its_unsold_ones_as_one_owner_interpretation_9() -> None:
+    """解释 第9条: the developer is one owner. A delivered unit registered to the developer alone (自持)
+    joins its unsold and undelivered units in one voter, one head; {developer, A} stays a buyer."""
+    rows = [
+        unit("9-1-901", "120.00", "unsold"),
+        unit("1-1-101", "89.50", "delivered", "D"),
+        unit("1-1-102", "60.00", "delivered", "P1"),
+        unit("2-1-101", "10.50", "delivered", "D"),
+        unit("2-1-102", "33.00", "delivered", "D", "P1"),
+    ]
+    voters, unit_to_voter = build_voters(rows, "D")
+    developer = next(v for v in voters if v.key == DEVELOPER)
+    assert developer.units == ("9-1-901", "1-1-101", "2-1-101")
+    assert developer.area == D("220.00")
+    assert unit_to_voter["2-1-102"] not in (DEVELOPER, unit_to_voter["1-1-102"])
+    assert roll_totals(voters).heads == 3  # the developer, P1, {D, P1}
+
+    # Without the developer's owner id the roll cannot know: its own units are a buyer of their own.
+    voters, unit_to_voter = build_voters(rows)
+    assert roll_totals(voters).heads == 4
+    assert unit_to_voter["1-1-101"] == unit_to_voter["2-1-101"] != DEVELOPER
+
+
+def test_it_makes_the_developer_a_voter_by_its_own_units_alone_interpretation_9() -> None:
+    """A developer with nothing unsold but units in its own name is still one voter, key DEVELOPER."""
+    voters, unit_to_voter = build_voters(
+        [unit("1", "10.00", "delivered", "D"), unit("2", "10.00", "delivered", "D")], "D"
+    )
+    assert [v.key for v in voters] == [DEVELOPER]
+    assert set(unit_to_voter.values()) == {DEVELOPER}
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
@@ -193,8 +225,16 @@ QUORUM_CASES = [
     # The RULES §4 example: 167.08 is exactly two-thirds of 250.62.
     ("RULES example 167.08 of 250.62", ["89.50", "40.00", "37.58"], "250.62", 4, TWO_THIRDS, True),
     ("RULES example minus one hundredth", ["89.50", "40.00", "37.57"], "250.61", 4, TWO_THIRDS, False),
-    ("a per-election quorum of one half, exactly met", ["50.00"], "100.00", 2, Fraction(1, 2), True),
-    ("a per-election quorum of one half, just missed", ["49.99"], "100.00", 2, Fraction(1, 2), False),
+    # The rules of procedure may raise the quorum (民法典 第278条 sets only the floor).
+    ("a quorum raised to three-quarters, exactly met", ["25.00"] * 3, "100.00", 4, Fraction(3, 4), True),
+    (
+        "a quorum raised to three-quarters, one hundredth short",
+        ["25.00", "25.00", "24.99"],
+        "100.00",
+        4,
+        Fraction(3, 4),
+        False,
+    ),
     ("everyone must take part when the quorum is 1", ["50.00", "49.99"], "100.00", 2, Fraction(1), False),
 ]
 
@@ -621,6 +661,99 @@ def test_it_refuses_a_quorum_outside_zero_to_one_or_an_empty_roll(
     """A quorum must be a fraction in (0, 1], and there is nothing to count on an empty roll."""
     with pytest.raises(ValueError):
         tally(TallyInput(quorum, D(total_area), total_heads, [], [], []))
+
+
+# ---------------------------------------------------------------------------------------------
+# The floors of 民法典 第278条: raised by the rules of procedure, never lowered
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("quorum", Fraction(665, 1000)),  # just below two-thirds
+        ("quorum", Fraction(1, 2)),
+        ("quorum", Fraction(1, 3)),
+        ("ordinary", Fraction(499, 1000)),
+        ("ordinary", Fraction(1, 3)),
+        ("special", Fraction(749, 1000)),
+        ("special", Fraction(2, 3)),
+    ],
+)
+def test_it_refuses_a_floor_of_article_278_lowered_naming_the_article(name: str, value: Fraction) -> None:
+    """民法典 第278条: a quorum below 2/3, an ordinary threshold below 1/2 or a special one below 3/4
+    is refused, and the message names the article."""
+    values = {"quorum": TWO_THIRDS, "ordinary": Fraction(1, 2), "special": Fraction(3, 4), name: value}
+    with pytest.raises(ValueError, match="民法典 第278条") as error:
+        tally(TallyInput(values["quorum"], D("1.00"), 1, [], [], [], values["ordinary"], values["special"]))
+    assert name in str(error.value) and str(value) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("quorum", Fraction(2, 3)),  # exactly two-thirds: the floor itself
+        ("quorum", Fraction(4, 6)),  # the same fraction written otherwise
+        ("quorum", Fraction(667, 1000)),
+        ("quorum", Fraction(1)),
+        ("ordinary", Fraction(1, 2)),
+        ("ordinary", Fraction(2, 3)),
+        ("special", Fraction(3, 4)),
+        ("special", Fraction(1)),
+    ],
+)
+def test_it_accepts_article_278_floors_exactly_or_raised(name: str, value: Fraction) -> None:
+    """民法典 第278条: the floor itself (exactly 2/3, 1/2, 3/4) and any raised value are accepted."""
+    values = {"quorum": TWO_THIRDS, "ordinary": Fraction(1, 2), "special": Fraction(3, 4), name: value}
+    result = tally(
+        TallyInput(values["quorum"], D("1.00"), 1, [], [], [], values["ordinary"], values["special"])
+    )
+    assert result.totals.heads == 1
+
+
+def test_it_refuses_an_ordinary_threshold_of_one_that_nothing_could_pass() -> None:
+    """ "More than all" passes nothing: an ordinary threshold must stay below 1."""
+    with pytest.raises(ValueError, match="below 1"):
+        tally(TallyInput(TWO_THIRDS, D("1.00"), 1, [], [], [], Fraction(1)))
+
+
+def test_it_passes_an_ordinary_matter_raised_to_two_thirds_only_above_two_thirds() -> None:
+    """Rules of procedure raise ordinary matters to "more than 2/3" (民法典 第278条 allows raising):
+    exactly two-thirds of area and heads fails, one hundredth more with a head more passes."""
+    exact = ballots_for(("100.00", YES), ("100.00", YES), ("100.00", NO))
+    result = tally(TallyInput(TWO_THIRDS, D("300.00"), 3, [MatterSpec("M")], [], exact, Fraction(2, 3)))
+    assert result.quorum_met and not result.matters["M"].passed
+    above = ballots_for(("100.00", YES), ("100.00", YES), ("100.00", YES), ("100.00", NO))
+    result = tally(TallyInput(TWO_THIRDS, D("400.00"), 4, [MatterSpec("M")], [], above, Fraction(2, 3)))
+    assert result.matters["M"].passed  # 3/4 > 2/3 on both
+
+
+def test_it_applies_a_raised_ordinary_threshold_to_candidates_too() -> None:
+    """Electing members is an ordinary matter (民法典 第278条 (3)): a raised threshold qualifies fewer."""
+    races = (RaceSpec("R", 1, ("A",)),)
+    two_of_three = [
+        BallotInput("v0", D("1.00"), True, {}, {"R": ["A"]}),
+        BallotInput("v1", D("1.00"), True, {}, {"R": ["A"]}),
+        BallotInput("v2", D("1.00"), True, {}, {"R": []}),
+    ]
+    default = tally(TallyInput(TWO_THIRDS, D("3.00"), 3, [], races, two_of_three))
+    raised = tally(TallyInput(TWO_THIRDS, D("3.00"), 3, [], races, two_of_three, Fraction(2, 3)))
+    assert default.races["R"].elected == ("A",)
+    assert raised.races["R"].elected == () and not raised.races["R"].candidates["A"].qualified
+
+
+def test_it_passes_a_special_matter_raised_to_four_fifths_at_exactly_four_fifths() -> None:
+    """ "At least" stays inclusive when raised (民法典 第1259条): exactly 4/5 passes, just under fails."""
+    yes4 = ballots_for(*[("1.00", YES)] * 4, ("1.00", NO))
+    spec = [MatterSpec("M", Category.SPECIAL)]
+    assert (
+        tally(TallyInput(TWO_THIRDS, D("5.00"), 5, spec, [], yes4, special=Fraction(4, 5)))
+        .matters["M"]
+        .passed
+    )
+    short = ballots_for(*[("1.00", YES)] * 3, ("1.01", YES), ("1.02", NO))
+    result = tally(TallyInput(TWO_THIRDS, D("5.03"), 5, spec, [], short, special=Fraction(4, 5)))
+    assert not result.matters["M"].passed  # heads 4/5, area 4.01/5.03 < 4/5
 
 
 def test_it_writes_the_result_json_in_the_shape_and_key_order_of_rules_section_4() -> None:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elections.rules.tally import (
+    DEVELOPER,
     BallotInput,
     Category,
     Choice,
@@ -21,7 +22,11 @@ from elections.rules.tally import (
     RaceSpec,
     Result,
     TallyInput,
+    UnitRow,
+    UnitStatus,
     area_from_hundredths,
+    build_voters,
+    roll_totals,
     tally,
     to_hundredths,
 )
@@ -39,9 +44,12 @@ def elections(draw: st.DrawFn) -> TallyInput:
     Each matter and race draws a small palette of choices and slates that its ballots pick from,
     so unanimous, split and tied outcomes all turn up, not just noise that never reaches a majority.
     """
+    # 民法典 第278条's floors, or values the rules of procedure raised them to (never lower).
     quorum = draw(
-        st.sampled_from([Fraction(2, 3), Fraction(2, 3), Fraction(1, 2), Fraction(3, 4), Fraction(1)])
+        st.sampled_from([Fraction(2, 3), Fraction(2, 3), Fraction(3, 4), Fraction(4, 5), Fraction(1)])
     )
+    ordinary = draw(st.sampled_from([Fraction(1, 2), Fraction(1, 2), Fraction(2, 3), Fraction(3, 5)]))
+    special = draw(st.sampled_from([Fraction(3, 4), Fraction(3, 4), Fraction(4, 5), Fraction(1)]))
     # A few area values make exact halves and thirds likely.
     area_values = st.sampled_from([1, 2, 3, 50, 100, 3333, 3334, 8950, 12000])
     n_voters = draw(st.integers(1, 12) | st.integers(6, 12))
@@ -104,6 +112,8 @@ def elections(draw: st.DrawFn) -> TallyInput:
         matters=matters,
         races=races,
         ballots=ballots,
+        ordinary=ordinary,
+        special=special,
     )
 
 
@@ -237,7 +247,8 @@ def test_it_never_counts_more_participation_than_the_roll_holds(data: TallyInput
 @SETTINGS
 @given(data=ANY_ELECTION)
 def test_it_agrees_with_the_thresholds_written_as_fractions(data: TallyInput) -> None:
-    """An independent restatement of RULES §3 with Fraction ratios gives the same verdicts."""
+    """An independent restatement of RULES §3 with Fraction ratios gives the same verdicts, with
+    the thresholds the rules of procedure raised (民法典 第278条: more than / at least)."""
     result = tally(data)
     total, part = result.totals, result.participation
     quorum = (
@@ -254,7 +265,7 @@ def test_it_agrees_with_the_thresholds_written_as_fractions(data: TallyInput) ->
     for spec in data.matters:
         m = result.matters[spec.key]
         by_area, by_heads = share(m.yes.area, m.yes.heads)
-        bar = Fraction(3, 4) if spec.category == Category.SPECIAL else Fraction(1, 2)
+        bar = data.special if spec.category == Category.SPECIAL else data.ordinary
         if spec.category == Category.SPECIAL:
             expected = quorum and by_area >= bar and by_heads >= bar
         else:
@@ -263,7 +274,7 @@ def test_it_agrees_with_the_thresholds_written_as_fractions(data: TallyInput) ->
     for race in result.races.values():
         for c in race.candidates.values():
             by_area, by_heads = share(c.yes.area, c.yes.heads)
-            assert c.qualified is (quorum and by_area > Fraction(1, 2) and by_heads > Fraction(1, 2))
+            assert c.qualified is (quorum and by_area > data.ordinary and by_heads > data.ordinary)
 
 
 def _ranked(result: Result, key: str) -> list[str]:
@@ -286,3 +297,47 @@ def test_it_elects_down_the_ranking_by_heads_then_area(data: TallyInput) -> None
         if race.tied:
             ranks = {(race.candidates[k].yes.heads, race.candidates[k].yes.area) for k in race.tied}
             assert len(ranks) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The developer is one owner (解释 第9条)
+# ---------------------------------------------------------------------------------------------
+
+OWNER_SETS = st.sampled_from(
+    [frozenset({"D"}), frozenset({"D"}), frozenset({"A"}), frozenset({"A", "B"}), frozenset({"D", "A"})]
+)
+
+
+@st.composite
+def rolls(draw: st.DrawFn) -> list[UnitRow]:
+    """Units of every kind, some registered to the developer "D" alone, some to D with a buyer."""
+    units = []
+    for i in range(draw(st.integers(1, 12))):
+        status = draw(
+            st.sampled_from([UnitStatus.DELIVERED] * 3 + [UnitStatus.UNSOLD, UnitStatus.SOLD_UNDELIVERED])
+        )
+        owners = draw(OWNER_SETS) if status == UnitStatus.DELIVERED else frozenset()
+        units.append(
+            UnitRow(f"u{i}", area_from_hundredths(draw(st.sampled_from([1, 50, 8950]))), status, owners)
+        )
+    return units
+
+
+@SETTINGS
+@given(units=rolls())
+def test_it_puts_every_unit_of_the_developer_in_one_voter_and_nothing_else_interpretation_9(
+    units: list[UnitRow],
+) -> None:
+    """With the developer named, its unsold, undelivered and own units are exactly the DEVELOPER
+    voter; every other unit keeps the voter it has without the developer; totals keep the area and
+    lose exactly the heads the merge saves."""
+    plain_voters, plain = build_voters(units)
+    voters, grouped = build_voters(units, "D")
+    own = {u.id for u in units if u.status != UnitStatus.DELIVERED or u.owners == frozenset({"D"})}
+    assert {uid for uid, key in grouped.items() if key == DEVELOPER} == own
+    for uid, key in grouped.items():
+        if uid not in own:
+            assert key == plain[uid]
+    merged = {plain[uid] for uid in own}
+    assert roll_totals(voters).area == roll_totals(plain_voters).area
+    assert roll_totals(voters).heads == roll_totals(plain_voters).heads - max(0, len(merged) - 1)

@@ -577,7 +577,14 @@ def test_it_describes_each_milestone_in_chinese_with_its_source(package: Package
 def test_it_holds_the_regional_differences_with_their_sources() -> None:
     """Re-election months (北京 6, 上海 5, 深圳 6, 杭州 3), 北京's 60-day first assembly, 杭州's small committees."""
     months = {key: profile.reelection_months_before.value for key, profile in PROFILES.items()}
-    assert months == {"national": 3, "shanghai": 5, "beijing": 6, "hangzhou": 3, "shenzhen": 6}
+    assert months == {
+        "national": 3,
+        "shanghai": 5,
+        "beijing": 6,
+        "hangzhou": 3,
+        "shenzhen": 6,
+        "guangzhou": 3,
+    }
     assert get_profile("beijing").first_assembly_days.value == 60
     assert get_profile("shanghai").term_years_min.value == 3
     assert NATIONAL.term_years_min.value is None
@@ -588,7 +595,7 @@ def test_it_holds_the_regional_differences_with_their_sources() -> None:
     assert NATIONAL.notice_days.source == "物业管理条例 第14条"
     assert get_profile("hangzhou").candidate_notice_min_days.source == "杭州 第26条"
     with pytest.raises(KeyError):
-        get_profile("guangzhou")
+        get_profile("chengdu")
 
 
 def test_it_starts_beijing_six_months_and_shanghai_five_months_ahead() -> None:

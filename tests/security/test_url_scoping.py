@@ -133,6 +133,9 @@ RECIPES: dict[str, Recipe] = {
     "elections:proxy_revoke": R(
         "self", e("e_vote", proxy_id="proxy"), legit="a_principal", also=["a_owner"], get_ok=False
     ),
+    "elections:designate": R(
+        "self", e("e_vote", voter_id="voter"), legit="a_owner", also=["a_voter", "a_staff"]
+    ),
     "elections:nominate": R("owner", e("e_nom"), legit="a_owner"),
     "elections:my_nominations": R("owner", e("e_nom"), legit="a_owner"),
     "elections:nomination_respond": R(
@@ -170,6 +173,7 @@ RECIPES: dict[str, Recipe] = {
     "grids:roll_progress": R("manage", kw(pk="compound", job_id=_import_job), also=["a_wg"]),
     "grids:roll_export": R("staff", kw(pk="compound"), also=["a_leader"]),  # masked for auditors
     "grids:claims": R("manage", kw(pk="compound")),
+    "grids:developer": R("manage", kw(pk="compound"), get_ok=False),
     "grids:claim_approve": R("manage", kw(pk="compound", claim_id="claim"), get_ok=False),
     "grids:claim_reject": R("manage", kw(pk="compound", claim_id="claim"), get_ok=False),
     # -- running elections (/manage/) -------------------------------------------------------------
@@ -225,6 +229,13 @@ RECIPES: dict[str, Recipe] = {
     "manage:turnout": R("staff", e("e_vote"), also=["a_leader"]),  # auditors read turnout too
     "manage:proxies": R("manage", e("e_vote")),
     "manage:proxy_revoke": R("manage", e("e_vote", proxy_id="proxy"), get_ok=False),
+    "manage:designations": R("manage", e("e_vote")),
+    "manage:platform_import": R("manage", e("e_vote")),
+    "manage:meeting": R("manage", e("e_vote")),
+    "manage:attendance_withdraw": R("manage", e("e_vote", attendance_id=1), get_ok=False),
+    "manage:platform_import_template": R("manage", e("e_vote")),
+    "manage:platform_import_job": R("manage", e("e_vote", job_id=1), get_ok=False),
+    "manage:designation_withdraw": R("manage", e("e_vote", designation_id=1), get_ok=False),
     "manage:results_xlsx": R("staff", e("e_closed")),
     "manage:notice_list": R("manage", e("e_vote")),
     "manage:notice_new": R("manage", e("e_vote"), get_ok=False),

@@ -21,3 +21,9 @@ class IdFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": "^[^\\u0000]*$"})
+class TextFilter(filters.CharFilter):
+    """Text to match. Django's forms refuse a NUL character in any text, so the schema says so: a
+    client generated from it never sends one and is never surprised by the 400."""
