@@ -126,11 +126,12 @@ def _pct(sorted_values: list[float], p: float) -> float:
 
 def prepare(n_units: int, *, code: str, seed: int = 5):
     """The compound, its users and tokens, the election; returns (election, [Cast per voter])."""
-    from rest_framework.authtoken.models import Token
+    import secrets
 
     from elections.models import Voter
     from grids.models import Owner
-    from yezhu.accounts.models import User
+    from yezhu.accounts.models import ApiToken, User
+    from yezhu.api.authentication import hash_key
 
     compound, owners = common.build_compound(n_units, code=code, seed=seed)
     prefix = f"1{compound.pk % 90 + 10}"  # 11 digits with the 8 below, one prefix per compound
@@ -144,10 +145,12 @@ def prepare(n_units: int, *, code: str, seed: int = 5):
     for owner, user in zip(owners, users, strict=True):
         owner.user = user
     Owner.objects.bulk_update(owners, ["user"], batch_size=5000)
-    tokens = Token.objects.bulk_create(
-        [Token(key=Token.generate_key(), user=u) for u in users], batch_size=5000
+    keys = [secrets.token_hex(20) for _ in users]
+    ApiToken.objects.bulk_create(
+        [ApiToken(user=u, key_hash=hash_key(k), prefix=k[:8]) for u, k in zip(users, keys, strict=True)],
+        batch_size=5000,
     )
-    token_of_owner = {o.pk: t.key for o, t in zip(owners, tokens, strict=True)}
+    token_of_owner = {o.pk: k for o, k in zip(owners, keys, strict=True)}
     election = common.build_election(compound)
     rng = random.Random(seed)
     casts = []

@@ -1,11 +1,21 @@
-"""Admin for elections. Stages, results and the chain are read-only here: an election moves only
-through `elections/lifecycle.py`, so that every change has its preconditions and audit row. The
-holiday calendar is edited here: staff add each year's schedule when the State Council publishes it.
+"""Admin for elections: a window on what the staff pages own, never a way around their rules.
+
+An election's stage, dates, roll, result and chain are read-only here: it moves only through the
+transition table (`elections/lifecycle/`), so every change has its preconditions and audit row.
+Its rules of procedure change through the same service as on the staff page. Matters, races,
+candidates, the working group and the case file are read-only; ballots, proxies and paper entries
+are not in the admin at all. A committee must have a chair. The holiday calendar is edited here:
+staff add each year's schedule when the State Council publishes it. Every save is audited with the
+values before and after (yezhu/admin_site.py).
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from elections import lifecycle
 from elections.models import (
     Candidate,
     CaseStep,
@@ -22,65 +32,147 @@ from elections.models import (
     SurveyQuestion,
     WorkingGroupMember,
 )
+from yezhu.admin_site import refuse, snapshot
 from yezhu.audit.log import record
+from yezhu.errors import DomainError
+
+#: The settings the rules of procedure decide, changed through `election_update_settings`.
+SETTINGS_FIELDS = (
+    "quorum_numerator",
+    "quorum_denominator",
+    "proxy_limit",
+    "nominations_required",
+    "temporary_meeting",
+    "ballot_secrecy",
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the staff pages own (matters, races, candidates, the working group, the case file): the
+    admin shows it and changes nothing. Changes go through the staff pages' services, which check
+    the stage (the ballot paper is fixed once the notice is out) and write the audit row."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ElectionSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Election
+        fields = list(SETTINGS_FIELDS)
 
 
 @admin.register(Election)
 class ElectionAdmin(admin.ModelAdmin):
+    """The rules of procedure (quorum, proxies, nominations, secret or named voting) change through
+    `lifecycle.election_update_settings`, as on the staff page: the same stages (setup closes when
+    voting opens), the same statutory floors, the same audit row. Everything else is read-only: an
+    election moves only through the transition table."""
+
+    form = ElectionSettingsForm
     list_display = ("title", "compound", "kind", "stage", "voting_opens_at", "voting_closes_at", "created_at")
     list_filter = ("stage", "kind", "profile")
     search_fields = ("title", "compound__name", "compound__code")
     list_select_related = ("compound",)
-    raw_id_fields = ("compound", "created_by")
-    readonly_fields = (
-        "stage",
-        "roll_frozen_at",
-        "total_area",
-        "total_heads",
-        "chain_head",
-        "ballot_count",
-        "result",
-        "result_final",
-        "decided_on",
-        "restart_count",
-        "failed_reason",
-        "created_at",
-    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            f.name
+            for f in Election._meta.fields
+            if f.name not in SETTINGS_FIELDS and f.name not in ("id", "paper_key")
+        ]
+
+    def has_add_permission(self, request):
+        return False  # elections are started on the staff page (election_create)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not form.has_changed():
+            return
+        data = form.cleaned_data
+        try:
+            lifecycle.election_update_settings(
+                election=obj,
+                actor=request.user,
+                quorum=(data["quorum_numerator"], data["quorum_denominator"]),
+                proxy_limit=data["proxy_limit"],
+                nominations_required=data["nominations_required"],
+                temporary_meeting=data["temporary_meeting"],
+                ballot_secrecy=data["ballot_secrecy"],
+            )
+        except DomainError as error:
+            refuse(request, error)
 
 
 @admin.register(Matter)
-class MatterAdmin(admin.ModelAdmin):
+class MatterAdmin(ReadOnlyAdmin):
     list_display = ("key", "title", "election", "item", "category")
     list_filter = ("category", "item")
     search_fields = ("title", "election__title")
-    raw_id_fields = ("election",)
 
 
-class CandidateInline(admin.TabularInline):
+class CandidateInline(ReadOnlyInline):
     model = Candidate
-    extra = 0
     fields = ("key", "name", "owner", "party_member", "branch_member", "branch_secretary", "position")
-    raw_id_fields = ("owner",)
 
 
 @admin.register(Race)
-class RaceAdmin(admin.ModelAdmin):
+class RaceAdmin(ReadOnlyAdmin):
     list_display = ("key", "title", "election", "seats", "alternates")
     search_fields = ("title", "election__title")
-    raw_id_fields = ("election",)
     inlines = [CandidateInline]
 
 
 @admin.register(WorkingGroupMember)
-class WorkingGroupMemberAdmin(admin.ModelAdmin):
+class WorkingGroupMemberAdmin(ReadOnlyAdmin):
     list_display = ("name", "election", "affiliation", "role", "party_member")
     list_filter = ("affiliation", "role", "party_member")
     search_fields = ("name", "election__title")
-    raw_id_fields = ("election", "user", "owner")
+
+
+class CommitteeMembersFormSet(BaseInlineFormSet):
+    """A committee has one chair (主任): refused without one, or with two (as the register's
+    services and the XLSX import refuse them)."""
+
+    def clean(self):
+        super().clean()
+        chairs = sum(
+            1
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("role") == CommitteeMember.Role.CHAIR
+        )
+        if chairs == 0:
+            raise ValidationError(_("A committee needs a chair (主任): give one member the role of chair."))
+        if chairs > 1:
+            raise ValidationError(_("A committee has one chair: make the others vice-chairs or members."))
 
 
 class CommitteeMemberInline(admin.TabularInline):
     model = CommitteeMember
+    formset = CommitteeMembersFormSet
     extra = 0
     fields = ("name", "role", "party_member", "cross_post", "position")
 
@@ -92,9 +184,16 @@ class CommitteeAdmin(admin.ModelAdmin):
     search_fields = ("compound__name", "compound__code")
     raw_id_fields = ("compound", "election")
     inlines = [CommitteeMemberInline]
+    audits_itself = True  # committee.created / committee.changed, below
 
     # A committee (its term, filing and members) feeds the street board and the re-election
-    # deadlines; an edit here calls no service, so it writes its audit row itself.
+    # deadlines; an edit here calls no service, so it writes its audit row itself, with the
+    # values before and after.
+    def save_model(self, request, obj, form, change):
+        old = Committee.objects.filter(pk=obj.pk).first() if change else None
+        request._committee_before = snapshot(old)
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         committee = form.instance
@@ -106,6 +205,8 @@ class CommitteeAdmin(admin.ModelAdmin):
         members = {k: v for k, v in members.items() if v}
         if change and not form.changed_data and not members:
             return
+        before = getattr(request, "_committee_before", {})
+        after = snapshot(committee)
         record(
             "committee.changed" if change else "committee.created",
             actor=request.user,
@@ -116,37 +217,38 @@ class CommitteeAdmin(admin.ModelAdmin):
             data={
                 "fields": list(form.changed_data),
                 "values": {f: str(form.cleaned_data.get(f)) for f in form.changed_data},
+                "before": {f: before.get(f) for f in form.changed_data if f in after},
+                "after": {f: after.get(f) for f in form.changed_data if f in after},
                 "members": members,
             },
         )
 
     def delete_model(self, request, obj):
-        pk, compound_id = obj.pk, obj.compound_id
+        pk, compound_id, before = obj.pk, obj.compound_id, snapshot(obj)
         super().delete_model(request, obj)
-        self._audit_deleted(request, pk, compound_id)
+        self._audit_deleted(request, pk, compound_id, before)
 
     def delete_queryset(self, request, queryset):
-        gone = list(queryset.values_list("pk", "compound_id"))
+        gone = [(c.pk, c.compound_id, snapshot(c)) for c in queryset]
         super().delete_queryset(request, queryset)
-        for pk, compound_id in gone:
-            self._audit_deleted(request, pk, compound_id)
+        for pk, compound_id, before in gone:
+            self._audit_deleted(request, pk, compound_id, before)
 
-    def _audit_deleted(self, request, pk: int, compound_id: int) -> None:
+    def _audit_deleted(self, request, pk: int, compound_id: int, before: dict) -> None:
         record(
             "committee.changed",
             actor=request.user,
             compound_id=compound_id,
             summary=f"committee #{pk} deleted in the admin",
-            data={"committee": pk, "deleted": True},
+            data={"committee": pk, "deleted": True, "before": before, "after": {}},
         )
 
 
 @admin.register(CaseStep)
-class CaseStepAdmin(admin.ModelAdmin):
+class CaseStepAdmin(ReadOnlyAdmin):
     list_display = ("election", "step", "responsible", "due_on", "done_on")
     list_filter = ("step",)
     search_fields = ("election__title", "responsible")
-    raw_id_fields = ("election",)
 
 
 @admin.register(HolidayDay)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from elections.rules import documents as document_kinds
 from grids.models import Compound, Owner, Unit
+from yezhu.text import NameField
 
 
 class Stage(models.TextChoices):
@@ -42,7 +43,16 @@ class Stage(models.TextChoices):
     FAILED = "failed", _("not successful")  # 未成功
 
 
+class Secrecy(models.TextChoices):
+    """Secret (不记名) or named (记名) voting, as an election's rules of procedure say."""
+
+    SECRET = "secret", _("secret ballot (不记名)")
+    NAMED = "named", _("named ballot (记名)")
+
+
 class Election(models.Model):
+    Secrecy = Secrecy
+
     class Kind(models.TextChoices):
         FIRST_ASSEMBLY = "first_assembly", _("first owners' assembly")  # 首次业主大会
         REELECTION = "reelection", _("re-election")  # 换届选举
@@ -80,6 +90,18 @@ class Election(models.Model):
     silent_majority = models.BooleanField(
         _("silent owners counted with the majority"), default=False
     )  # 未参与表决的投票权数计入已表决的多数票 (指导规则 26)
+    # 不记名 (secret, the default) or 记名 (named), as the rules of procedure say: who may pair a
+    # home with its choices (docs/security.md "Secret and named voting").
+    ballot_secrecy = models.CharField(
+        _("voting"),
+        max_length=10,
+        choices=Secrecy.choices,
+        default=Secrecy.SECRET,
+        help_text=_(
+            "Secret: nobody but the owner can tell how a home voted; the per-ballot record goes only "
+            "to the scrutineers and the street office. Named: owners may see each home's choices."
+        ),
+    )
     temporary_meeting = models.BooleanField(_("temporary meeting"), default=False)  # 临时会议
 
     class MeetingForm(models.TextChoices):  # 物业管理条例 第12条
@@ -227,6 +249,10 @@ class Election(models.Model):
             and self.voting_opens_at <= now < self.voting_closes_at
         )
 
+    @property
+    def is_secret(self) -> bool:
+        return self.ballot_secrecy != Secrecy.NAMED
+
     def results_public(self) -> bool:
         """After the close the result and the ballot board are published (never before)."""
         return self.result is not None and self.stage in (
@@ -336,7 +362,7 @@ class Race(models.Model):  # 选举 (差额/等额): electing `seats` members fr
 class Candidate(models.Model):  # 候选人
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="candidates")
     key = models.CharField(_("key"), max_length=10)
-    name = models.CharField(_("name"), max_length=60)
+    name = NameField(_("name"), max_length=60)
     owner = models.ForeignKey(
         Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="candidacies"
     )
@@ -380,7 +406,7 @@ class WorkingGroupMember(models.Model):  # 筹备组/换届小组成员
         MEMBER = "member", _("group member")  # 成员
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="working_group")
-    name = models.CharField(_("name"), max_length=60)
+    name = NameField(_("name"), max_length=60)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -576,6 +602,34 @@ class Voter(models.Model):
         return f"{self.label} ({self.unit_codes})"
 
 
+class Scrutineer(models.Model):  # 监票人、计票人
+    """A person the election names to watch and check the count. In a secret vote the scrutineers
+    and the street office are the only ones who receive the per-ballot record (the named bundle),
+    each download in the audit log. Named while the election is set up, with its rules."""
+
+    class Duty(models.TextChoices):
+        MONITOR = "monitor", _("scrutineer (监票人)")
+        TELLER = "teller", _("teller (计票人)")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="scrutineers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = NameField(_("name"), max_length=60)
+    duty = models.CharField(_("duty"), max_length=10, choices=Duty.choices, default=Duty.MONITOR)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scrutineer")
+        verbose_name_plural = _("scrutineers")
+        ordering = ["election", "duty", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "user"], name="scrutineer_once_per_election")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_duty_display()})"
+
+
 class Proxy(models.Model):  # 委托投票
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
@@ -586,7 +640,7 @@ class Proxy(models.Model):  # 委托投票
     proxy_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_for"
     )
-    proxy_name = models.CharField(_("proxy's name"), max_length=60)
+    proxy_name = NameField(_("proxy's name"), max_length=60)
     authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     on_paper = models.BooleanField(_("paper authorisation"), default=False)
     document = models.FileField(_("scanned authorisation"), upload_to="proxies/", blank=True)
@@ -997,7 +1051,7 @@ class CommitteeMember(models.Model):
         ALTERNATE = "alternate", _("alternate member")  # 候补委员
 
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
-    name = models.CharField(_("name"), max_length=60)
+    name = NameField(_("name"), max_length=60)
     owner = models.ForeignKey(Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     party_member = models.BooleanField(_("party member"), default=False)

@@ -195,6 +195,27 @@ def printed_ballots(voters: Sequence[Voter]) -> list[PrintedBallot]:
     return result
 
 
+def paper_ballots_print(
+    *, election: Election, voters: Sequence[Voter], actor: Actor, what: str
+) -> list[PrintedBallot]:
+    """The ballots to print for these voters, with the audit row `paper.printed`: who printed
+    which serials. Each printed ballot is a keyable ballot for a named voter, so a second print
+    of the same serial (a lost paper, or one too many) is on the record too."""
+    if not can_manage(actor, election):
+        raise ElectionError(_("You may not manage this election."))
+    ballots = printed_ballots(voters)
+    record(
+        "paper.printed",
+        actor=actor,
+        obj=election,
+        election_id=election.pk,
+        compound_id=election.compound_id,
+        summary=f"{len(ballots)} paper ballot(s) printed: {what}"[:300],
+        data={"what": what, "serials": [b.serial for b in ballots], "voters": [b.voter.pk for b in ballots]},
+    )
+    return ballots
+
+
 def voters_printed_with_building(*, election: Election, building_id: int) -> QuerySet[Voter]:
     """The voters whose ballot is printed with this building.
 

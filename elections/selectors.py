@@ -15,13 +15,17 @@ Role = RoleAssignment.Role
 
 
 def elections_for(user) -> QuerySet[Election]:
-    """Elections the user may see at all: staff scope, grid scope, the compounds they own in, and
-    the elections in which they hold an active proxy (a proxy need not own a home there)."""
+    """Elections the user may see at all: staff scope, grid scope, the compounds they own in, the
+    elections in which they hold an active proxy (a proxy need not own a home there) and those
+    they are a scrutineer of (监票人、计票人, who may be a resident who is no owner)."""
     if not getattr(user, "is_authenticated", False):
         return Election.objects.none()
     proxied = Election.objects.filter(proxies__proxy_user=user, proxies__status="active").values("pk")
+    scrutinised = Election.objects.filter(scrutineers__user=user).values("pk")
     return (
-        Election.objects.filter(Q(compound__in=compounds_for(user)) | Q(pk__in=proxied))
+        Election.objects.filter(
+            Q(compound__in=compounds_for(user)) | Q(pk__in=proxied) | Q(pk__in=scrutinised)
+        )
         .distinct()
         .select_related("compound")
     )
@@ -145,3 +149,41 @@ def _frozen_shared_people(election: Election) -> list[SharedPerson]:
         for code in codes
     ]
     return shared_people(rows, {key: label for key, label, _codes, _snapshot in voters})
+
+
+def votes_under_way(*, compound_ids=(), user_ids=()) -> list[str]:
+    """Titles of the votes under way (the roll frozen, ballots not yet counted) in these compounds,
+    or in the compounds where these users own a home or hold a proxy. While a vote runs, who may cast is decided
+    by the live links between accounts, owners and units: the admin must leave them alone
+    (registered as `yezhu.hooks` vote locks by ElectionsConfig.ready)."""
+    from elections.models import Proxy, Stage
+    from grids.models import Unit
+
+    compounds = set(compound_ids)
+    if user_ids:
+        compounds.update(
+            Unit.objects.filter(ownerships__owner__user_id__in=list(user_ids)).values_list(
+                "compound_id", flat=True
+            )
+        )
+        # A proxy's account casts for the homes it represents, wherever it lives.
+        compounds.update(
+            Proxy.objects.filter(proxy_user_id__in=list(user_ids), status=Proxy.Status.ACTIVE).values_list(
+                "election__compound_id", flat=True
+            )
+        )
+    if not compounds:
+        return []
+    running = Q(stage__in=[Stage.VOTING, Stage.COUNTING]) | Q(
+        stage=Stage.CANDIDATE_NOTICE, roll_frozen_at__isnull=False
+    )
+    return list(
+        Election.objects.filter(running, compound_id__in=compounds)
+        .order_by("pk")
+        .values_list("title", flat=True)
+    )
+
+
+class VoteLocks:
+    def votes_under_way(self, *, compound_ids=(), user_ids=()) -> list[str]:
+        return votes_under_way(compound_ids=compound_ids, user_ids=user_ids)

@@ -23,13 +23,12 @@ from django.utils.translation import gettext as _
 
 from elections.choices import VALUES
 from elections.errors import AlreadyVoted, ElectionError, OutsideWindow
-from elections.models import Ballot, Election, Matter, Race, Stage, Voter
+from elections.models import Ballot, Election, Matter, Race, Scrutineer, Stage, Voter
 from elections.rules import tally as pure
 from elections.rules import timeline as tl
 from elections.rules.chain import GENESIS, chain_hash
-from grids.models import Compound, Unit
+from grids.models import Compound, RoleAssignment, Unit
 from grids.roll import counted_units, developer_label, developer_owner_id
-from grids.selectors import STAFF_ROLES, staff_compounds
 from yezhu.accounts.models import User
 from yezhu.actors import Actor, require_person
 from yezhu.audit.log import record
@@ -395,7 +394,9 @@ def ballot_record(
             record(
                 "ballot.cast" if status == Ballot.Status.VALID else "ballot.rejected",
                 actor=actor,
-                obj=ballot,
+                # The voter, not the ballot: a ballot's id runs in the order of casting, and the
+                # audit log must give nobody a key to line its rows up with the ballots (docs/security.md).
+                obj=voter,
                 election_id=election.pk,
                 compound_id=election.compound_id,
                 street_id=_loaded_street(election),
@@ -580,11 +581,13 @@ def _frozen_units(election: Election, voters: list[tuple[int, str, list]]) -> li
 def bundle_for(election: Election, *, named: bool = True) -> dict:
     """The `yezhu-bundle/1` export of an election: anyone can recount it with `manage.py recount`.
 
-    `named`: units are identified by their real codes ("1-1-101"), for the staff who run or audit
-    the election and `manage.py export_bundle`. Otherwise by pseudonyms (`_unit_pseudonyms`),
-    listed in the pseudonyms' order, so that a neighbour who downloads it cannot read how each
-    home voted; both recount to the same result. Pages and the API go through `bundle_export`,
-    which picks the variant for the user.
+    `named`: units are identified by their real codes ("1-1-101"): the per-ballot record, for the
+    scrutineers and the street office of a secret vote, for everyone in a named vote, and for
+    `manage.py export_bundle`. Otherwise by pseudonyms (`_unit_pseudonyms`), listed in the
+    pseudonyms' order; that variant is no longer given to anyone, because each ballot's area
+    still singles most homes out: a secret vote's public record is the board (`board_document`).
+    Ballots are in chain order with their hashes, so `recount` rebuilds the chain to its head.
+    Pages and the API go through `bundle_export`, which picks the record for the user.
     """
     if election.roll_frozen_at is None:
         raise ElectionError(_("The roll of this election has not been frozen; there is nothing to export."))
@@ -632,15 +635,16 @@ def bundle_for(election: Election, *, named: bool = True) -> dict:
         for race in Race.objects.filter(election=election).prefetch_related("candidates")
     ]
     ballots = []
-    for voter_id, status, choices, receipt in (
+    for voter_id, status, choices, receipt, chained in (
         Ballot.objects.filter(election=election)
         .order_by("seq")
-        .values_list("voter_id", "status", "choices", "receipt")
+        .values_list("voter_id", "status", "choices", "receipt", "hash")
     ):
         entry = {"unit": first_unit[voter_id], "status": status, "receipt": receipt}
         if status == Ballot.Status.VALID:
             entry["matters"] = choices.get("matters") or {}
             entry["races"] = choices.get("races") or {}
+        entry["hash"] = chained  # in chain order: `recount` rebuilds the chain to chain_head
         ballots.append(entry)
     bundle = {
         "format": "yezhu-bundle/1",
@@ -665,16 +669,81 @@ def bundle_for(election: Election, *, named: bool = True) -> dict:
 
 BUNDLE_NAMED = "named"
 BUNDLE_PUBLIC = "public"
+BUNDLE_BOARD = "board"
+
+
+def may_have_ballot_record(*, election: Election, user) -> bool:
+    """Whether this person receives the per-ballot record (the named bundle) of a secret vote: its
+    scrutineers (监票人、计票人) and the street office of its compound (street staff). Nobody
+    else, superusers and auditors included: with the record and the turnout (who voted when) or
+    a roll (which home has which area) anyone could read how a home voted."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if Scrutineer.objects.filter(election=election, user=user).exists():
+        return True
+    street_id = (
+        Compound.objects.filter(pk=election.compound_id)
+        .values_list("community__street_id", flat=True)
+        .first()
+    )
+    if street_id is None:
+        return False
+    return RoleAssignment.objects.filter(
+        user=user, role=RoleAssignment.Role.STREET_STAFF, street_id=street_id
+    ).exists()
 
 
 def bundle_variant(*, election: Election, user) -> str:
-    """Which bundle a user may download: the named one (real unit codes) for the staff who run or
-    audit the compound's elections, who answer objections from it (street, community and
-    district staff, the working group, auditors); the public one for owners, proxies, grid
-    leaders and anyone else, so that nobody reads from it how a neighbour voted."""
-    if staff_compounds(user, STAFF_ROLES).filter(pk=election.compound_id).exists():
+    """Which record of the ballots a user may download (the caller has checked the election is
+    visible to them and its result public):
+
+    - a named vote (记名): the named bundle, for everyone who may see the election;
+    - a secret vote (不记名): the named bundle for the scrutineers and the street office
+      (`may_have_ballot_record`); for everyone else the board (`board_document`): the result and
+      every ballot's receipt and choices in receipt order, with no home, no area and no order or
+      time of casting, so that nobody pairs a home with its choices."""
+    if not election.is_secret or may_have_ballot_record(election=election, user=user):
         return BUNDLE_NAMED
-    return BUNDLE_PUBLIC
+    return BUNDLE_BOARD
+
+
+def ballot_board(election: Election):
+    """The ballot board's rows (page and API). Secret vote: receipt, status and choices, in receipt
+    order (random codes: no trace of the order of casting), no hash or position (either would give
+    the order back). Named vote: in chain order with the position, the hashes and the home."""
+    ballots = Ballot.objects.filter(election=election)
+    if election.is_secret:
+        return ballots.order_by("receipt").values("receipt", "status", "choices")
+    return ballots.order_by("seq").values(
+        "seq", "receipt", "status", "choices", "hash", "prev_hash", "voter__unit_codes"
+    )
+
+
+BOARD_FORMAT = "yezhu-board/1"
+
+
+def board_document(election: Election) -> dict:
+    """The public record of a secret vote (`yezhu-board/1`): the result, the chain head and the
+    board. An owner finds their receipt in it; the scrutineers check it against the named bundle,
+    which `manage.py recount` verifies with the hash chain."""
+    ballots = []
+    for row in ballot_board(election):
+        entry = {"receipt": row["receipt"], "status": row["status"]}
+        if row["status"] == Ballot.Status.VALID:
+            entry["matters"] = row["choices"].get("matters") or {}
+            entry["races"] = row["choices"].get("races") or {}
+        ballots.append(entry)
+    return {
+        "format": BOARD_FORMAT,
+        "election": {
+            "compound": election.compound.code,
+            "title": election.title,
+            "chain_head": election.chain_head,
+            "voting": election.ballot_secrecy,
+        },
+        "result": election.result,
+        "ballots": ballots,
+    }
 
 
 def bundle_export(
@@ -682,11 +751,11 @@ def bundle_export(
     election: Election,
     actor: Actor,
 ) -> tuple[dict, str]:
-    """The bundle this user may download, and its variant ("named" or "public"); writes the
+    """The record this user may download and its variant ("named" or "board"), with the
     `bundle.exported` audit row. The caller has checked that the election is visible to the user
     and that its result is public."""
     variant = bundle_variant(election=election, user=actor)
-    data = bundle_for(election, named=variant == BUNDLE_NAMED)
+    data = bundle_for(election, named=True) if variant == BUNDLE_NAMED else board_document(election)
     record(
         "bundle.exported",
         actor=actor,

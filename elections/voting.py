@@ -91,8 +91,12 @@ def election_for_voting(user, pk: int) -> Election:
         return get_visible_election(user, pk)
     except Http404:
         pass
+    # Only an active proxy: a revoked one loses the election's pages and bundle at once.
     election = (
-        Election.objects.filter(pk=pk, proxies__proxy_user=user).select_related("compound").distinct().first()
+        Election.objects.filter(pk=pk, proxies__proxy_user=user, proxies__status=Proxy.Status.ACTIVE)
+        .select_related("compound")
+        .distinct()
+        .first()
         if getattr(user, "is_authenticated", False)
         else None
     )

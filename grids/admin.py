@@ -38,6 +38,7 @@ from grids.models import (
 from grids.roll import compute_roll
 from grids.roll import refresh_voter_keys as roll_refresh_voter_keys
 from yezhu.audit.log import record
+from yezhu.hooks import votes_under_way
 
 
 def refresh_voter_keys(unit_ids, *, actor, reason: str = "admin") -> int:
@@ -54,6 +55,66 @@ def refresh_voter_keys(unit_ids, *, actor, reason: str = "admin") -> int:
             data={"voter_key": unit.voter_key},
         )
     return len(stale)
+
+
+def _compounds_of(obj) -> list[int]:
+    """The compounds whose vote an admin object's owners, units or links decide."""
+    if obj is None:
+        return []
+    if isinstance(obj, Unit | Building):
+        return [obj.compound_id]
+    if isinstance(obj, Ownership):
+        return [Unit.objects.filter(pk=obj.unit_id).values_list("compound_id", flat=True).first()]
+    if isinstance(obj, Owner):
+        return list(Unit.objects.filter(ownerships__owner=obj).values_list("compound_id", flat=True))
+    return []
+
+
+def vote_lock(obj) -> list[str]:
+    """The votes under way that this object's links decide (empty: it may change)."""
+    return votes_under_way(compound_ids=[pk for pk in _compounds_of(obj) if pk])
+
+
+class VoteLockedAdmin:
+    """Read-only (no change, no delete) while a vote runs in the object's compound."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not vote_lock(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not vote_lock(obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, each checked against running votes
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        locked = vote_lock(obj)
+        if locked and request.method == "GET":
+            from django.contrib import messages
+
+            self.message_user(
+                request,
+                _("Read-only while the vote “%(title)s” runs: who may cast depends on these records.")
+                % {"title": locked[0]},
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class VoteLockedInline:
+    """An inline of units or ownerships: frozen while a vote runs in the parent's compound."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not vote_lock(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not vote_lock(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not vote_lock(obj)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +187,7 @@ class CompoundAdmin(admin.ModelAdmin):
         return self._roll(obj).heads
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(VoteLockedInline, admin.TabularInline):
     model = Unit
     extra = 0
     fields = ["code", "entrance", "number", "kind", "area", "area_source", "status", "voter_key"]
@@ -161,14 +222,14 @@ class BuildingAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------------------------
 
 
-class OwnershipInline(admin.TabularInline):
+class OwnershipInline(VoteLockedInline, admin.TabularInline):
     model = Ownership
     extra = 1
     autocomplete_fields = ["owner"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(VoteLockedAdmin, admin.ModelAdmin):
     list_display = ["code", "compound", "kind", "area", "area_source", "status", "voter_key"]
     list_filter = ["kind", "status", "area_source", "compound__community__street"]
     search_fields = ["code", "compound__code", "compound__name", "ownerships__owner__name"]
@@ -183,6 +244,25 @@ class UnitAdmin(admin.ModelAdmin):
         # owners would leave the unit counted with its old voter (wrong heads on the roll).
         super().save_related(request, form, formsets, change)
         refresh_voter_keys([form.instance.pk], actor=request.user)
+
+
+class OwnershipForm(forms.ModelForm):
+    """A new or moved ownership: refused while a vote runs in the unit's compound."""
+
+    class Meta:
+        model = Ownership
+        fields = ["unit", "owner"]
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit")
+        locked = vote_lock(unit) if unit is not None else []
+        if locked:
+            raise forms.ValidationError(
+                _("The vote “%(title)s” is running in this compound: owners of its units cannot change now.")
+                % {"title": locked[0]}
+            )
+        return data
 
 
 class OwnerForm(forms.ModelForm):
@@ -232,9 +312,27 @@ class OwnerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     fields = ["name", "id_number", "id_last4", "mobile", "user"]
 
+    def audit_place(self, obj):
+        compounds = _compounds_of(obj)
+        return {"compound_id": compounds[0] if compounds else None, "election_id": None}
+
+    def get_readonly_fields(self, request, obj=None):
+        # The account linked to an owner casts for the owner's homes: not relinked mid-vote.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "user"] if vote_lock(obj) else fields
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not vote_lock(obj)
+
 
 @admin.register(Ownership)
-class OwnershipAdmin(admin.ModelAdmin):
+class OwnershipAdmin(VoteLockedAdmin, admin.ModelAdmin):
+    form = OwnershipForm
     list_display = ["unit", "owner"]
     search_fields = ["unit__code", "owner__name", "unit__compound__code"]
     list_filter = ["unit__compound__community__street"]

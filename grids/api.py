@@ -68,9 +68,7 @@ class UnitFilter(filters.FilterSet):
     building = IdFilter(field_name="building_id", label=gettext_lazy("building id"))
     kind = filters.ChoiceFilter(choices=Unit.Kind.choices)
     status = filters.ChoiceFilter(choices=Unit.Status.choices)
-    code = TextFilter(
-        field_name="code", lookup_expr="icontains", label=gettext_lazy("unit code contains")
-    )
+    code = TextFilter(field_name="code", lookup_expr="icontains", label=gettext_lazy("unit code contains"))
 
     class Meta:
         model = Unit

@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yezhu.text import NameField
+
 
 class District(models.Model):  # 区
     name = models.CharField(_("name"), max_length=60, unique=True)
@@ -241,7 +243,7 @@ class Unit(models.Model):  # 专有部分 (房屋、车位、摊位)
 
 
 class Owner(models.Model):  # 业主 (自然人或单位)
-    name = models.CharField(_("name"), max_length=60)
+    name = NameField(_("name"), max_length=60)
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True, db_index=True)
     # The identity number itself is never stored: a salted hash to recognise the person again,
     # and the last four characters for staff to compare against a document.
@@ -341,7 +343,7 @@ class PartyMember(models.Model):  # 党员
     org = models.ForeignKey(
         PartyOrg, on_delete=models.CASCADE, related_name="members", verbose_name=_("organisation")
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = NameField(_("name"), max_length=60)
     owner = models.ForeignKey(
         Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="party_memberships"
     )
@@ -567,7 +569,7 @@ class OwnerClaim(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owner_claims")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="claims", verbose_name=_("unit"))
-    name = models.CharField(_("name"), max_length=60)
+    name = NameField(_("name"), max_length=60)
     id_last4 = models.CharField(_("last four characters of the ID number"), max_length=4)
     certificate_number = models.CharField(_("property certificate number"), max_length=60)  # 不动产权证号
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

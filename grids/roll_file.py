@@ -55,7 +55,9 @@ from django.utils.translation import gettext as _
 
 from grids import idcard
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
+from yezhu.csvfile import csv_bytes
 from yezhu.errors import DomainError
+from yezhu.text import clean_name
 from yezhu.xlsx import Workbook
 
 __all__ = [
@@ -351,7 +353,7 @@ def _text(value: object, column: int) -> str:
     if _CONTROL.search(text):
         raise _CellError("control")
     if column == NAME:
-        text = " ".join(text.split())
+        text = clean_name(text)  # no bidi controls or zero-width characters (yezhu/text.py)
     limit = MAX_LENGTHS.get(column)
     if limit is not None and len(text) > limit:
         raise _CellError("too_long", max=limit)
@@ -723,13 +725,10 @@ def template_xlsx() -> bytes:
 
 
 def template_csv() -> bytes:
-    """The template as CSV: UTF-8 with a BOM, so that Excel on Chinese Windows opens it correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in _EXAMPLE_ROWS:
-        writer.writerow(f"{v:.2f}" if isinstance(v, Decimal) else v for v in row)
-    return out.getvalue().encode("utf-8-sig")
+    """The template as CSV (yezhu/csvfile.py: UTF-8 with a BOM, text that would run kept as text)."""
+    return csv_bytes(
+        [COLUMNS, *([f"{v:.2f}" if isinstance(v, Decimal) else v for v in row] for row in _EXAMPLE_ROWS)]
+    )
 
 
 def _export_value(column: int, value: object) -> object:

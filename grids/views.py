@@ -4,10 +4,12 @@ Staff pages reach compounds only through grids.selectors: `staff_compounds(user,
 for reading (the list, a compound, the export) and `managed_compounds(user)` for changing (the
 import, claims). A compound outside the user's scope is a 404, never a hint that it exists.
 
-The roll import is two steps. The upload is parsed at once and kept as a Job (kind
-"roll_upload", the file in Job.input_file, the preview in Job.result, parse errors in
-Job.errors): nothing is written to the roll and nothing lives in process memory or in the
-session, so the preview survives a reload or another web node. "Import" (a POST) then reads the
+The roll import is two steps. The upload is parsed and kept as a Job (kind "roll_upload", the
+file in Job.input_file, the preview in Job.result, parse errors in Job.errors): nothing is written
+to the roll and nothing lives in process memory or in the session, so the preview survives a
+reload or another web node. A small file is parsed in the request; a file over
+PREVIEW_ASYNC_BYTES in a background job (grids.tasks.roll_preview_job), the preview page showing
+the progress bar meanwhile. "Import" (a POST) then reads the
 stored file again: small files import in the request, files of more than ASYNC_ROWS rows in a
 Celery job of kind "roll_import" (grids.tasks) whose progress page polls. Either way, if the
 roll has changed since the preview, nothing is imported and the new preview is shown instead.
@@ -38,7 +40,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grids.forms import ClaimForm, DeveloperForm, RejectClaimForm, RollUploadForm
 from grids.models import Compound, OwnerClaim, Ownership, PartyOrg, RoleAssignment, Unit
-from grids.roll import compute_roll, roll_of_rows, roll_shared_people, units_that_must_stay
+from grids.roll import compute_roll, roll_shared_people
 from grids.roll_file import ParsedRoll, RollFileError, template_csv, template_xlsx, write_roll_xlsx
 from grids.selectors import STAFF_ROLES, claims_for, managed_compounds, staff_compounds
 from grids.services import (
@@ -51,16 +53,21 @@ from grids.services import (
     claim_reject,
     compound_developer_set,
     import_message,
-    preview_summary,
     roll_file_import,
 )
-from grids.tasks import IMPORT_KIND, roll_import_job
+from grids.tasks import (
+    IMPORT_KIND,
+    PREVIEW_ASYNC_BYTES,
+    UPLOAD_KIND,
+    preview_result,
+    roll_import_job,
+    roll_preview_job,
+)
 from yezhu.accounts.phone import mask_mobile
 from yezhu.audit.log import record
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
 
-UPLOAD_KIND = "roll_upload"  # a parsed upload waiting for "import"; never queued, never re-queued
 ASYNC_ROWS = 2000  # files with more data rows than this import in a background job
 COMPOUNDS_PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -221,32 +228,8 @@ def developer_set(request, pk: int):
 # ---------------------------------------------------------------------------------------------
 
 
-def _roll_after(compound: Compound, parsed) -> dict | None:
-    """The roll the file would give (units that count, area, heads)."""
-    roll = roll_of_rows(
-        (
-            (u.area, u.status, u.owner_ids)
-            for u in parsed.units
-            if compound.parking_counts or u.kind not in Unit.NOT_COUNTED_KINDS
-        ),
-        developer=compound.developer_uscc or None,
-    )
-    return roll.as_json() if roll is not None else None
-
-
-def _frozen_removals(compound: Compound, removed: list[str]) -> list[str]:
-    """Units the file leaves out that are on the frozen roll of an election (the import refuses)."""
-    return units_that_must_stay(compound, removed)
-
-
 def _preview_result(compound: Compound, parsed: ParsedRoll, diff: RollDiff) -> dict:
-    return {
-        "summary": preview_summary(diff),
-        "rows": parsed.rows,
-        "before": compute_roll(compound, with_voters=False).as_json(),
-        "after": _roll_after(compound, parsed),
-        "frozen": _frozen_removals(compound, diff.removed)[:PREVIEW_ROWS],
-    }
+    return preview_result(compound, parsed, diff)
 
 
 def _upload_job(request, compound: Compound, job_id: int) -> Job:
@@ -264,12 +247,20 @@ def roll_upload(request, pk: int):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
-        job = Job(
-            kind=UPLOAD_KIND,
-            created_by=request.user,
-            compound_id=compound.pk,
-            params={"filename": os.path.basename(upload.name), "size": len(data)},
-        )
+        params = {"filename": os.path.basename(upload.name), "size": len(data)}
+        ext = os.path.splitext(upload.name)[1].lower()
+        if len(data) > PREVIEW_ASYNC_BYTES:
+            # A large file is checked in the background; the preview page shows the progress bar.
+            job = job_start(
+                kind=UPLOAD_KIND,
+                user=request.user,
+                task=roll_preview_job,
+                params=params,
+                input_file=ContentFile(data, name=f"roll-{compound.pk}{ext}"),
+                compound_id=compound.pk,
+            )
+            return redirect("grids:roll_preview", pk=compound.pk, job_id=job.pk)
+        job = Job(kind=UPLOAD_KIND, created_by=request.user, compound_id=compound.pk, params=params)
         try:
             preview = roll_file_import(
                 compound=compound, data=data, filename=upload.name, actor=request.user, commit=False
@@ -280,7 +271,6 @@ def roll_upload(request, pk: int):
         else:
             job.status = Job.Status.DONE
             job.result = _preview_result(compound, preview.parsed, preview.diff)
-            ext = os.path.splitext(upload.name)[1].lower()
             job.input_file.save(f"roll-{compound.pk}{ext}", ContentFile(data), save=False)
         job.finished_at = timezone.now()
         job.save()
@@ -302,6 +292,8 @@ def roll_preview_page(request, pk: int, job_id: int):
         {
             "compound": compound,
             "job": job,
+            # A large upload is still being checked in the background: the progress bar.
+            "checking": job.status in (Job.Status.QUEUED, Job.Status.RUNNING),
             "result": result,
             "summary": summary,
             "filename": job.params.get("filename", ""),

@@ -189,3 +189,40 @@ def election_with_ballot_paper(
         for i in range(1, candidates + 1):
             Candidate.objects.create(race=race, key=f"C{i}", name=f"候选人{i}", position=i)
     return election
+
+
+def sign_in(client, user: User, *, factors: tuple[str, ...] = ("password", "code")):
+    """Sign a test client in as `user`, as the staff sign-in leaves the session: the password and
+    then the SMS code recorded (the admin refuses a session without both, yezhu/admin_site.py).
+    `factors=()` is a session made some other way (force_login alone)."""
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": f, "at": time.time()} for f in factors]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+    return client
+
+
+def api_token(user: User, *, long_lived: bool = False, name: str = "") -> str:
+    """An API token of the user (as POST /api/v1/auth/token/ makes one, without its audit row): the key."""
+    import secrets
+
+    from yezhu.accounts.models import ApiToken
+    from yezhu.api.authentication import hash_key
+
+    key = secrets.token_hex(20)
+    ApiToken.objects.create(
+        user=user,
+        name=name or f"test-{key[:6]}",
+        key_hash=hash_key(key),
+        prefix=key[:8],
+        long_lived=long_lived,
+    )
+    return key

@@ -86,3 +86,33 @@ def sms_status_changed(message) -> None:
             listener(message)
         except Exception:  # noqa: BLE001 - a listener's failure must not undo the recorded status
             logging.getLogger(__name__).exception("SMS listener %r failed for #%s", listener, message.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Votes under way: who may cast is decided by the live links between owners, units and accounts,
+# so the admin must not change them while a vote runs. The elections app answers.
+# ---------------------------------------------------------------------------------------------
+
+
+class VoteLocks(Protocol):
+    def votes_under_way(self, *, compound_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> list[str]:
+        """The titles of the votes under way in these compounds, or in the compounds where these
+        users own a home (empty: nothing locks them)."""
+        ...
+
+
+class _NoVotes:
+    def votes_under_way(self, *, compound_ids=(), user_ids=()) -> list[str]:
+        return []
+
+
+_vote_locks: VoteLocks = _NoVotes()
+
+
+def register_vote_locks(locks: VoteLocks) -> None:
+    global _vote_locks
+    _vote_locks = locks
+
+
+def votes_under_way(*, compound_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> list[str]:
+    return _vote_locks.votes_under_way(compound_ids=compound_ids, user_ids=user_ids)

@@ -136,3 +136,64 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("500.html"), status=503)
         response["Retry-After"] = "5"
         return response
+
+
+API_PREFIX = "/api/"
+
+
+def api_too_large(limit: int):
+    """The API's own refusal of an oversized body: JSON 413 `too_large`, never Django's HTML 400."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    from yezhu.api.errors import error_body
+
+    megabytes = max(1, limit // (1024 * 1024))
+    return JsonResponse(
+        error_body(
+            "too_large",
+            _("The request body is too large: at most %(mb)s MB. Send a smaller file or split the data.")
+            % {"mb": megabytes},
+        ),
+        status=413,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+class ApiBodyLimitMiddleware:
+    """An API request whose body is over the limit gets the API's JSON error (413 `too_large`).
+
+    Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE by raising RequestDataTooBig when the
+    body is read, which reaches the client as the site's HTML 400 page: a program talking JSON
+    gets a page it cannot read. Here the declared length is checked before anything reads the
+    body (multipart uploads may be as large as API_MAX_UPLOAD_BYTES, the largest file the API
+    takes; anything else DATA_UPLOAD_MAX_MEMORY_SIZE), and a RequestDataTooBig raised later (a
+    body that lied about its length) is turned into the same answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def _limit(request) -> int | None:
+        if request.content_type == "multipart/form-data":
+            return settings.API_MAX_UPLOAD_BYTES
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            limit = self._limit(request)
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if limit is not None and length > limit:
+                return api_too_large(limit)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import RequestDataTooBig
+
+        if request.path.startswith(API_PREFIX) and isinstance(exception, RequestDataTooBig):
+            return api_too_large(self._limit(request) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return None

@@ -44,7 +44,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [] if DEBUG else [f"{_site.scheme}://{_site.netloc}"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "yezhu.admin_apps.AdminConfig",  # django.contrib.admin on our site (yezhu/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "allauth",
@@ -72,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yezhu.middleware.ChineseFirstLocaleMiddleware",
+    "yezhu.middleware.ApiBodyLimitMiddleware",  # an oversized API body: JSON 413, not HTML 400
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -254,7 +254,7 @@ ACCOUNT_RATE_LIMITS = {
 # when one refuses or is down. The outbox table keeps every message whatever the backend.
 SMS_BACKEND = env_str("SMS_BACKEND", "yezhu.sms.ConsoleBackend")
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "业主议事")
-SMS_KINDS = ("login_code", "notice", "reminder", "result")
+SMS_KINDS = ("login_code", "notice", "reminder", "result", "staff_note")
 
 
 def _sms_templates(prefix: str) -> dict[str, str]:
@@ -354,11 +354,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest document a matter may carry (drafts, quotes, budgets) or a street office's decision.
 DOCUMENT_MAX_MB = env_int("DOCUMENT_MAX_MB", 20)
+# The largest multipart body the API takes (a 20 MB roll file and its form fields).
+API_MAX_UPLOAD_BYTES = 21 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "yezhu.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -43,6 +43,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "notice": ("compound", "kind", "title", "url"),
     "reminder": ("compound", "title", "url"),
     "result": ("compound", "title", "url"),
+    "staff_note": ("url",),  # a staff number asked the owners' page for a code: the way to the staff page
 }
 
 
@@ -171,6 +172,11 @@ def render_body(kind: str, params: dict[str, str]) -> str:
             text = _("%(compound)s: voting on %(title)s is open. Please vote at %(url)s")
         elif kind == "result":
             text = _("%(compound)s: the result of %(title)s is published. Read it at %(url)s")
+        elif kind == "staff_note":
+            text = _(
+                "This number belongs to a staff account: sign in on the staff page with your password, "
+                "then the code. %(url)s"
+            )
         elif kind == "notice":
             text = _("%(compound)s %(kind)s: %(title)s. Read it in full at %(url)s")
         else:

@@ -15,6 +15,10 @@ urlpatterns = [
     # pages for both lead to the sign-in instead of a dead end.
     path("accounts/signup/", RedirectView.as_view(pattern_name="account_request_login_code")),
     path("accounts/password/reset/", RedirectView.as_view(pattern_name="account_login")),
+    # The code pages answer every number alike and count guesses atomically (yezhu/accounts/views.py):
+    # they stand in front of allauth's own views under the same paths and names.
+    path("accounts/login/code/", account_views.request_code, name="account_request_login_code"),
+    path("accounts/login/code/confirm/", account_views.confirm_code, name="account_confirm_login_code"),
     path("accounts/", include("allauth.urls")),
     path("dev/sms/", account_views.sms_outbox, name="sms_outbox"),
     path("sms/reports/tencent/<str:token>/", account_views.tencent_sms_report, name="sms_report_tencent"),

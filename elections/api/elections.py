@@ -21,7 +21,6 @@ the nomination yet (it is not theirs, and they have not supported it) sends the 
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -56,7 +55,7 @@ from elections.models import (
 from elections.nominations import candidate_notice_published
 from elections.rules import timeline
 from elections.selectors import elections_for
-from elections.services import bundle_export, window_refusal
+from elections.services import ballot_board, bundle_export, window_refusal
 from grids.models import Grid
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 
@@ -166,11 +165,16 @@ class ElectionDetailSerializer(ElectionSerializer):
     voting_refusal = serializers.SerializerMethodField()
     total_area = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, read_only=True)
     chain_head = serializers.SerializerMethodField()
+    ballot_secrecy = serializers.CharField(
+        read_only=True,
+        help_text="secret (不记名: nobody but the owner sees a home's choices) or named (记名).",
+    )
 
     class Meta(ElectionSerializer.Meta):
         fields = [
             *ElectionSerializer.Meta.fields,
             "voting_refusal",
+            "ballot_secrecy",
             "profile",
             "temporary_meeting",
             "silent_majority",
@@ -318,14 +322,19 @@ class ResultSerializer(serializers.Serializer):
 
 
 class BoardRowSerializer(serializers.Serializer):
-    seq = serializers.IntegerField()
     receipt = serializers.CharField()
     status = serializers.ChoiceField(choices=Ballot.Status.choices)
     choices = serializers.JSONField(
         help_text='{"matters": {"M1": "yes"}, "races": {"R1": ["C1"]}}; {} if rejected.'
     )
-    hash = serializers.CharField()
-    prev_hash = serializers.CharField()
+    # A named vote (记名) only: a secret vote's board is in receipt order with nothing that gives
+    # the order of casting back (docs/security.md).
+    seq = serializers.IntegerField(required=False, help_text="Named vote only: the position in the chain.")
+    home = serializers.CharField(
+        required=False, source="voter__unit_codes", help_text="Named vote only: the home's units."
+    )
+    hash = serializers.CharField(required=False, help_text="Named vote only.")
+    prev_hash = serializers.CharField(required=False, help_text="Named vote only.")
 
 
 class BoardPagination(PageNumberPagination):
@@ -409,12 +418,9 @@ class ObjectionAnswerSerializer(serializers.Serializer):
 
 
 def visible_elections(user):
-    """`elections_for`, plus the elections in which the user holds a proxy (as the election page)."""
-    return (
-        Election.objects.filter(Q(pk__in=elections_for(user).values("pk")) | Q(proxies__proxy_user=user))
-        .select_related("compound")
-        .distinct()
-    )
+    """`elections_for`: with the elections in which the user holds an *active* proxy (as the
+    election page). A revoked proxy loses the election at once."""
+    return elections_for(user)
 
 
 def _progress(p: turnout_services.Progress) -> dict:
@@ -651,7 +657,7 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        summary="The anonymous ballot board (after the close only)",
+        summary="The ballot board (after the close only): receipt order in a secret vote",
         tags=["results"],
         parameters=[
             OpenApiParameter("receipt", str, description="a receipt code: the page holding that ballot"),
@@ -664,21 +670,17 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         election = self._election()
         if not voting.board_public(election):
             raise not_public_error()
-        rows = _filtered(
-            BoardFilter,
-            request,
-            Ballot.objects.filter(election=election)
-            .order_by("seq")
-            .values("seq", "receipt", "status", "choices", "hash", "prev_hash"),
-        )
+        rows = _filtered(BoardFilter, request, ballot_board(election))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(BoardRowSerializer(page, many=True).data)
 
     @extend_schema(
         summary="The yezhu-bundle/1 export (after the close only)",
         description=(
-            "Staff who run or audit the compound get the real unit codes; everyone else gets "
-            "pseudonymous unit ids (U + 10 characters). Both recount to the published result."
+            "A named vote, or the scrutineers and the street office of a secret vote: the "
+            "yezhu-bundle/1 per-ballot record (`manage.py recount` verifies it and its hash chain). "
+            "Everyone else in a secret vote: the yezhu-board/1 record (the result and every ballot's "
+            "receipt and choices in receipt order, no home, no area). Every download is audited."
         ),
         tags=["results"],
         responses={200: OpenApiTypes.OBJECT, 403: NOT_PUBLIC},
@@ -688,7 +690,7 @@ class ElectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         election = self._election()
         if not voting.board_public(election):
             raise not_public_error()
-        # As the page: owners get unit pseudonyms, the compound's staff and auditors the real codes.
+        # As the page: the record for whoever may have it, else the board (services.bundle_variant).
         data, _variant = bundle_export(election=election, actor=request.user)
         response = Response(data)
         response["Content-Disposition"] = f'inline; filename="election-{election.pk}-bundle.json"'

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from elections.models import Election, Matter, WorkingGroupMember
+from elections.models import Election, Matter, Scrutineer, WorkingGroupMember
 from elections.rules import timeline as tl
 
 # Role names of their own: the model's bare msgid "member" is shared with the party member's role
@@ -86,6 +86,17 @@ class SettingsForm(forms.Form):
     # disabled with the reason, so a posted value is ignored and the default (off) is kept.
     silent_majority = forms.BooleanField(
         label=_("Silent owners counted with the majority"), required=False, disabled=True
+    )
+    ballot_secrecy = forms.ChoiceField(
+        label=_("Voting"),
+        choices=Election.Secrecy.choices,
+        initial=Election.Secrecy.SECRET,
+        required=False,  # left out: unchanged
+        help_text=_(
+            "Secret (不记名, the default): nobody but the owner can tell how a home voted; the "
+            "per-ballot record goes only to the scrutineers and the street office. Named (记名): "
+            "owners may see each home's choices, where the rules of procedure say so."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -182,6 +193,12 @@ class RaceForm(forms.Form):
         if data.get("alternates") is None or untouched:
             data["alternates"] = None
         return data
+
+
+class ScrutineerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20)
+    duty = forms.ChoiceField(label=_("Duty"), choices=Scrutineer.Duty.choices)
 
 
 class WorkingGroupMemberForm(forms.Form):

@@ -40,6 +40,7 @@ from elections.lifecycle.committees import (
 )
 from elections.lifecycle.documents import matter_document_add, matter_document_remove
 from elections.lifecycle.preconditions import agenda_problems, group_problems, share_text
+from elections.lifecycle.scrutineers import scrutineer_add, scrutineer_remove
 from elections.lifecycle.setup import (
     election_create,
     election_update_settings,
@@ -151,6 +152,8 @@ __all__ = [
     "first_assembly_exception",
     "first_assembly_exception_of",
     "first_assembly_status",
+    "scrutineer_add",
+    "scrutineer_remove",
     "key_dates",
     "matter_delete",
     "matter_document_add",

@@ -156,12 +156,14 @@ def election_update_settings(
     silent_majority: bool | None = None,
     meeting_form: str | None = None,
     overrides: dict[str, tuple[object, str] | None] | None = None,
+    ballot_secrecy: str | None = None,
 ) -> Election:
     """Change the rules the rules of procedure decide (RULES §5) before voting opens.
 
     ``overrides`` maps a timeline rule name (``Profile.rule_names()``) to ``(value, reason)``, or to
     ``None`` to drop an override; each is kept in ``rule_overrides`` as
     ``{"value", "reason", "by", "at"}`` and the timeline shows the reason as the source.
+    ``ballot_secrecy``: ``"secret"`` (不记名, the default) or ``"named"`` (记名).
     """
     with transaction.atomic():
         fresh = Election.objects.select_for_update().get(pk=election.pk)
@@ -211,6 +213,11 @@ def election_update_settings(
                 )
             changes["meeting_form"] = meeting_form
             fresh.meeting_form = meeting_form
+        if ballot_secrecy is not None and ballot_secrecy != fresh.ballot_secrecy:
+            if ballot_secrecy not in Election.Secrecy.values:
+                raise ElectionError(_("Voting is either secret or named."))
+            changes["ballot_secrecy"] = ballot_secrecy
+            fresh.ballot_secrecy = ballot_secrecy
         rules = dict(fresh.rule_overrides or {})
         for name, entry in (overrides or {}).items():
             if name not in PROFILE_RULES:
@@ -267,6 +274,7 @@ def election_update_settings(
             silent_majority=fresh.silent_majority,
             meeting_form=fresh.meeting_form,
             rule_overrides=fresh.rule_overrides,
+            ballot_secrecy=fresh.ballot_secrecy,
         )
         if touched != 1:
             raise ElectionError(

@@ -19,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from elections.rules.chain import ballot_chain_choices, chain_break
 from elections.rules.tally import (
     ORDINARY_FLOOR,
     QUORUM_FLOOR,
@@ -318,6 +319,39 @@ def _parse_ballots(
     return tuple(ballots)
 
 
+def _check_chain(data: Mapping[str, Any], election: Mapping[str, Any]) -> None:
+    """With a published head (``election.chain_head``), the ballots, in their order, must rebuild
+    the hash chain to it (elections/rules/chain.py); each ballot's ``hash``, when given, must match
+    at its place. The error names the first ballot that breaks the chain."""
+    head = election.get("chain_head")
+    if not isinstance(head, str) or not head:
+        return
+    links: list[tuple[str, str, dict, str | None]] = []
+    items = _list(data, "ballots", "bundle")
+    for i, item in enumerate(items):
+        receipt, given = item.get("receipt"), item.get("hash")
+        if not isinstance(receipt, str) or not receipt:
+            raise BundleError(
+                f"ballots[{i}] (unit {_name(item['unit'])}): no receipt: the hash chain cannot be checked"
+            )
+        if given is not None and not isinstance(given, str):
+            raise BundleError(
+                f"ballots[{i}] (unit {_name(item['unit'])}): hash must be a string, got {_show(given)}"
+            )
+        choices = ballot_chain_choices(item["status"], item.get("matters"), item.get("races"))
+        links.append((receipt, item["status"], choices, given))
+    broken = chain_break(links, head)
+    if broken is None:
+        return
+    index, why = broken
+    if index is None:
+        raise BundleError(f"ballots: {why}")
+    item = items[index]
+    raise BundleError(
+        f"ballots[{index}] (unit {_name(item['unit'])}, receipt {_name(item['receipt'])}): {why}"
+    )
+
+
 def parse_bundle(data: Any) -> Bundle:
     """Check a decoded ``yezhu-bundle/1`` document and turn it into a ``Bundle``.
 
@@ -342,6 +376,7 @@ def parse_bundle(data: Any) -> Bundle:
     voter_list, unit_to_voter = build_voters(units, developer)
     voters = {v.key: v for v in voter_list}
     ballots = _parse_ballots(data, voters, unit_to_voter, matters, races)
+    _check_chain(data, election)
     totals = roll_totals(voter_list)
     return Bundle(
         election=election,

@@ -53,3 +53,36 @@ def verify_chain(ballots: Iterable[Mapping[str, Any]], *, head: str, count: int)
     if (head or GENESIS) != prev:
         return "the chain head does not match the last ballot"
     return ""
+
+
+def ballot_chain_choices(status: str, matters: object, races: object) -> dict:
+    """The choices a ballot's hash covers, as the bundle writes them: a valid ballot's matters and
+    races; nothing for a rejected one (its choices were never recorded)."""
+    if status != "valid":
+        return {}
+    return {"matters": matters if matters is not None else {}, "races": races if races is not None else {}}
+
+
+def chain_break(links: list[tuple[str, str, dict, str | None]], head: str) -> tuple[int | None, str] | None:
+    """Recompute the chain over ``(receipt, status, choices, hash or None)`` in ballot order.
+
+    Returns ``None`` when every given hash and the head match, else ``(index, why)``: the index of
+    the first ballot whose given hash does not match what its contents and the ballots before it
+    give (it, or one before it, was changed, removed or slipped in), or ``None`` with the reason
+    when only the head disagrees.
+    """
+    prev = GENESIS
+    for index, (receipt, status, choices, given) in enumerate(links):
+        expected = chain_hash(prev_hash=prev, seq=index + 1, receipt=receipt, status=status, choices=choices)
+        if given is not None and given != expected:
+            return index, (
+                f"hash {given[:16]}… does not match the ballot and the ones before it "
+                f"(recomputed {expected[:16]}…): a ballot here or before it was changed, removed or added"
+            )
+        prev = expected
+    if prev != head:
+        return None, (
+            f"the ballots' hash chain ends in {prev[:16]}…, not the published head {head[:16]}…: "
+            "a ballot was changed, removed or added"
+        )
+    return None

@@ -34,6 +34,7 @@ from elections.models import (
     Matter,
     MatterDocument,
     Race,
+    Scrutineer,
     Stage,
     WorkingGroupMember,
 )
@@ -375,9 +376,11 @@ def election_detail(request, pk: int):
             "temporary_meeting": election.temporary_meeting,
             "silent_majority": election.silent_majority,
             "meeting_form": election.meeting_form,
+            "ballot_secrecy": election.ballot_secrecy,
         }
     )
     links = {
+        "scrutineers": reverse("manage:scrutineers", args=[election.pk]),
         "nominations": reverse("manage:nominations", args=[election.pk])
         if election.kind != Election.Kind.MATTERS_ONLY
         else "",
@@ -513,6 +516,7 @@ def election_settings(request, pk: int):
             temporary_meeting=d["temporary_meeting"],
             silent_majority=d["silent_majority"],
             meeting_form=d.get("meeting_form") or None,
+            ballot_secrecy=d["ballot_secrecy"] or None,
         )
     except ElectionError as error:
         _error(request, error)
@@ -862,6 +866,50 @@ def working_group_notice(request, pk: int):
 
 
 # ---------------------------------------------------------------------------------------------
+# Scrutineers (监票人、计票人)
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scrutineers(request, pk: int):
+    election = get_managed_election(request.user, pk)
+    form = f.ScrutineerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.scrutineer_add(election=election, actor=request.user, **form.cleaned_data)
+        except ElectionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("manage:scrutineers", pk=election.pk)
+    return render(
+        request,
+        "elections/manage/scrutineers.html",
+        {
+            "election": election,
+            "scrutineers": list(election.scrutineers.select_related("user")),
+            "form": form,
+            "can_change": election.stage in lifecycle.SETUP_STAGES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def scrutineer_remove(request, pk: int, sid: int):
+    election = get_managed_election(request.user, pk)
+    scrutineer = get_object_or_404(Scrutineer, pk=sid, election=election)
+    try:
+        lifecycle.scrutineer_remove(scrutineer=scrutineer, actor=request.user)
+    except ElectionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("manage:scrutineers", pk=election.pk)
+
+
+# ---------------------------------------------------------------------------------------------
 # Case file (六步法)
 # ---------------------------------------------------------------------------------------------
 
@@ -1103,6 +1151,8 @@ manage_urlpatterns = [
     path("e/<int:pk>/working-group/", working_group, name="working_group"),
     path("e/<int:pk>/working-group/<int:mid>/delete/", working_group_remove, name="working_group_remove"),
     path("e/<int:pk>/working-group/notice/", working_group_notice, name="working_group_notice"),
+    path("e/<int:pk>/scrutineers/", scrutineers, name="scrutineers"),
+    path("e/<int:pk>/scrutineers/<int:sid>/delete/", scrutineer_remove, name="scrutineer_remove"),
     path("e/<int:pk>/case/", case_file, name="case_file"),
     path("e/<int:pk>/case/<int:step>/", case_step, name="case_step"),
     path("c/<int:cpk>/committees/", committees, name="committees"),

@@ -10,9 +10,6 @@ Every page reaches the election through `get_managed_election`: another scope's 
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +28,7 @@ from elections.forms.paper import PaperBallotForm, PaperImportForm, ResolveForm,
 from elections.models import Election, PaperEntry, Voter
 from elections.selectors import get_managed_election
 from grids.models import Building
+from yezhu.csvfile import CSV_CONTENT_TYPE, csv_bytes
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
 
@@ -75,7 +73,10 @@ def _print(request, election: Election, voters, title: str):
         "elections/paper/print.html",
         {
             "election": election,
-            "ballots": svc.printed_ballots(list(voters)),
+            # Each print is in the audit log with its serials (paper.printed).
+            "ballots": svc.paper_ballots_print(
+                election=election, voters=list(voters), actor=request.user, what=title
+            ),
             "matters": matters,
             "races": races,
             "title": title,
@@ -409,12 +410,7 @@ def paper_import_job(request, pk: int, job_id: int):
 def paper_import_template(request, pk: int):
     """An empty sheet with the right header, as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
     election = get_managed_election(request.user, pk)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(svc.template_header(election))
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(csv_bytes([svc.template_header(election)]), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="paper-ballots-{election.pk}.csv"'
     return response
 

@@ -1,4 +1,4 @@
-"""The election page (/e/<pk>/), the results, the anonymous ballot board and the bundle.
+"""The election page (/e/<pk>/), the results, the ballot board and the bundle.
 
 Ballot secrecy (DESIGN.md): the results page, the board, the bundle and the staff export show
 nothing of any choice or count until the result is public (`Election.results_public`); before
@@ -28,7 +28,10 @@ from elections.rules.bundle import dump_json
 from elections.rules.documents import KINDS
 from elections.selectors import staff_elections
 from elections.services import (
+    BUNDLE_NAMED,
+    ballot_board,
     bundle_export,
+    bundle_variant,
     online_channel_refusal,
     valid_ballot_of,
     voters_of_user,
@@ -101,6 +104,7 @@ def detail(request, pk: int):
             "proxies_open": voting.proxies_open(election, now),
             "results_public": public,
             "candidate_notice_url": reverse("elections:candidate_notice", args=[election.pk]),
+            "scrutineers": list(election.scrutineers.all()),
         },
     )
 
@@ -383,7 +387,11 @@ def _choice_labels(election: Election):
 @login_required
 @require_http_methods(["GET"])
 def board(request, pk: int):
-    """Every ballot in chain order: seq, receipt, status, choices, hash; and a receipt search."""
+    """Every ballot's receipt and choices, and a receipt search (services.ballot_board).
+
+    A secret vote (不记名) lists them in receipt order, with no position, time or hash: nothing that
+    lines a ballot up with the turnout or the audit log. A named vote (记名) lists them in the
+    order cast with the home and the hashes."""
     election = voting.election_for_voting(request.user, pk)
     public = voting.board_public(election)
     context = {"election": election, "board_public": public}
@@ -393,17 +401,20 @@ def board(request, pk: int):
     query = (request.GET.get("receipt") or "").strip().upper().replace(" ", "")
     found = None
     page_number = request.GET.get("page") or 1
-    ballots = Ballot.objects.filter(election=election).order_by("seq")
+    rows = ballot_board(election)
     if query:
-        found = ballots.filter(receipt=query).values("seq", "receipt", "status", "choices", "hash").first()
+        found = rows.filter(receipt=query).first()
         if found is not None:
             found["shown"] = render_choices(found["status"], found["choices"])
-            page_number = (found["seq"] - 1) // BOARD_PAGE_SIZE + 1
-    paginator = Paginator(
-        ballots.values("seq", "receipt", "status", "choices", "hash", "prev_hash"), BOARD_PAGE_SIZE
-    )
+            before = (
+                Ballot.objects.filter(election=election, receipt__lt=query).count()
+                if election.is_secret
+                else found["seq"] - 1
+            )
+            page_number = before // BOARD_PAGE_SIZE + 1
+    paginator = Paginator(rows, BOARD_PAGE_SIZE)
     page = paginator.get_page(page_number)
-    rows = [{**row, "shown": render_choices(row["status"], row["choices"])} for row in page.object_list]
+    shown = [{**row, "shown": render_choices(row["status"], row["choices"])} for row in page.object_list]
     context.update(
         {
             "matters": matters,
@@ -412,9 +423,11 @@ def board(request, pk: int):
             "found": found,
             "searched": bool(query),
             "page": page,
-            "rows": rows,
+            "rows": shown,
             "head": election.chain_head,
             "count": paginator.count,
+            "secret": election.is_secret,
+            "has_record": bundle_variant(election=election, user=request.user) == BUNDLE_NAMED,
         }
     )
     return render(request, "elections/public/board.html", context)
@@ -427,10 +440,12 @@ def bundle(request, pk: int):
     election = voting.election_for_voting(request.user, pk)
     if not voting.board_public(election):
         return render(request, "elections/public/board.html", {"election": election, "board_public": False})
-    # Owners get unit pseudonyms, the staff who run or audit the compound the real codes.
-    data, _variant = bundle_export(election=election, actor=request.user)
+    # A secret vote: the per-ballot record for its scrutineers and the street office, the board
+    # (result and receipts) for everyone else; a named vote: the record for all.
+    data, variant = bundle_export(election=election, actor=request.user)
     response = HttpResponse(dump_json(data), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-bundle.json"'
+    name = "bundle" if variant == BUNDLE_NAMED else "board"
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-{name}.json"'
     return response
 
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from elections.models import Stage
 from elections.services import roll_freeze
-from tests.factories import election_with_ballot_paper, owner_user
+from tests.factories import api_token, election_with_ballot_paper, owner_user
 from yezhu.actors import OPERATOR
 
 
 def token_client(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -188,9 +188,12 @@ def test_it_publishes_results_board_and_bundle_after_the_close(as_user, voting_e
     assert (
         client.get(f"/api/v1/elections/{voting_election.pk}/board/", {"receipt": "NOPE"}).json()["count"] == 0
     )
+    assert set(board["results"][0]) == {"receipt", "status", "choices"}  # a secret vote: no order
+    # An owner of a secret vote gets the result and the board, not the per-ballot record.
     bundle = client.get(f"/api/v1/elections/{voting_election.pk}/bundle/").json()
-    assert bundle["format"] == "yezhu-bundle/1"
+    assert bundle["format"] == "yezhu-board/1" and bundle["result"] == voting_election.result
     assert [b["receipt"] for b in bundle["ballots"]] == [ballot.receipt]
+    assert "units" not in bundle and "unit" not in bundle["ballots"][0]
     assert Ballot.objects.count() == 1
 
 

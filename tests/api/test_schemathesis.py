@@ -20,12 +20,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from elections.models import Election, Nomination, Stage
 from elections.services import election_tally, roll_freeze, voters_of_user
 from elections.voting import ballot_cast_online
-from tests.factories import election_with_ballot_paper, owner_user
+from tests.factories import api_token, election_with_ballot_paper, owner_user
 from yezhu.actors import OPERATOR
 from yezhu.wsgi import application
 
@@ -64,8 +63,8 @@ def world(db, keep_connection, compound, street_staff):
         election=voting, race=voting.races.get(), nominee=owner_record, source=Nomination.Source.SELF
     )
     return {
-        "staff": Token.objects.create(user=street_staff).key,
-        "owner": Token.objects.create(user=owner).key,
+        "staff": api_token(street_staff),
+        "owner": api_token(owner),
         "ids": {
             "compounds": [compound.pk],
             "buildings": [unit.building_id],

@@ -8,10 +8,10 @@ from io import StringIO
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, api_token
+from yezhu.accounts.models import ApiToken
 from yezhu.audit.models import AuditEntry
 
 
@@ -25,7 +25,9 @@ def test_it_creates_and_rotates_a_token_for_a_signed_in_user():
     assert first.status_code == 201
     second = client.post("/api/v1/auth/token/")
     assert second.json()["token"] != first.json()["token"]
-    assert list(Token.objects.filter(user=user).values_list("key", flat=True)) == [second.json()["token"]]
+    assert list(ApiToken.objects.filter(user=user).values_list("prefix", flat=True)) == [
+        second.json()["token"][:8]
+    ]
     assert AuditEntry.objects.filter(action="api.token_rotated").exists()
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {first.json()['token']}")
@@ -44,23 +46,22 @@ def test_it_needs_the_csrf_token_for_a_session_request():
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "csrf_failed"
     assert "CSRF" in response.json()["error"]["message"] and "刷新" in response.json()["error"]["message"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
 def test_it_refuses_tokens_to_mint_tokens_and_anonymous_users():
     """A token cannot create a token; anonymous cannot either; GET is 405; DELETE revokes."""
     user = UserFactory()
-    token = Token.objects.create(user=user)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     assert api.post("/api/v1/auth/token/").status_code == 403
     assert APIClient().post("/api/v1/auth/token/").status_code == 403
     session = APIClient()
     session.force_login(user)
     assert session.get("/api/v1/auth/token/").status_code == 405
     assert session.delete("/api/v1/auth/token/").status_code == 204
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from elections import voting
-from elections.models import Ballot
+from elections.models import Ballot, Election
 from elections.rules.bundle import recount
 from elections.rules.chain import GENESIS, chain_hash
 from elections.services import election_tally
@@ -59,21 +59,41 @@ def test_it_keeps_the_board_closed_while_voting_is_open(client, cast, homes):  #
 
 
 def test_it_finds_each_receipt_on_the_board_after_the_close(client, cast, homes):  # noqa: F811
-    """After the close every receipt is on the board with its choices, and the search finds it."""
+    """After the close every receipt is on the board with its choices, and the search finds it.
+    A secret vote (the default) shows no position and no hash."""
     election, ballots = cast
+    close_and_publish(election)
+    client.force_login(homes["co_a"])
+    page = client.get(reverse("elections:board", args=[election.pk])).content.decode()
+    assert all(ballot.receipt in page for ballot in ballots)
+    # No ballot's hash (the last one's is the published head, which says nothing of the order).
+    assert not any(ballot.hash in page for ballot in ballots[:-1])
+    assert "多选作废" in page
+    found = client.get(
+        reverse("elections:board", args=[election.pk]), {"receipt": ballots[1].receipt.lower()}
+    )
+    assert found.context["found"]["receipt"] == ballots[1].receipt and "seq" not in found.context["found"]
+    assert "第 2 张选票" not in found.content.decode()
+    missing = client.get(reverse("elections:board", args=[election.pk]), {"receipt": "ZZZZZZZZZZ"})
+    assert "没有找到回执码" in missing.content.decode()
+
+
+def test_it_shows_a_named_votes_board_in_the_order_cast_with_the_homes(client, cast, homes):  # noqa: F811
+    """A named vote (记名): each ballot with its position, home and hash, in the order cast."""
+    election, ballots = cast
+    Election.objects.filter(pk=election.pk).update(ballot_secrecy=Election.Secrecy.NAMED)
     close_and_publish(election)
     client.force_login(homes["co_a"])
     page = client.get(reverse("elections:board", args=[election.pk])).content.decode()
     for ballot in ballots:
         assert ballot.receipt in page and ballot.hash in page
-    assert "多选作废" in page
+    assert page.index(ballots[0].receipt) < page.index(ballots[1].receipt) < page.index(ballots[2].receipt)
+    assert "1-1-101" in page and "2-1-201" in page
     found = client.get(
         reverse("elections:board", args=[election.pk]), {"receipt": ballots[1].receipt.lower()}
     )
     assert found.context["found"]["seq"] == 2
     assert "找到了：第 2 张选票" in found.content.decode()
-    missing = client.get(reverse("elections:board", args=[election.pk]), {"receipt": "ZZZZZZZZZZ"})
-    assert "没有找到回执码" in missing.content.decode()
 
 
 def test_it_publishes_a_head_hash_that_the_ballots_recompute(client, cast, homes):  # noqa: F811
@@ -98,9 +118,11 @@ def test_it_publishes_a_head_hash_that_the_ballots_recompute(client, cast, homes
 
 
 def test_it_serves_a_bundle_that_recounts_to_the_published_result(client, cast, homes):  # noqa: F811
-    """The downloaded bundle recounts to exactly the live tally and the stored result."""
+    """The downloaded bundle (here a named vote's, which every owner gets) recounts to exactly the
+    live tally and the stored result."""
     election, _ballots = cast
     close_and_publish(election)
+    Election.objects.filter(pk=election.pk).update(ballot_secrecy=Election.Secrecy.NAMED)
     client.force_login(homes["buyer"])
     response = client.get(reverse("elections:bundle", args=[election.pk]))
     assert response["Content-Disposition"].startswith("attachment")

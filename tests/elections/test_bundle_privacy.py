@@ -1,6 +1,8 @@
-"""Who gets which bundle: owners (and anyone not running or auditing the compound) get pseudonymous
-unit ids, so nobody reads from it how a neighbour voted; the compound's staff and auditors get the
-real unit codes. Both recount to the published result, and every download is in the audit log."""
+"""Who gets which record of the ballots. A secret vote (the default): the scrutineers and the street
+office get the per-ballot record (the named bundle, real unit codes and areas, which recounts to the
+published result); everyone else (owners, grid leaders, the working group, auditors) gets the board:
+the result and every ballot's receipt and choices in receipt order, no home, no area. A named vote:
+everyone gets the record. Every download is in the audit log."""
 
 from __future__ import annotations
 
@@ -9,16 +11,15 @@ import re
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from elections import voting
-from elections.models import Election
+from elections.models import Election, Scrutineer
 from elections.rules.bundle import recount
 from elections.services import bundle_for
 from grids.models import RoleAssignment, Unit
 from tests.elections.test_voting import CHOICES, close_and_publish, homes, open_election, voter_of  # noqa: F401
-from tests.factories import GridFactory, UserFactory, grant
+from tests.factories import GridFactory, UserFactory, api_token, grant
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +66,7 @@ def page(client, user, election):
 
 def api(user, election):
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client.get(f"/api/v1/elections/{election.pk}/bundle/")
 
 
@@ -78,63 +78,68 @@ def exports(election) -> list[tuple]:
     )
 
 
-def assert_public(text: str, compound) -> dict:
-    """No unit code of the compound anywhere in the text; every unit id a pseudonym."""
+def assert_board(text: str, compound, election) -> dict:
+    """No unit code, no pseudonym, no area and no order of casting: receipts in receipt order."""
     codes = list(Unit.objects.filter(compound=compound).values_list("code", flat=True))
     assert codes and not [code for code in codes if code in text]
     data = json.loads(text)
-    ids = [u["id"] for u in data["units"]]
-    assert all(PSEUDONYM.fullmatch(i) for i in ids) and len(set(ids)) == len(ids)
-    assert ids == sorted(ids)  # the list order does not follow the buildings and floors
-    assert {b["unit"] for b in data["ballots"]} <= set(ids)
+    assert data["format"] == "yezhu-board/1" and data["result"] == election.result
+    assert "units" not in data and not PSEUDONYM.search(text)
+    receipts = [b["receipt"] for b in data["ballots"]]
+    assert receipts == sorted(receipts)
+    assert all(set(b) <= {"receipt", "status", "matters", "races"} for b in data["ballots"])
     return data
 
 
-def test_it_gives_an_owner_a_bundle_without_any_unit_code(client, compound, homes, published):  # noqa: F811
-    """Page and API: pseudonyms only, ballots in chain order, and the same result as the staff's bundle."""
+def assert_named(data: dict, election) -> None:
+    assert sorted(u["id"] for u in data["units"]) == ["1-1-101", "1-1-102", "2-1-201", "2-1-202", "9-1-901"]
+    assert recount(data) == election.result
+
+
+def test_it_gives_an_owner_the_result_and_the_board_not_the_record(client, compound, homes, published):  # noqa: F811
+    """Page and API: the board, the same on both; every receipt on it, with its choices."""
     election = published
-    staff_bundle = bundle_for(election)
     response = page(client, homes["alone"], election)
     assert response.status_code == 200
-    from_page = assert_public(response.content.decode(), compound)
-    from_api = assert_public(api(homes["buyer"], election).content.decode(), compound)
+    from_page = assert_board(response.content.decode(), compound, election)
+    from_api = assert_board(api(homes["buyer"], election).content.decode(), compound, election)
     assert from_page == from_api
-    assert recount(from_page) == recount(staff_bundle) == election.result
-    receipts = [b["receipt"] for b in from_page["ballots"]]
-    assert receipts == list(election.ballots.order_by("seq").values_list("receipt", flat=True))
-    # Same owners, areas and statuses as the named bundle, unit by unit, only the ids differ.
-    strip = sorted(json.dumps({k: v for k, v in u.items() if k != "id"}) for u in from_page["units"])
-    assert strip == sorted(
-        json.dumps({k: v for k, v in u.items() if k != "id"}) for u in staff_bundle["units"]
+    assert sorted(b["receipt"] for b in from_page["ballots"]) == sorted(
+        election.ballots.values_list("receipt", flat=True)
     )
 
 
-def test_it_gives_the_staff_and_the_auditor_the_real_unit_codes(
-    client, street_staff, working_group, auditor, published
+def test_it_gives_the_record_to_the_street_office_and_the_scrutineers(
+    client, compound, street_staff, published
 ):
-    """Street staff, the working group and the auditor download the named bundle, on the page and the API."""
+    """The street office and the election's scrutineers download the named bundle, page and API."""
     election = published
-    for user in (street_staff, working_group, auditor):
+    scrutineer = UserFactory(name="监票人")
+    Scrutineer.objects.create(election=election, user=scrutineer, name="监票人", added_by=street_staff)
+    for user in (street_staff, scrutineer):
         for response in (page(client, user, election), api(user, election)):
             assert response.status_code == 200
-            data = json.loads(response.content)
-            assert sorted(u["id"] for u in data["units"]) == [
-                "1-1-101",
-                "1-1-102",
-                "2-1-201",
-                "2-1-202",
-                "9-1-901",
-            ]
-            assert recount(data) == election.result
-    assert [data["variant"] for _actor, data in exports(election)] == ["named"] * 6
+            assert_named(json.loads(response.content), election)
+    assert [data["variant"] for _actor, data in exports(election)] == ["named"] * 4
 
 
-def test_it_gives_a_grid_leader_the_public_bundle(client, compound, grid_leader, published):
-    """A grid leader knows who lives where but does not run the election: pseudonyms."""
-    response = page(client, grid_leader, published)
-    assert response.status_code == 200
-    assert_public(response.content.decode(), compound)
-    assert exports(published)[-1][1]["variant"] == "public"
+def test_it_gives_the_working_group_the_auditor_and_a_grid_leader_the_board(
+    client, compound, working_group, auditor, grid_leader, published
+):
+    """Those who run, audit or canvass the compound know who lives where and who voted when: the
+    per-ballot record would tell them how each home voted."""
+    for user in (working_group, auditor, grid_leader):
+        response = page(client, user, published)
+        assert response.status_code == 200
+        assert_board(response.content.decode(), compound, published)
+    assert {data["variant"] for _actor, data in exports(published)} == {"board"}
+
+
+def test_it_gives_everyone_the_record_of_a_named_vote(client, homes, published):  # noqa: F811
+    """记名: the rules of procedure let owners see each home's choices."""
+    Election.objects.filter(pk=published.pk).update(ballot_secrecy=Election.Secrecy.NAMED)
+    election = Election.objects.get(pk=published.pk)
+    assert_named(json.loads(page(client, homes["alone"], election).content), election)
 
 
 def test_it_keeps_the_pseudonyms_stable_and_keyed_to_the_election(compound, homes, published):  # noqa: F811
@@ -153,14 +158,14 @@ def test_it_keeps_the_pseudonyms_stable_and_keyed_to_the_election(compound, home
 
 
 def test_it_writes_an_audit_row_for_each_download(client, homes, street_staff, published):  # noqa: F811
-    """Page and API each record who downloaded which variant."""
+    """Page and API each record who downloaded which record."""
     election = published
     page(client, homes["alone"], election)
     api(homes["buyer"], election)
     api(street_staff, election)
     assert exports(election) == [
-        (homes["alone"].pk, {"variant": "public", "ballots": 3}),
-        (homes["buyer"].pk, {"variant": "public", "ballots": 3}),
+        (homes["alone"].pk, {"variant": "board", "ballots": 3}),
+        (homes["buyer"].pk, {"variant": "board", "ballots": 3}),
         (street_staff.pk, {"variant": "named", "ballots": 3}),
     ]
 

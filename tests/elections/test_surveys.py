@@ -16,7 +16,7 @@ from django.utils import timezone
 from elections import surveys as svc
 from elections.models import Ballot, Committee, CommitteeMember, Survey, SurveyResponse, Voter
 from grids.models import Ownership, PartyMember, PartyOrg
-from tests.factories import OwnerFactory, UserFactory, election_with_ballot_paper, owner_user
+from tests.factories import OwnerFactory, UserFactory, election_with_ballot_paper, owner_user, sign_in
 from yezhu.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -306,7 +306,7 @@ def test_the_admin_reads_surveys_outreach_and_the_reserve_but_writes_none(
     client, compound, working_group, name
 ):
     open_survey(compound, working_group)
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in(client, UserFactory(is_staff=True, is_superuser=True))
     assert client.get(f"/admin/elections/{name}/", {"q": "1"}).status_code == 200
     assert client.get(f"/admin/elections/{name}/add/").status_code == 403
     survey = Survey.objects.get()

@@ -25,7 +25,7 @@ from grids.models import (
     Unit,
 )
 from grids.roll import voter_key_for
-from tests.factories import GridFactory, OwnerFactory, UserFactory, grant, unit_with_owners
+from tests.factories import GridFactory, OwnerFactory, UserFactory, grant, sign_in, unit_with_owners
 from tests.grids.test_import_service import make_id
 from yezhu.audit.models import AuditEntry
 
@@ -52,7 +52,7 @@ READ_ONLY = [PartyReport, PartyActivity]
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

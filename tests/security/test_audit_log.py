@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from grids.models import RoleAssignment
 from tests.conftest import requires_postgres
+from tests.factories import sign_in
 from tests.security import build_world
 from yezhu.accounts.models import SmsMessage
 from yezhu.actors import OPERATOR
@@ -35,7 +36,7 @@ def world(db, settings, tmp_path):
 def _client(user=None, ip=IP) -> Client:
     client = Client(REMOTE_ADDR=ip)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -291,7 +292,8 @@ def test_it_records_a_ballot_cast_on_the_page_and_a_rejection(world):
     assert client.post(url, {"step": "cast", "token": token}).status_code == 302
     cast = _new(start, "ballot.cast")
     assert (cast.actor, cast.ip, cast.election_id) == (world.users["a_owner"], IP, world.e_vote.pk)
-    assert cast.object_type == "elections.ballot"
+    # The voter, never the ballot: a ballot's id runs in the order cast (docs/security.md §2).
+    assert (cast.object_type, cast.object_id) == ("elections.voter", str(world.voter.pk))
     assert "choices" not in cast.data and "C1" not in str(cast.data)
     rejected = AuditEntry.objects.get(action="ballot.rejected", election_id=world.e_closed.pk)
     assert rejected.data["reason"] == "未签名" and rejected.actor == world.users["a_staff"]

@@ -24,6 +24,7 @@ from tests.factories import (
     UserFactory,
     grant,
     owner_user,
+    sign_in,
 )
 from yezhu.accounts.models import SmsMessage
 from yezhu.actors import OPERATOR
@@ -69,7 +70,7 @@ def scope(db, compound, other_compound):
 def _client(user=None) -> Client:
     client = Client(REMOTE_ADDR=IP)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -289,7 +290,9 @@ def test_it_records_a_committee_change_in_the_admin(scope, compound):
     committee = Committee.objects.create(
         compound=compound, term_start=date(2022, 1, 1), term_end=date(2027, 1, 1)
     )
-    CommitteeMember.objects.create(committee=committee, name="李四", position=1)
+    CommitteeMember.objects.create(
+        committee=committee, name="李四", position=1, role=CommitteeMember.Role.CHAIR
+    )
     member = committee.members.get()
     start = _last_id()
     response = _client(scope["superuser"]).post(
@@ -310,7 +313,7 @@ def test_it_records_a_committee_change_in_the_admin(scope, compound):
             "members-0-position": "1",
             "members-1-committee": committee.pk,
             "members-1-name": "王五",
-            "members-1-role": member.role,
+            "members-1-role": CommitteeMember.Role.MEMBER,
             "members-1-position": "2",
         },
     )
@@ -318,6 +321,7 @@ def test_it_records_a_committee_change_in_the_admin(scope, compound):
     (row,) = _rows(start, "committee.changed")
     assert row.data["fields"] == ["term_end"]
     assert row.data["members"] == {"added": ["王五"]}
+    assert (row.data["before"], row.data["after"]) == ({"term_end": "2027-01-01"}, {"term_end": "2026-12-31"})
     assert (row.compound_id, row.street_id, row.actor) == (compound.pk, scope["a"].pk, scope["superuser"])
     assert _sees(scope["a_auditor"], [row]) == [True] and _sees(scope["b_auditor"], [row]) == [False]
 

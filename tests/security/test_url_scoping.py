@@ -25,6 +25,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import sign_in
 from tests.security import A_COMPOUND_NAME, A_TITLES, build_world
 
 # Public patterns: no scope to enforce, each for its reason.
@@ -106,6 +107,22 @@ def _import_job(w):
 
     return Job.objects.create(
         kind=IMPORT_KIND, created_by=w.users["a_staff"], compound_id=w.compound.pk, status="done"
+    ).pk
+
+
+def _a_token(w):
+    from tests.factories import api_token
+    from yezhu.accounts.models import ApiToken
+
+    api_token(w.users["a_owner"])
+    return ApiToken.objects.filter(user=w.users["a_owner"]).latest("pk").pk
+
+
+def _a_scrutineer(w):
+    from elections.models import Scrutineer
+
+    return Scrutineer.objects.create(
+        election=w.e_nom, user=w.users["a_owner"], name="监票人", added_by=w.users["a_staff"]
     ).pk
 
 
@@ -196,6 +213,8 @@ RECIPES: dict[str, Recipe] = {
     "manage:working_group": R("manage", e("e_nom")),
     "manage:working_group_remove": R("manage", e("e_nom", mid=1), get_ok=False),
     "manage:working_group_notice": R("manage", e("e_nom")),
+    "manage:scrutineers": R("manage", e("e_nom")),
+    "manage:scrutineer_remove": R("manage", kw(pk="e_nom", sid=_a_scrutineer), get_ok=False),
     "manage:case_file": R("manage", e("e_closed")),
     "manage:case_step": R("manage", e("e_closed", step=1), get_ok=False),
     "manage:committees": R("manage", kw(cpk="compound")),
@@ -355,6 +374,8 @@ RECIPES: dict[str, Recipe] = {
     "manage:exception_document": R("manage", e("e_first")),
     "manage:proposals": R("manage", kw(cpk="compound")),
     "manage:proposal_convene": R("manage", kw(pk="proposal"), get_ok=False),
+    "api:token-list": R("list", legit="a_owner"),  # your own tokens, never another's
+    "api:token-detail": R("self", kw(pk=_a_token), legit="a_owner", get_ok=False),  # DELETE only
 }
 
 
@@ -388,7 +409,7 @@ def probed_patterns() -> list[tuple[str, str]]:
 def client_for(world, key: str) -> Client:
     client = Client()
     if key != "anon":
-        client.force_login(world.users[key])
+        sign_in(client, world.users[key])
     return client
 
 

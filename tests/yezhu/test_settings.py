@@ -76,6 +76,7 @@ PRODUCTION_SMS = {
     "SMS_ALIYUN_TEMPLATE_NOTICE": "SMS_2:compound,title,url",
     "SMS_ALIYUN_TEMPLATE_REMINDER": "SMS_3:compound,title,url",
     "SMS_ALIYUN_TEMPLATE_RESULT": "SMS_4:compound,title,url",
+    "SMS_ALIYUN_TEMPLATE_STAFF_NOTE": "SMS_5:url",
     "SMS_TENCENT_SECRET_ID": "AKID",
     "SMS_TENCENT_SECRET_KEY": "secret",
     "SMS_TENCENT_SDK_APP_ID": "1400000000",
@@ -83,6 +84,7 @@ PRODUCTION_SMS = {
     "SMS_TENCENT_TEMPLATE_NOTICE": "101:compound,title,url",
     "SMS_TENCENT_TEMPLATE_REMINDER": "102:compound,title,url",
     "SMS_TENCENT_TEMPLATE_RESULT": "103:compound,title,url",
+    "SMS_TENCENT_TEMPLATE_STAFF_NOTE": "104:url",
 }
 
 

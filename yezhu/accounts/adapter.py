@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yezhu.accounts.attempts import PASSWORD_TRIES, attempt_release, attempt_take, password_key
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
 from yezhu.accounts.services import sms_queue
@@ -86,17 +88,33 @@ class AccountAdapter(DefaultAccountAdapter):
             ) from None
 
     def get_user_by_phone(self, phone: str):
+        """The active account of this number, or None. Never creates one: a number without an
+        account gets its account only once its code is confirmed (yezhu.accounts.views)."""
         try:
             phone = normalize_mobile(phone)
         except InvalidMobile:
             return None
         user = User.objects.filter(phone=phone).first()
-        if user is None:
-            user, _created = User.objects.get_or_create(phone=phone)
-            if _created:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-        return user if user.is_active else None
+        return user if user is not None and user.is_active else None
+
+    def pre_authenticate(self, request, **credentials):
+        """A password is checked only while the number has tries left in this five-minute window,
+        counted atomically in the database (yezhu/accounts/attempts.py) besides allauth's limit in
+        the cache: parallel guesses cannot pass it, and it holds while Redis is down."""
+        super().pre_authenticate(request, **credentials)
+        login = str(credentials.get("phone") or credentials.get("username") or "")
+        with contextlib.suppress(InvalidMobile):
+            login = normalize_mobile(login)
+        self._password_attempt = password_key(login=login)
+        if not attempt_take(key=self._password_attempt, limit=PASSWORD_TRIES):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        key = getattr(self, "_password_attempt", None)
+        if user is not None and key:
+            attempt_release(key=key)  # only failures lock a number
+        return user
 
     def get_phone(self, user):
         if not user.phone:

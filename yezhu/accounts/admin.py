@@ -3,14 +3,22 @@
 A user's powers (is_superuser, is_staff, is_active, groups, permissions) change only here, so
 every change made here writes `user.changed` to the audit log (the fields, and old → new for the
 flags), in the streets the user belongs to (yezhu.audit.log.streets_of_user).
+
+An account's mobile number is how its owner signs in to vote: while a vote runs in a compound where
+the user owns a home, the number cannot change here (yezhu.hooks.votes_under_way).
+
+The SMS outbox never shows a live sign-in code: the code of a sign-in message is masked until it
+has expired (`masked_body`), so the admin password is not a way to sign in as any owner.
 """
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from yezhu.accounts.masking import masked_body, masked_params
 from yezhu.accounts.models import SmsMessage, User
 from yezhu.audit.log import record, streets_of_user
+from yezhu.hooks import votes_under_way
 
 AUDITED_FLAGS = ("is_active", "is_staff", "is_superuser", "phone_verified")  # old → new
 AUDITED_DETAILS = ("phone", "name", "email")  # named, not copied (personal data stays out of the log)
@@ -44,6 +52,13 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})]
+    audits_itself = True  # user.created / user.changed below, flags old → new
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and votes_under_way(user_ids=[obj.pk]):
+            fields.append("phone")  # the owner signs in to vote with it
+        return fields
 
     def save_model(self, request, obj, form, change):
         # The stored values before this save; compared after the many-to-many rows are written.
@@ -107,7 +122,24 @@ class SmsMessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "phone", "purpose", "kind", "status", "provider", "report_code", "sent_at"]
     list_filter = ["status", "kind", "provider"]
     search_fields = ["phone"]
-    readonly_fields = [f.name for f in SmsMessage._meta.fields]
+
+    def get_fields(self, request, obj=None):
+        shown = [f.name for f in SmsMessage._meta.fields if f.name not in ("id", "body")]
+        return ["text", *["variables" if name == "params" else name for name in shown]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description=_("text"))
+    def text(self, obj):
+        return masked_body(obj)
+
+    @admin.display(description=_("template variables"))
+    def variables(self, obj):
+        return masked_params(obj)
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,7 +1,7 @@
 """Sign-in forms (ACCOUNT_FORMS): allauth's, with messages an elderly owner can act on.
 
-allauth's views are used as they are (its URLs come first); these forms add what its views cannot
-say: that a code ran out, how many tries are left, and that staff numbers belong on the staff page.
+allauth's views (and yezhu.accounts.views in front of its code pages) use these forms, which add what
+say: that a code ran out and how many tries are left (counted atomically, yezhu/accounts/attempts.py).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from allauth.account import app_settings as allauth_account_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ConfirmLoginCodeForm, LoginForm, RequestLoginCodeForm
 from allauth.account.internal.stagekit import unstash_login
-from allauth.core import context
+from allauth.core import context, ratelimit
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from yezhu.accounts.adapter import CODE_SENT_KEY, signs_in_with_password
+from yezhu.accounts.adapter import CODE_SENT_KEY
+from yezhu.accounts.attempts import take_code_try, tries_left
 
 
 def _pending_code_state(request) -> dict | None:
@@ -50,11 +51,15 @@ class PhoneCodeRequestForm(RequestLoginCodeForm):
             self.code_expired = True
 
     def clean_phone(self) -> str:
-        phone = super().clean_phone()
-        user = getattr(self, "_user", None)
-        if phone and signs_in_with_password(user):
-            # No code is sent: a staff account must not be opened by the SIM card alone.
-            raise get_adapter().validation_error("staff_use_password")
+        """The number, rate-limited; `_user` is its active account or None. Never an error that
+        depends on the account: a staff number, an owner's and an unknown one are answered alike
+        (yezhu.accounts.views.RequestCodeView decides what the text message says)."""
+        adapter = get_adapter()
+        phone = self.cleaned_data["phone"]
+        if phone:
+            self._user = adapter.get_user_by_phone(phone)
+            if not ratelimit.consume(context.request, action="request_login_code", key=phone.lower()):
+                raise adapter.validation_error("too_many_login_attempts")
         return phone
 
 
@@ -74,10 +79,14 @@ class PhoneCodeConfirmForm(ConfirmLoginCodeForm):
     )
 
     def clean_code(self) -> str:
+        stage = getattr(context.request, "_login_stage", None)
+        # A try is taken from the atomic counter before the code is compared (yezhu/accounts/attempts.py).
+        if stage is not None and not take_code_try(stage):
+            raise get_adapter().validation_error("too_many_login_attempts")
         try:
             return super().clean_code()
         except forms.ValidationError:
-            left = self._tries_left_after_this_one()
+            left = tries_left(stage) if stage is not None else None
             if left is None or left <= 0:
                 raise
             raise forms.ValidationError(
@@ -89,14 +98,6 @@ class PhoneCodeConfirmForm(ConfirmLoginCodeForm):
                 % {"left": left},
                 code="incorrect_code",
             ) from None
-
-    @staticmethod
-    def _tries_left_after_this_one() -> int | None:
-        stage = getattr(context.request, "_login_stage", None)
-        if stage is None:
-            return None
-        failed = stage.state.get("failed_attempts", 0)
-        return allauth_account_settings.LOGIN_BY_CODE_MAX_ATTEMPTS - failed - 1
 
 
 class StaffLoginForm(LoginForm):

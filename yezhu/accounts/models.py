@@ -2,6 +2,7 @@
 
 import contextlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from yezhu.accounts.phone import mask_mobile, normalize_mobile
+from yezhu.text import NameField
 
 
 class UserManager(BaseUserManager):
@@ -38,7 +40,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("mobile number"), max_length=11, unique=True)
     phone_verified = models.BooleanField(_("mobile verified"), default=False)
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = NameField(_("name"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
     is_staff = models.BooleanField(_("may use the admin site"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -120,3 +122,49 @@ class SmsMessage(models.Model):
     def out_id(self) -> str:
         """Our reference as the provider echoes it back (Aliyun OutId, Tencent SessionContext)."""
         return f"yz{self.pk}"
+
+
+class SignInAttempt(models.Model):
+    """Tries at one sign-in secret (a pending SMS code, a number's password in a time window).
+
+    Counted by a single conditional UPDATE (`count = count + 1 WHERE count < limit`), so requests
+    made at the same moment never read the same count: eight parallel guesses at a code with three
+    tries get three comparisons, not eight (yezhu/accounts/attempts.py).
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in attempt counter")
+        verbose_name_plural = _("sign-in attempt counters")
+
+    def __str__(self):
+        return f"{self.key[:8]}… {self.count}"
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`), listed and revoked by its owner.
+
+    Only a hash of the key is stored; the key is shown once, when it is made. A token ends when
+    its owner signs out, and in any case when a session would (SESSION_COOKIE_AGE), unless it was
+    made long-lived by staff for a program (a district platform) — then it lives until revoked.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60, default="default")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("first characters"), max_length=8, editable=False)
+    long_lived = models.BooleanField(_("survives sign-out"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["user", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="api_token_unique_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -6,7 +6,7 @@ import logging
 
 from django.db import transaction
 
-from yezhu.accounts.models import SmsMessage
+from yezhu.accounts.models import SmsMessage, User
 from yezhu.queue import enqueue  # noqa: F401 - also imported from here
 from yezhu.sms import check_params, render_body
 
@@ -61,3 +61,24 @@ def user_fill_name(*, user_id: int, name: str) -> bool:
     if not name:
         return False
     return User.objects.filter(pk=user_id, name="").update(name=name) == 1
+
+
+def tokens_end_at_sign_out(*, actor: User) -> int:
+    """Signing out ends the user's API tokens, except the long-lived ones staff made for programs
+    (yezhu/api/tokens.py). Returns how many ended."""
+    from yezhu.accounts.models import ApiToken
+    from yezhu.audit.log import record, streets_of_user
+
+    with transaction.atomic():
+        gone = list(ApiToken.objects.filter(user=actor, long_lived=False).values_list("pk", flat=True))
+        if not gone:
+            return 0
+        ApiToken.objects.filter(pk__in=gone).delete()
+        record(
+            "api.token_revoked",
+            actor=actor,
+            summary=f"{len(gone)} API token(s) ended at sign-out",
+            data={"tokens": gone, "reason": "sign_out"},
+            streets=streets_of_user(actor),
+        )
+    return len(gone)

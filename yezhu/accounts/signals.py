@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from yezhu.accounts.adapter import CODE_SENT_KEY
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
-from yezhu.accounts.services import user_fill_name
+from yezhu.accounts.services import tokens_end_at_sign_out, user_fill_name
 from yezhu.audit.log import record, streets_of_user
 
 
@@ -28,6 +28,18 @@ def name_from_the_roll(sender, request, user, **kwargs):
     name = user.owner_records.order_by("pk").values_list("name", flat=True).first()
     if name and user_fill_name(user_id=user.pk, name=name):
         user.refresh_from_db(fields=["name"])
+
+
+@receiver(login_code_rejected)
+def audit_code_rejected(sender, request, user, last_attempt=False, **kwargs):
+    """A wrong code is a failed sign-in like a wrong password (staff and the admin included)."""
+    record(
+        "sign_in_failed",
+        actor=AnonymousUser(),
+        summary=f"wrong sign-in code for {user.masked_phone}" + (" (last try)" if last_attempt else ""),
+        data={"method": "code", "last_try": bool(last_attempt)},
+        streets=streets_of_user(user),
+    )
 
 
 @receiver(login_code_rejected)
@@ -62,3 +74,11 @@ def audit_sign_in_failed(sender, credentials, request=None, **kwargs):
         summary=f"failed sign-in for {masked}",
         streets=streets_of_user(user) if user is not None else None,
     )
+
+
+@receiver(user_logged_out)
+def end_api_tokens(sender, request, user=None, **kwargs):
+    """Signing out ends the user's API tokens, except long-lived ones staff made for a program."""
+    if user is None:
+        return
+    tokens_end_at_sign_out(actor=user)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 
+from yezhu.api.authentication import ApiTokenAuthentication
 from yezhu.api.errors import exception_handler
 from yezhu.api.permissions import SignedIn
 
@@ -74,7 +75,7 @@ class ApiPagination(PageNumberPagination):
 class ApiViewMixin:
     """Token first, so an anonymous request gets 401 with `WWW-Authenticate: Token`."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [SignedIn]
     pagination_class = ApiPagination
     filter_backends = [DjangoFilterBackend]

@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 
 from yezhu.api import docs
 from yezhu.api.errors import not_found
-from yezhu.api.tokens import TokenView
+from yezhu.api.tokens import TokenDetailView, TokenListView, TokenView
 
 app_name = "api"
 
@@ -16,6 +16,8 @@ v1 = [
     path("", include("grids.api")),
     path("", include("elections.api.urls")),
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/tokens/", TokenListView.as_view(), name="token-list"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="token-detail"),
     re_path(r"^[\s\S]*$", not_found),  # last: the JSON 404 for everything else under /api/v1/
 ]
 

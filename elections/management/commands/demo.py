@@ -25,6 +25,10 @@ from yezhu.site import public_url
 STREET = "湖滨街道"
 ADMIN_PHONE = "13800000000"
 ADMIN_PASSWORD = "yezhu-demo-admin"  # noqa: S105 - printed for the demo on purpose
+# Staff sign in with a password and then the SMS code (owners with the code alone): the demo's
+# street office and working group accounts share one password, printed with the accounts.
+STAFF_PASSWORD = "yezhu-demo-staff"  # noqa: S105 - printed for the demo on purpose
+STAFF_PHONES = ("13800000001", "13800000002", "13800000004")
 
 COMPOUNDS = [
     # code, name, community, units, parking, plan
@@ -43,6 +47,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if Street.objects.filter(name=STREET).exists():
             self.stdout.write("演示数据已存在（demo data already loaded）。")
+            # A demo loaded before staff had passwords: give them one, so they can sign in.
+            for user in User.objects.filter(phone__in=STAFF_PHONES):
+                self.user(user.phone, user.name, password=STAFF_PASSWORD)
             self.print_accounts()
             return
         rng = random.Random(7)
@@ -336,11 +343,11 @@ class Command(BaseCommand):
     def people(self):
         street = Street.objects.get(name=STREET)
         xylw = street.communities.get(name="东坡社区").compounds.get(code="XYLW")
-        staff = self.user("13800000001", "街道办 陈主任")
+        staff = self.user("13800000001", "街道办 陈主任", password=STAFF_PASSWORD)
         RoleAssignment.objects.get_or_create(user=staff, role=RoleAssignment.Role.STREET_STAFF, street=street)
-        wg = self.user("13800000002", "换届小组 周组长")
+        wg = self.user("13800000002", "换届小组 周组长", password=STAFF_PASSWORD)
         RoleAssignment.objects.get_or_create(user=wg, role=RoleAssignment.Role.WORKING_GROUP, compound=xylw)
-        wg2 = self.user("13800000004", "换届小组 吴委员")
+        wg2 = self.user("13800000004", "换届小组 吴委员", password=STAFF_PASSWORD)
         RoleAssignment.objects.get_or_create(user=wg2, role=RoleAssignment.Role.WORKING_GROUP, compound=xylw)
         leader = self.user("13800000003", "网格长 刘阿姨")
         grid = Grid.objects.filter(compound=xylw).order_by("pk").first()
@@ -363,26 +370,29 @@ class Command(BaseCommand):
             phone = f"1390000000{i}"
             Owner.objects.filter(pk=owner.pk).update(mobile=phone, user=self.user(phone, owner.name))
 
-    def user(self, phone, name):
+    def user(self, phone, name, password=None):
         user, _ = User.objects.get_or_create(phone=phone, defaults={"name": name, "phone_verified": True})
+        if password and not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
         return user
 
     def print_accounts(self):
         owners = Owner.objects.filter(mobile__startswith="139000000").order_by("mobile")
         lines = [
             "",
-            "演示账号（登录方式：手机号 + 短信验证码；验证码打印在本终端，管理员也可在 /dev/sms/ 查看）：",
-            f"  管理员      {ADMIN_PHONE}（后台 /admin/，密码 {ADMIN_PASSWORD}，登录后仍需验证码）",
-            "  街道办      13800000001 → /street/ 街道看板",
-            "  换届小组    13800000002、13800000004 → /manage/ 选举管理（西园里）",
-            "  网格长      13800000003 → /grid/ 催票、党员中心户",
-            f"  党支部书记  {demo_party.SECRETARY_PHONE} → /party/ 西园里党支部：确认党员报到、后备人选",
+            "演示账号（验证码打印在运行本程序的终端里）：",
+            f"  管理员      {ADMIN_PHONE}  密码 {ADMIN_PASSWORD} → 工作人员登录 /accounts/login/，再输验证码 → /admin/ 后台",
+            f"  街道办      13800000001  密码 {STAFF_PASSWORD} → 工作人员登录，再输验证码 → /street/ 街道看板",
+            f"  换届小组    13800000002、13800000004  密码 {STAFF_PASSWORD} → 工作人员登录，再输验证码 → /manage/（西园里）",
+            "  网格长      13800000003  只用验证码 → 业主登录 /accounts/login/code/ → /grid/ 催票",
+            f"  党支部书记  {demo_party.SECRETARY_PHONE}  只用验证码 → /party/ 西园里党支部：确认党员报到、后备人选",
             "  街道办还可看：/party/ 党组织、/street/composition/ 业委会结构、/street/settings/ 三关设置",
         ]
         for owner in owners:
             units = ", ".join(owner.units.values_list("code", flat=True))
             lines.append(
-                f"  业主        {owner.mobile} {owner.name}（西园里 {units}）→ 首页投票、问题征集、党员报到"
+                f"  业主        {owner.mobile}  只用验证码 → 业主登录 → 首页投票、问题征集、党员报到（{owner.name}，西园里 {units}）"
             )
         lines.append(f"打开 {public_url('/')}")
         self.stdout.write("\n".join(lines))
