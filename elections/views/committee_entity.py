@@ -5,6 +5,7 @@ another street's staff get 404."""
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 
 from django.contrib import messages
@@ -21,6 +22,8 @@ from elections.forms.committee_entity import CommitteeDocumentForm, CommitteeEnt
 from elections.lifecycle.committees import ENTITY_FIELDS
 from elections.models import CommitteeDocument
 from elections.views.manage import _managed_committee
+
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -77,6 +80,12 @@ def document_file(request, pk: int, did: int):
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, OSError):
+        log.warning(
+            "committee document #%s: its file %s cannot be read",
+            document.pk,
+            document.file.name,
+            exc_info=True,
+        )
         raise Http404 from None
     name = document.file.name
     extension = name[name.rfind(".") :] if "." in name else ""
