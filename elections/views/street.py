@@ -34,6 +34,7 @@ from elections.committee_import import COLUMNS, CommitteeImportError, committees
 from elections.models import Election, Stage
 from elections.rules import street_svg
 from elections.rules.timeline import MilestoneStatus
+from elections.views.interim_parts import interim_context
 from grids.models import Street
 from grids.selectors import managed_compounds, staff_compounds, streets_for
 from yezhu.audit.log import record
@@ -119,11 +120,21 @@ def count_labels() -> dict[str, str]:
         "overdue": _("Overdue re-elections"),
         "alert": _("Terms in the alert window now"),
         "late": _("Elections under way with a late deadline"),
+        "under_property_committee": _("Compounds under a property management committee"),
+        "overdue_deadlines": _("Overdue filings and handovers"),
+        "escalated": _("Escalations the street office must act on"),
     }
 
 
 #: Headline counts drawn as a warning or an alarm when they are not zero.
-COUNT_CSS = {"due_to_start": "warn", "alert": "warn", "overdue": "bad", "late": "bad"}
+COUNT_CSS = {
+    "due_to_start": "warn",
+    "alert": "warn",
+    "overdue": "bad",
+    "late": "bad",
+    "overdue_deadlines": "bad",
+    "escalated": "bad",
+}
 
 
 def coverage_labels() -> dict[str, str]:
@@ -327,6 +338,8 @@ def board(request):
             for r in rows
             for p in r.proposals
         ],
+        "escalation_items": [e for r in rows for e in r.escalations],
+        "overdue_items": [(r, d) for r in rows for d in r.overdue_deadlines],
         **_charts(figures),
     }
     return render(request, "elections/street/board.html", context)
@@ -360,6 +373,7 @@ def compound(request, pk: int):
         "elections": [(e, _election_url(e, may_manage)) for e in elections],
         "board_url": _with_query(reverse("street:board"), street=found.community.street_id),
         "committees_url": reverse("manage:committees", args=[found.pk]) if may_manage else "",
+        **interim_context(found, request.user, today, may_manage=may_manage),
     }
     return render(request, "elections/street/compound.html", context)
 
