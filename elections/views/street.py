@@ -429,6 +429,30 @@ def _marks(milestones, today: date) -> list[street_svg.Mark]:
     return marks
 
 
+def _interim_track(row: selectors.BoardRow, today: date) -> street_svg.Track:
+    """A compound's committee between elections: its 物管会's term as a bar, its open filings and
+    handovers as marks (overdue ones in red)."""
+    bars = []
+    body = row.property_committee
+    if body is not None:
+        bars.append(street_svg.Bar(body.term_start, body.term_end, _("Property management committee"), True))
+    marks = [
+        street_svg.Mark(
+            d.due_on,
+            f"{d.title}：{_('deadline')} {d.due_on.isoformat()}",
+            "overdue" if d.overdue(today) else "due",
+        )
+        for d in row.open_deadlines
+    ]
+    return street_svg.Track(
+        label=f"{row.compound.name} · {_('filings and handovers')}",
+        bars=tuple(bars),
+        marks=tuple(marks),
+        href=reverse("street:compound", args=[row.compound.pk]) + "#deadlines",
+        late=bool(row.overdue_deadlines),
+    )
+
+
 @require_GET
 @login_required
 def timeline(request):
@@ -437,8 +461,10 @@ def timeline(request):
     if street is None:
         return redirect("street:district")
     today = timezone.localdate()
-    rows = [r for r in selectors.board_rows(_compounds(request.user, [street]), today=today) if r.election]
+    every = selectors.board_rows(_compounds(request.user, [street]), today=today)
+    rows = [r for r in every if r.election]
     rows.sort(key=lambda r: (not r.late, r.compound.code))
+    interim_rows = [r for r in every if r.open_deadlines or r.property_committee]
     focus = None
     raw = request.GET.get("election", "").strip()
     if raw:
@@ -460,6 +486,11 @@ def timeline(request):
                 late=r.late,
             )
         )
+    if focus is None:
+        for r in interim_rows:
+            track = _interim_track(r, today)
+            days += [b.start for b in track.bars] + [b.end for b in track.bars] + [m.day for m in track.marks]
+            tracks.append(track)
     start, end = street_svg.window(days, today)
     chart = street_svg.timeline_chart(
         tracks,
@@ -475,6 +506,7 @@ def timeline(request):
         "streets": streets,
         "today": today,
         "rows": rows,
+        "interim_rows": [] if focus else interim_rows,
         "focus": focus,
         "focus_url": _election_url(
             focus.election, managed_compounds(request.user).filter(pk=focus.compound.pk).exists()

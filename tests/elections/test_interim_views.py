@@ -178,3 +178,31 @@ def _compounds(committee):
     from grids.models import Compound
 
     return Compound.objects.filter(pk=committee.compound_id)
+
+
+def test_the_street_timeline_shows_the_filings_and_handovers(client, street_staff, compound):
+    today = timezone.localdate()
+    committee = lc.committee_register(
+        compound=compound,
+        term_start=today - timedelta(days=365),
+        term_end=today + timedelta(days=300),
+        actor=OPERATOR,
+    )
+    lc.committee_change_recorded(
+        committee, "member_out", today - timedelta(days=10), actor=OPERATOR, subject="李四"
+    )
+    client.force_login(street_staff)
+    html = client.get(reverse("street:timeline")).content.decode()
+    assert "李四" in html and 'class="list interim-deadlines"' in html
+    assert "milestone late" in html  # the member's handover (7 days) is overdue
+
+
+def test_an_auditor_reads_but_may_not_form_a_property_committee(client, expired):
+    auditor = UserFactory()
+    grant(auditor, RoleAssignment.Role.AUDITOR, expired.compound.community.street)
+    client.force_login(auditor)
+    assert client.get(reverse("street:compound", args=[expired.compound_id])).status_code == 200
+    url = reverse("street:property_committee_form", args=[expired.compound_id])
+    assert client.get(url).status_code == 403
+    assert client.post(url, post_data(timezone.localdate())).status_code == 403
+    assert not PropertyCommittee.objects.exists()
