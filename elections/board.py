@@ -11,8 +11,8 @@ fixed number of queries whatever the number of compounds:
    grouped by election (turnout only: never a choice, DESIGN.md "Ballot secrecy");
 6. the owners' proposals that reached their threshold and wait for the committee to convene the
    temporary assembly (shown until staff record it convened);
-7. to 11. the committee between elections: the active 物业管理委员会 (物管会), the open tracked
-   deadlines (filings, handovers: three queries) and the open escalations with their steps.
+7. to 12. the committee between elections: the active 物业管理委员会 (物管会), the open tracked
+   deadlines (filings, handovers: three queries) and the open escalations with their steps (two).
 
 Term status, deadlines and lateness are then computed in Python from those rows with the pure
 `elections.rules.timeline`, so that nothing here runs a query per compound.
@@ -467,7 +467,7 @@ def board_rows(
     }
     ids = [c.pk for c in rows_compounds]
     deadlines: dict[int, list[DeadlineRow]] = defaultdict(list)
-    for d in deadline_rows(ids, today=today, open_only=True):
+    for d in deadline_rows(ids, today=today, open_only=True, calendar=calendar):
         deadlines[d.compound_id].append(d)
     escalated: dict[int, list[Escalation]] = defaultdict(list)
     for esc in open_escalations(ids):

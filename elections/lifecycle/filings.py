@@ -38,9 +38,9 @@ def _profile(compound: Compound) -> tl.Profile:
     return tl.PROFILES.get(compound.community.street.profile) or tl.get_profile("national")
 
 
-def due_within(start: date, days: int) -> date:
+def due_within(start: date, days: int, calendar: tl.HolidayCalendar | None = None) -> date:
     """The last day of "within ``days`` days of ``start``" on the holiday calendar."""
-    return tl.period_end(start, days, db_calendar()).due
+    return tl.period_end(start, days, calendar if calendar is not None else db_calendar()).due
 
 
 def _deadline(
@@ -238,14 +238,20 @@ def deadline_title(deadline: CommitteeDeadline) -> str:
     return _("Change filing (变更备案): %(change)s") % {"change": text}
 
 
-def term_handover_due(committee: Committee, profile: tl.Profile) -> date:
-    return due_within(committee.term_end, profile.handover_days.value)
+def term_handover_due(
+    committee: Committee, profile: tl.Profile, calendar: tl.HolidayCalendar | None = None
+) -> date:
+    return due_within(committee.term_end, profile.handover_days.value, calendar)
 
 
-def deadline_rows(compound_ids, *, today: date, open_only: bool = False) -> list[DeadlineRow]:
+def deadline_rows(
+    compound_ids, *, today: date, open_only: bool = False, calendar: tl.HolidayCalendar | None = None
+) -> list[DeadlineRow]:
     """The tracked deadlines of the compounds: filings and members' handovers, and the handover of
-    records and seal of each compound's latest committee whose term has ended. Three queries."""
+    records and seal of each compound's latest committee whose term has ended. Three queries (and
+    the holiday table's, when no calendar is given)."""
     ids = list(compound_ids)
+    calendar = calendar if calendar is not None else db_calendar()
     query = CommitteeDeadline.objects.filter(compound_id__in=ids)
     if open_only:
         query = query.filter(done_on__isnull=True)
@@ -286,7 +292,7 @@ def deadline_rows(compound_ids, *, today: date, open_only: bool = False) -> list
                 title=_("Records and seal handed over (term ended %(date)s)")
                 % {"date": c.term_end.isoformat()},
                 event_on=c.term_end,
-                due_on=term_handover_due(c, profile),
+                due_on=term_handover_due(c, profile, calendar),
                 done_on=c.handed_over_on,
                 committee=c,
             )
