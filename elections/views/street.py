@@ -444,8 +444,9 @@ def _interim_track(row: selectors.BoardRow, today: date) -> street_svg.Track:
         )
         for d in row.open_deadlines
     ]
+    what = _("Filings and handovers")
     return street_svg.Track(
-        label=f"{row.compound.name} · {_('filings and handovers')}",
+        label=f"{row.compound.name} · {what}",
         bars=tuple(bars),
         marks=tuple(marks),
         href=reverse("street:compound", args=[row.compound.pk]) + "#deadlines",
