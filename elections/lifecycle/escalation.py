@@ -228,14 +228,14 @@ def escalations_sweep(*, actor: Actor, today: date | None = None) -> dict[str, l
     ):
         limit = _profile(election.compound).escalation_stalled_days.value
         milestone = stalled_milestone(election, today, limit)
-        if milestone is None:
+        if milestone is None or milestone.due is None:
             continue
         stalled_now.add(election.pk)
         found = _raise(
             election.compound,
             Reason.ELECTION_STALLED,
             today=today,
-            overdue_since=milestone.due + timedelta(days=1),  # type: ignore[operator]
+            overdue_since=milestone.due + timedelta(days=1),
             actor=actor,
             election=election,
             note=_(
@@ -250,17 +250,17 @@ def escalations_sweep(*, actor: Actor, today: date | None = None) -> dict[str, l
     # 3. Resolve what no longer applies.
     for escalation in Escalation.objects.filter(resolved_on__isnull=True).select_related("election"):
         if escalation.reason == Reason.TERM_EXPIRED:
-            election = under_way.get(escalation.compound_id)
+            successor = under_way.get(escalation.compound_id)
             in_term = Committee.objects.filter(
                 compound_id=escalation.compound_id, ended_on__isnull=True, term_end__gte=today
             ).exclude(Q(election__isnull=False) & Q(filed_on__isnull=True))
-            if election is not None:
+            if successor is not None:
                 _resolve(
                     escalation,
                     today=today,
                     actor=actor,
-                    election=election,
-                    note=_("An election is under way: %(title)s") % {"title": election.title},
+                    election=successor,
+                    note=_("An election is under way: %(title)s") % {"title": successor.title},
                 )
                 resolved.append(escalation)
             elif in_term.exists():

@@ -104,10 +104,11 @@ def record_change(
         raise ElectionError(_("Say what changed in the committee."))
     subject = subject.strip()[:100]
     profile = _profile(compound)
-    common = {"compound": compound, "committee": committee, "property_committee": property_committee}
     made = [
         _deadline(
-            **common,
+            compound=compound,
+            committee=committee,
+            property_committee=property_committee,
             kind=Kind.FILING,
             change=change,
             on=on,
@@ -119,7 +120,9 @@ def record_change(
     if change == Change.MEMBER_OUT and subject:
         made.append(
             _deadline(
-                **common,
+                compound=compound,
+                committee=committee,
+                property_committee=property_committee,
                 kind=Kind.MEMBER_HANDOVER,
                 change=change,
                 on=on,
