@@ -287,7 +287,7 @@ def escalation_order_election(
         raise ElectionError(_("The day cannot be in the future."))
     with transaction.atomic():
         fresh = (
-            Escalation.objects.select_for_update()
+            Escalation.objects.select_for_update(of=("self",))
             .select_related("compound__community__street", "election")
             .get(pk=escalation.pk)
         )
