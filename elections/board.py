@@ -10,7 +10,9 @@ fixed number of queries whatever the number of compounds:
 4. and 5. for the elections in the voting stage, one aggregate of valid ballots and one of voters,
    grouped by election (turnout only: never a choice, DESIGN.md "Ballot secrecy");
 6. the owners' proposals that reached their threshold and wait for the committee to convene the
-   temporary assembly (shown until staff record it convened).
+   temporary assembly (shown until staff record it convened);
+7. to 12. the committee between elections: the active 物业管理委员会 (物管会), the open tracked
+   deadlines (filings, handovers: three queries) and the open escalations with their steps (two).
 
 Term status, deadlines and lateness are then computed in Python from those rows with the pure
 `elections.rules.timeline`, so that nothing here runs a query per compound.
@@ -50,7 +52,18 @@ from math import floor
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
-from elections.models import AssemblyProposal, Ballot, Committee, Election, Stage, Voter
+from elections.lifecycle.escalation import open_escalations
+from elections.lifecycle.filings import DeadlineRow, deadline_rows
+from elections.models import (
+    AssemblyProposal,
+    Ballot,
+    Committee,
+    Election,
+    Escalation,
+    PropertyCommittee,
+    Stage,
+    Voter,
+)
 from elections.rules import timeline
 from grids.models import Compound, PartyOrg, Street
 
@@ -262,6 +275,16 @@ class BoardRow:
     #: Owners' proposals that reached 20 % of the area and of the heads and whose temporary
     #: assembly is not convened yet (指导规则 第二十一条): the committee must convene it.
     proposals: list[AssemblyProposal] = field(default_factory=list)
+    #: The 物业管理委员会 acting for the compound in the interim, if any.
+    property_committee: PropertyCommittee | None = None
+    #: Tracked deadlines (filings, handovers) not done yet; `overdue_deadlines` those past their day.
+    open_deadlines: list[DeadlineRow] = field(default_factory=list)
+    #: Escalations the street office must act on (or has acted on, waiting for the effect).
+    escalations: list[Escalation] = field(default_factory=list)
+
+    @property
+    def overdue_deadlines(self) -> list[DeadlineRow]:
+        return [d for d in self.open_deadlines if self.today is not None and d.overdue(self.today)]
 
     @property
     def has_committee(self) -> bool:
@@ -438,6 +461,18 @@ def board_rows(
     ).order_by("reached_at", "pk"):
         waiting[proposal.compound_id].append(proposal)
 
+    interim: dict[int, PropertyCommittee] = {
+        p.compound_id: p
+        for p in PropertyCommittee.objects.filter(compound__in=base, dissolved_on__isnull=True)
+    }
+    ids = [c.pk for c in rows_compounds]
+    deadlines: dict[int, list[DeadlineRow]] = defaultdict(list)
+    for d in deadline_rows(ids, today=today, open_only=True, calendar=calendar):
+        deadlines[d.compound_id].append(d)
+    escalated: dict[int, list[Escalation]] = defaultdict(list)
+    for esc in open_escalations(ids):
+        escalated[esc.compound_id].append(esc)
+
     rows: list[BoardRow] = []
     for compound in rows_compounds:
         street = compound.community.street
@@ -487,6 +522,9 @@ def board_rows(
                 ),
                 term_reelection_done=committee is not None and any(_replaces(e, committee) for e in history),
                 proposals=waiting.get(compound.pk, []),
+                property_committee=interim.get(compound.pk),
+                open_deadlines=deadlines.get(compound.pk, []),
+                escalations=escalated.get(compound.pk, []),
             )
         )
     return rows
@@ -532,6 +570,9 @@ class Figures:
     committee: Coverage
     property_manager: Coverage
     all_three: Coverage  # 三覆盖
+    under_property_committee: int = 0  # compounds under a 物管会
+    overdue_deadlines: int = 0  # filings and handovers past their day
+    escalated: int = 0  # compounds with an escalation the street office must act on
 
     def as_counts(self) -> list[tuple[str, int]]:
         """(key, number) in the order the report lists them."""
@@ -544,6 +585,9 @@ class Figures:
             ("overdue", self.overdue),
             ("alert", self.alert),
             ("late", self.late),
+            ("under_property_committee", self.under_property_committee),
+            ("overdue_deadlines", self.overdue_deadlines),
+            ("escalated", self.escalated),
         ]
 
     def as_coverage(self) -> list[tuple[str, Coverage]]:
@@ -572,6 +616,9 @@ def figures(rows: Iterable[BoardRow]) -> Figures:
         committee=Coverage(sum(r.has_committee for r in rows), n),
         property_manager=Coverage(sum(r.has_manager for r in rows), n),
         all_three=Coverage(sum(r.all_three for r in rows), n),
+        under_property_committee=sum(r.property_committee is not None for r in rows),
+        overdue_deadlines=sum(len(r.overdue_deadlines) for r in rows),
+        escalated=sum(1 for r in rows if any(e.status == Escalation.Status.OPEN for e in r.escalations)),
     )
 
 

@@ -103,6 +103,15 @@ class Election(models.Model):
         ),
     )
     temporary_meeting = models.BooleanField(_("temporary meeting"), default=False)  # 临时会议
+    # An election organised (an assembly convened) by the street office's 物业管理委员会 in the interim.
+    property_committee = models.ForeignKey(
+        "elections.PropertyCommittee",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="elections",
+        verbose_name=_("organised by the property management committee"),
+    )
 
     class MeetingForm(models.TextChoices):  # 物业管理条例 第12条
         WRITTEN = "written", _("written consultation")  # 书面征求意见
@@ -1308,8 +1317,16 @@ class ProposalSignature(models.Model):
         return f"{self.unit_codes} → {self.proposal}"
 
 
-# Issue surveys, visits before the vote and the reserve of future candidates live in a module of
-# their own: they are never part of a statutory vote (imported here so Django finds them).
+# Modules of their own, imported here so Django finds their models: the committee between
+# elections (物管会, filings and handovers, escalations); issue surveys, visits before the vote and
+# the reserve of future candidates (never part of a statutory vote).
+from elections.committee_models import (  # noqa: E402, F401
+    CommitteeDeadline,
+    Escalation,
+    EscalationStep,
+    PropertyCommittee,
+    PropertyCommitteeMember,
+)
 from elections.outreach_models import (  # noqa: E402, F401
     OutreachVisit,
     ReserveCandidate,

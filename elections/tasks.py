@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from elections import lifecycle
 from elections.errors import ElectionError
-from elections.models import Committee, Delivery, Election, Notice, Stage
+from elections.models import Committee, Delivery, Election, Escalation, Notice, PropertyCommittee, Stage
 from elections.notices import (
     DeliveryRetry,
     backoff,
@@ -381,4 +381,57 @@ def tick(now: str | None = None) -> dict:
     for row in lifecycle.reelection_alerts(committees, today=today):
         if _safely("reelection alert", None, _reelection_alert, row.committee, row.start_by, str(row.status)):
             done["alerts"] += 1
+
+    # 7. The committee between elections: a 物管会 whose successor took office is dissolved, and a
+    #    compound overdue beyond the profile's limit is escalated to the street office (told by an
+    #    inbox message and a text), or its escalation resolved. Both are idempotent.
+    for compound_id in PropertyCommittee.objects.filter(dissolved_on__isnull=True).values_list(
+        "compound_id", flat=True
+    ):
+        _safely(
+            "property committee dissolution",
+            None,
+            lambda c=compound_id: lifecycle.property_committee_dissolve_if_succeeded(
+                compound_id=c, actor=SCHEDULER
+            ),
+        )
+    swept = {"raised": [], "resolved": []}
+    try:
+        swept = lifecycle.escalations_sweep(actor=SCHEDULER, today=today)
+    except Exception:
+        log.exception("tick: the escalation sweep failed")
+    for escalation in swept["raised"]:
+        _safely("escalation notice", escalation.election_id, _escalation_notice, escalation)
+    done["escalated"] = len(swept["raised"])
+    done["escalations_resolved"] = len(swept["resolved"])
     return done
+
+
+def _escalation_notice(escalation: Escalation) -> bool:
+    """Tell the street office's staff of a new escalation (once: the notice's dedupe key)."""
+    key = f"escalation:{escalation.pk}"
+    if Notice.objects.filter(compound_id=escalation.compound_id, dedupe_key=key).exists():
+        return False
+    compound = escalation.compound
+    with translation.override("zh-hans"):
+        title = _("%(compound)s: the street office must act (%(reason)s)") % {
+            "compound": compound.name,
+            "reason": escalation.get_reason_display(),
+        }
+        body = _(
+            "%(compound)s has been overdue since %(since)s beyond the regional limit. Order the election "
+            "or form the property management committee, and record it on the street board."
+        ) % {"compound": compound.name, "since": f"{escalation.overdue_since:%Y-%m-%d}"}
+    notice = notice_create(
+        compound=compound,
+        election=escalation.election,
+        kind=Notice.Kind.OTHER,
+        audience=Notice.Audience.STREET_STAFF,
+        channels=["inbox", "sms"],
+        title=title,
+        body=body,
+        dedupe_key=key,
+        actor=SCHEDULER,
+    )
+    notice_send(notice=notice, actor=SCHEDULER)
+    return True

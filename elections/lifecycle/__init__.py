@@ -23,6 +23,9 @@ The package, by concern:
 - ``setup``: the election's settings, working group, matters and races.
 - ``documents``: the documents a matter carries (drafts, quotes, budgets), checked by content.
 - ``committees`` and ``cases``: the committee register and the case file.
+- ``interim``, ``filings`` and ``escalation``: the committee between elections (RULES.md §7): the
+  物业管理委员会, the tracked filings (变更备案) and handovers, and the escalations the street office
+  must act on.
 
 This module is the package's public face: callers write ``from elections import lifecycle`` and
 ``lifecycle.voting_close(...)``; the modules of the package import each other directly.
@@ -39,6 +42,15 @@ from elections.lifecycle.committees import (
     committee_update,
 )
 from elections.lifecycle.documents import matter_document_add, matter_document_remove
+from elections.lifecycle.escalation import escalation_order_election, escalations_sweep
+from elections.lifecycle.filings import committee_change_recorded, deadline_done, deadline_rows
+from elections.lifecycle.interim import (
+    MemberSpec,
+    convening_body,
+    property_committee_convene,
+    property_committee_dissolve_if_succeeded,
+    property_committee_form,
+)
 from elections.lifecycle.preconditions import agenda_problems, group_problems, share_text
 from elections.lifecycle.scrutineers import scrutineer_add, scrutineer_remove
 from elections.lifecycle.setup import (
@@ -109,6 +121,16 @@ from elections.lifecycle.table import TRANSITIONS, Transition, allowed_actions, 
 
 __all__ = [
     "ACTIONS",
+    "MemberSpec",
+    "committee_change_recorded",
+    "convening_body",
+    "deadline_done",
+    "deadline_rows",
+    "escalation_order_election",
+    "escalations_sweep",
+    "property_committee_convene",
+    "property_committee_dissolve_if_succeeded",
+    "property_committee_form",
     "agenda_problems",
     "group_problems",
     "share_text",

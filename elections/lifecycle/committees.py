@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from elections.errors import ElectionError
+from elections.lifecycle.interim import property_committee_dissolve_if_succeeded
 from elections.lifecycle.moves import check_may_manage, refuse_if_any
 from elections.models import (
     Committee,
@@ -73,6 +74,8 @@ def committee_register(
             summary=f"committee registered by hand: {term_start} – {term_end}",
             data={"term_start": term_start.isoformat(), "term_end": term_end.isoformat()},
         )
+        # A committee that took office after the compound's 物管会 was formed ends the 物管会.
+        property_committee_dissolve_if_succeeded(compound_id=compound.pk, actor=actor)
     return committee
 
 

@@ -485,6 +485,12 @@ def rule_label(name: str) -> str:
         "working_group_leaders": _("Working group led by"),
         "reelection_group_days": _("Re-election working group formed within (days of the alert)"),
         "city_platform": _("Online votes only on the city's e-voting platform"),
+        "property_committee_term_years_max": _("Property management committee: longest term (years)"),
+        "property_committee_members_min": _("Property management committee: fewest members"),
+        "change_filing_days": _("Committee changes filed within (days of the change)"),
+        "member_handover_days": _("A departing member hands over within (days of leaving)"),
+        "escalation_term_days": _("Escalated to the street office after the term expired by (days)"),
+        "escalation_stalled_days": _("Escalated to the street office after a deadline overdue by (days)"),
     }
     return labels.get(name, name)
 

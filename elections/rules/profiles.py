@@ -131,6 +131,21 @@ class Profile:
     #: 广州): Yezhu's own online channel is off; paper ballots and the platform's imported per-unit
     #: result are counted. An election's rules of procedure may choose the platform, never drop it.
     city_platform: Rule[bool]
+    #: 物业管理委员会 (物管会): the longest term in years of the interim committee the street office
+    #: forms where no committee can be formed or a term ended with no successor (None: the region
+    #: provides no 物管会; 北京 3, 杭州 2) …
+    property_committee_term_years_max: Rule[int | None]
+    #: … its smallest number of members (odd, owners at least half, chaired by the residents' committee).
+    property_committee_members_min: Rule[int]
+    #: 变更备案: every change to a committee (members in or out, chair, a 物管会 formed) filed within N days.
+    change_filing_days: Rule[int]
+    #: A departing member hands over the records and property in their keeping within N days.
+    member_handover_days: Rule[int]
+    #: Escalation: a term expired for more than N days with no election under way becomes a step
+    #: the street office must act on (order the election, form the 物管会) …
+    escalation_term_days: Rule[int]
+    #: … and an election under way whose milestone is overdue by more than N days (stalled) too.
+    escalation_stalled_days: Rule[int]
     #: (name of the overridden value, reason) in the order they were overridden.
     overrides: tuple[tuple[str, str], ...] = ()
 
@@ -145,6 +160,7 @@ class Profile:
             "voting_days_max",
             "term_years",
             "first_assembly_years_since_delivery",
+            "property_committee_term_years_max",
         }
     )
     _BOOLEAN = frozenset({"committee_size_odd", "working_group_odd", "city_platform"})
@@ -158,6 +174,13 @@ class Profile:
             "working_group_odd",
             "working_group_owner_percent_min",
             "working_group_leaders",
+            # The street office's duties between elections: no election's rules of procedure set them.
+            "property_committee_term_years_max",
+            "property_committee_members_min",
+            "change_filing_days",
+            "member_handover_days",
+            "escalation_term_days",
+            "escalation_stalled_days",
         }
     )
 
@@ -284,6 +307,15 @@ NATIONAL = Profile(
         60, _default_after("杭州实务：街道自收到换届书面报告之日起60日内组建换届工作组")
     ),
     city_platform=Rule(False, _DEFAULT),
+    property_committee_term_years_max=Rule(None, "RULES.md §7（仅北京、杭州设物业管理委员会）"),
+    property_committee_members_min=Rule(7, "北京 第52–58条；杭州 第38–41条"),
+    change_filing_days=Rule(30, "指导规则 第34条"),
+    member_handover_days=Rule(7, "上海 第29–30条；杭州 第34条"),
+    # RULES.md sets no number for either: docs/decisions.md "Escalation" gives the reading.
+    escalation_term_days=Rule(
+        60, _default_after("杭州实务：街道自收到换届书面报告之日起60日内组建换届工作组")
+    ),
+    escalation_stalled_days=Rule(30, _DEFAULT),
 )
 
 # In the working-group row of RULES.md §6 ("within 7 days of forming | 上海 15, 北京 31") the
@@ -326,6 +358,8 @@ BEIJING = replace(
     small_compound_committee_size=Rule(3, "北京 第39条"),
     small_compound_max_households=Rule(100, "北京 第39条"),
     city_platform=Rule(True, "北京 第35条（北京市业主决策电子投票平台）"),
+    property_committee_term_years_max=Rule(3, "北京 第52–58条"),
+    property_committee_members_min=Rule(7, "北京 第52–58条"),
 )
 
 HANGZHOU = replace(
@@ -351,6 +385,8 @@ HANGZHOU = replace(
     voting_days_min=Rule(5, "杭州 第20条"),
     voting_days_max=Rule(60, "杭州 第20条"),
     city_platform=Rule(True, "杭州 第20条（杭州市电子投票平台）"),
+    property_committee_term_years_max=Rule(2, "杭州 第38–41条"),
+    property_committee_members_min=Rule(7, "杭州 第38–41条"),
 )
 
 SHENZHEN = replace(

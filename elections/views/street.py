@@ -34,6 +34,7 @@ from elections.committee_import import COLUMNS, CommitteeImportError, committees
 from elections.models import Election, Stage
 from elections.rules import street_svg
 from elections.rules.timeline import MilestoneStatus
+from elections.views.interim_parts import interim_context
 from grids.models import Street
 from grids.selectors import managed_compounds, staff_compounds, streets_for
 from yezhu.audit.log import record
@@ -119,11 +120,21 @@ def count_labels() -> dict[str, str]:
         "overdue": _("Overdue re-elections"),
         "alert": _("Terms in the alert window now"),
         "late": _("Elections under way with a late deadline"),
+        "under_property_committee": _("Compounds under a property management committee"),
+        "overdue_deadlines": _("Overdue filings and handovers"),
+        "escalated": _("Escalations the street office must act on"),
     }
 
 
 #: Headline counts drawn as a warning or an alarm when they are not zero.
-COUNT_CSS = {"due_to_start": "warn", "alert": "warn", "overdue": "bad", "late": "bad"}
+COUNT_CSS = {
+    "due_to_start": "warn",
+    "alert": "warn",
+    "overdue": "bad",
+    "late": "bad",
+    "overdue_deadlines": "bad",
+    "escalated": "bad",
+}
 
 
 def coverage_labels() -> dict[str, str]:
@@ -327,6 +338,8 @@ def board(request):
             for r in rows
             for p in r.proposals
         ],
+        "escalation_items": [e for r in rows for e in r.escalations],
+        "overdue_items": [(r, d) for r in rows for d in r.overdue_deadlines],
         **_charts(figures),
     }
     return render(request, "elections/street/board.html", context)
@@ -360,6 +373,7 @@ def compound(request, pk: int):
         "elections": [(e, _election_url(e, may_manage)) for e in elections],
         "board_url": _with_query(reverse("street:board"), street=found.community.street_id),
         "committees_url": reverse("manage:committees", args=[found.pk]) if may_manage else "",
+        **interim_context(found, request.user, today, may_manage=may_manage),
     }
     return render(request, "elections/street/compound.html", context)
 
@@ -415,6 +429,31 @@ def _marks(milestones, today: date) -> list[street_svg.Mark]:
     return marks
 
 
+def _interim_track(row: selectors.BoardRow, today: date) -> street_svg.Track:
+    """A compound's committee between elections: its 物管会's term as a bar, its open filings and
+    handovers as marks (overdue ones in red)."""
+    bars = []
+    body = row.property_committee
+    if body is not None:
+        bars.append(street_svg.Bar(body.term_start, body.term_end, _("Property management committee"), True))
+    marks = [
+        street_svg.Mark(
+            d.due_on,
+            f"{d.title}：{_('deadline')} {d.due_on.isoformat()}",
+            "overdue" if d.overdue(today) else "due",
+        )
+        for d in row.open_deadlines
+    ]
+    what = _("Filings and handovers")
+    return street_svg.Track(
+        label=f"{row.compound.name} · {what}",
+        bars=tuple(bars),
+        marks=tuple(marks),
+        href=reverse("street:compound", args=[row.compound.pk]) + "#deadlines",
+        late=bool(row.overdue_deadlines),
+    )
+
+
 @require_GET
 @login_required
 def timeline(request):
@@ -423,8 +462,10 @@ def timeline(request):
     if street is None:
         return redirect("street:district")
     today = timezone.localdate()
-    rows = [r for r in selectors.board_rows(_compounds(request.user, [street]), today=today) if r.election]
+    every = selectors.board_rows(_compounds(request.user, [street]), today=today)
+    rows = [r for r in every if r.election]
     rows.sort(key=lambda r: (not r.late, r.compound.code))
+    interim_rows = [r for r in every if r.open_deadlines or r.property_committee]
     focus = None
     raw = request.GET.get("election", "").strip()
     if raw:
@@ -446,6 +487,11 @@ def timeline(request):
                 late=r.late,
             )
         )
+    if focus is None:
+        for r in interim_rows:
+            track = _interim_track(r, today)
+            days += [b.start for b in track.bars] + [b.end for b in track.bars] + [m.day for m in track.marks]
+            tracks.append(track)
     start, end = street_svg.window(days, today)
     chart = street_svg.timeline_chart(
         tracks,
@@ -461,6 +507,7 @@ def timeline(request):
         "streets": streets,
         "today": today,
         "rows": rows,
+        "interim_rows": [] if focus else interim_rows,
         "focus": focus,
         "focus_url": _election_url(
             focus.election, managed_compounds(request.user).filter(pk=focus.compound.pk).exists()

@@ -47,3 +47,28 @@ def test_the_demo_shows_the_party_side(small):
     again = io.StringIO()
     call_command("demo", stdout=again)
     assert "已存在" in again.getvalue() and Survey.objects.count() == 2
+
+
+def test_the_demo_goes_through_a_property_committee(small, monkeypatch):
+    """和平里 went from an expired committee through a 物管会 to a new committee; 安定里 is under a 物管会
+    whose re-election is under way; the street board and its timeline show both."""
+    from datetime import date
+
+    from elections import board
+    from elections.management import demo_interim
+    from elections.models import Escalation, PropertyCommittee
+
+    monkeypatch.setattr(demo_interim, "COMPOUNDS", [("HPL", "和平里小区", 60), ("ADL", "安定里", 60)])
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert demo_interim.STAFF_PHONE in out.getvalue()
+    hpl = PropertyCommittee.objects.get(compound__code="HPL")
+    assert hpl.dissolved_on == date(2025, 10, 1) and hpl.successor is not None
+    adl = PropertyCommittee.objects.get(compound__code="ADL")
+    assert adl.active and adl.elections.get().stage == "working_group"
+    street = Street.objects.get(name=demo_interim.STREET)
+    rows = board.board_rows(Compound.objects.filter(community__street=street))
+    figures = board.figures(rows)
+    assert figures.under_property_committee == 1 and figures.overdue_deadlines >= 1
+    assert Escalation.objects.get(compound__code="ADL").status == Escalation.Status.RESOLVED
+    assert Escalation.objects.filter(compound__code="DQXQ", resolved_on__isnull=True).exists()

@@ -101,6 +101,57 @@ def _support_token(w):
     return support_token(w.nomination)
 
 
+def _property_committee(w):
+    """Street A's 物管会 (made once, directly: the recipe needs a row, not the service's rules)."""
+    from datetime import date
+
+    from elections.models import PropertyCommittee
+
+    body, _created = PropertyCommittee.objects.get_or_create(
+        compound=w.compound,
+        dissolved_on=None,
+        defaults={
+            "basis": "no_successor",
+            "formed_on": date(2026, 7, 1),
+            "term_start": date(2026, 7, 1),
+            "term_end": date(2029, 6, 30),
+            "publicity_start": date(2026, 7, 1),
+            "publicity_end": date(2026, 7, 8),
+        },
+    )
+    return body
+
+
+def _deadline(w):
+    from datetime import date
+
+    from elections.models import CommitteeDeadline
+
+    found, _created = CommitteeDeadline.objects.get_or_create(
+        compound=w.compound,
+        committee=w.committee,
+        kind="filing",
+        change="chair",
+        event_on=date(2026, 3, 2),
+        defaults={"due_on": date(2026, 4, 1)},
+    )
+    return found
+
+
+def _escalation(w):
+    from datetime import date
+
+    from elections.models import Escalation
+
+    found, _created = Escalation.objects.get_or_create(
+        compound=w.compound,
+        reason="term_expired",
+        resolved_on=None,
+        defaults={"overdue_since": date(2026, 6, 1), "raised_on": date(2026, 8, 1), "committee": w.committee},
+    )
+    return found
+
+
 def _import_job(w):
     from grids.tasks import IMPORT_KIND
     from yezhu.jobs.models import Job
@@ -297,6 +348,13 @@ RECIPES: dict[str, Recipe] = {
     "street:composition": R("list"),
     "street:export_composition": R("list"),
     "street:export_committees": R("list"),
+    "street:property_committee_form": R("staff", kw(pk="compound")),
+    "street:committee_change": R("staff", kw(pk="compound"), get_ok=False),
+    "street:property_committee": R("staff", kw(pk=lambda w: _property_committee(w).pk)),
+    "street:property_committee_convene": R("staff", kw(pk=lambda w: _property_committee(w).pk), get_ok=False),
+    "street:deadline_done": R("staff", kw(pk=lambda w: _deadline(w).pk), get_ok=False),
+    "street:deadline_print": R("staff", kw(pk=lambda w: _deadline(w).pk)),
+    "street:escalation_order": R("staff", kw(pk=lambda w: _escalation(w).pk), get_ok=False),
     # -- the party organisation (/party/): auditors read it; the branch's officers run their branch ----
     "party:index": R("list"),
     "party:org_create": R("manage", get_ok=False),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from elections import services
 from elections.choices import VALUES
-from elections.management import demo_party
+from elections.management import demo_interim, demo_party
 from elections.models import Ballot, CaseStep, Committee, CommitteeMember, Election, Stage, Voter
 from grids.models import Grid, Owner, PartyMember, PartyOrg, RoleAssignment, Street, Unit
 from grids.sample import roll_csv, roll_rows
@@ -28,7 +28,7 @@ ADMIN_PASSWORD = "yezhu-demo-admin"  # noqa: S105 - printed for the demo on purp
 # Staff sign in with a password and then the SMS code (owners with the code alone): the demo's
 # street office and working group accounts share one password, printed with the accounts.
 STAFF_PASSWORD = "yezhu-demo-staff"  # noqa: S105 - printed for the demo on purpose
-STAFF_PHONES = ("13800000001", "13800000002", "13800000004")
+STAFF_PHONES = ("13800000001", "13800000002", "13800000004", "13800000006")
 
 COMPOUNDS = [
     # code, name, community, units, parking, plan
@@ -78,6 +78,7 @@ class Command(BaseCommand):
         self.people()
         street = Street.objects.get(name=STREET)
         demo_party.load(street, admin=admin, staff=User.objects.get(phone="13800000001"), stdout=self.stdout)
+        demo_interim.load(admin=admin, stdout=self.stdout, password=STAFF_PASSWORD)
         self.stdout.write(self.style.SUCCESS("演示数据已载入。"))
         self.print_accounts()
 
@@ -388,6 +389,7 @@ class Command(BaseCommand):
             "  网格长      13800000003  只用验证码 → 业主登录 /accounts/login/code/ → /grid/ 催票",
             f"  党支部书记  {demo_party.SECRETARY_PHONE}  只用验证码 → /party/ 西园里党支部：确认党员报到、后备人选",
             "  街道办还可看：/party/ 党组织、/street/composition/ 业委会结构、/street/settings/ 三关设置",
+            f"  北京街道办  {demo_interim.STAFF_PHONE}  密码 {STAFF_PASSWORD} → /street/ 和平里街道：物管会、变更备案、督办",
         ]
         for owner in owners:
             units = ", ".join(owner.units.values_list("code", flat=True))
