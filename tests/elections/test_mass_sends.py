@@ -572,3 +572,73 @@ def test_it_allows_one_live_send_per_round_in_the_database(election, owners, str
     MassSend.objects.filter(pk=send.pk).update(status=MassSend.Status.REFUSED)
     MassSend.objects.create(**fields)
     assert MassSend.objects.filter(notice=send.notice, round=1).count() == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The street's monthly budget is set by its street office, with an audit row
+# ---------------------------------------------------------------------------------------------
+
+
+def test_it_lets_the_street_office_set_the_monthly_budget(client, street, street_staff):
+    client.force_login(street_staff)
+    assert "sms_monthly_budget" in client.get("/street/settings/").content.decode()
+    response = client.post(
+        "/street/settings/", {"party_share_target": "0.50", "sms_monthly_budget": "120.50"}
+    )
+    assert response.status_code == 302
+    street.refresh_from_db()
+    assert street.sms_monthly_budget == Decimal("120.50")
+    row = AuditEntry.objects.get(action="street.settings")
+    assert row.actor_id == street_staff.pk
+    assert row.data["before"]["sms_monthly_budget"] is None
+    assert row.data["after"]["sms_monthly_budget"] == "120.50"
+    client.post("/street/settings/", {"party_share_target": "0.50", "sms_monthly_budget": ""})
+    street.refresh_from_db()
+    assert street.sms_monthly_budget is None  # emptied: no ceiling
+
+
+@pytest.mark.parametrize("value", ["-1", "10.005", "abc", "NaN", "1e12"])
+def test_it_refuses_a_bad_budget_and_changes_nothing(street, street_staff, value):
+    from grids.streets import StreetError, street_settings_update
+
+    set_budget(street, "50.00")
+    with pytest.raises(StreetError) as refused:
+        street_settings_update(
+            street=street,
+            actor=street_staff,
+            gate_start=False,
+            gate_working_group=False,
+            party_share_target="0.5",
+            sms_monthly_budget=value,
+        )
+    assert refused.value.code == "bad_budget" and "预算" in str(refused.value)
+    street.refresh_from_db()
+    assert street.sms_monthly_budget == Decimal("50.00")
+    assert not AuditEntry.objects.filter(action="street.settings").exists()
+
+
+def test_it_leaves_the_budget_to_the_street_office(street, compound, colleague):
+    from grids.streets import StreetError, street_settings_update
+
+    with pytest.raises(StreetError):
+        street_settings_update(
+            street=street,
+            actor=colleague,  # community staff: manages the compound, not the street
+            gate_start=False,
+            gate_working_group=False,
+            party_share_target="0.5",
+            sms_monthly_budget="1000",
+        )
+    street.refresh_from_db()
+    assert street.sms_monthly_budget is None
+
+
+def test_it_keeps_the_budget_when_the_caller_leaves_it_out(street, street_staff):
+    from grids.streets import street_settings_update
+
+    set_budget(street, "80.00")
+    street_settings_update(
+        street=street, actor=street_staff, gate_start=True, gate_working_group=False, party_share_target="0.5"
+    )
+    street.refresh_from_db()
+    assert street.sms_monthly_budget == Decimal("80.00") and street.gate_start
