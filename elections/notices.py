@@ -1,8 +1,10 @@
 """Notices (公告、候选人公示、投票提醒、结果公示、异议答复) and their deliveries (送达).
 
 A `Notice` names its audience and channels; sending it fans out into one `Delivery` per recipient
-and channel, created with `bulk_create(ignore_conflicts=True)` on the unique key (notice, channel,
-recipient), so a second fan-out (a task run twice, beat catching up) adds nothing. Each delivery is
+and channel, created with `bulk_create(ignore_conflicts=True)` on the unique key (notice, round,
+channel, recipient), so a second fan-out (a task run twice, beat catching up) adds nothing. Staff
+send through elections/mass_sends.py (estimate, budget, approval, rounds); `notice_send` here is the
+system's own first send (reminders, alerts, proposals), recorded there as round 1. Each delivery is
 then sent by `elections.tasks.send_delivery`, which calls `delivery_send` here: the row is locked and
 skipped unless it is still queued, so it is sent at most once however often its task runs.
 
