@@ -1230,13 +1230,15 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    # Which send of the notice made it (elections.MassSend.round): a resend staff confirmed is a new round.
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
 
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
-                fields=["notice", "channel", "recipient_key"], name="delivery_once_per_recipient"
+                fields=["notice", "round", "channel", "recipient_key"], name="delivery_once_per_round"
             )
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
@@ -1327,6 +1329,9 @@ from elections.committee_models import (  # noqa: E402, F401
     PropertyCommittee,
     PropertyCommitteeMember,
 )
+
+# Mass sends (what each send of a notice costs, its approval and its round).
+from elections.mass_send_models import MassSend  # noqa: E402, F401
 from elections.outreach_models import (  # noqa: E402, F401
     OutreachVisit,
     ReserveCandidate,

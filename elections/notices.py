@@ -1,8 +1,10 @@
 """Notices (公告、候选人公示、投票提醒、结果公示、异议答复) and their deliveries (送达).
 
 A `Notice` names its audience and channels; sending it fans out into one `Delivery` per recipient
-and channel, created with `bulk_create(ignore_conflicts=True)` on the unique key (notice, channel,
-recipient), so a second fan-out (a task run twice, beat catching up) adds nothing. Each delivery is
+and channel, created with `bulk_create(ignore_conflicts=True)` on the unique key (notice, round,
+channel, recipient), so a second fan-out (a task run twice, beat catching up) adds nothing. Staff
+send through elections/mass_sends.py (estimate, budget, approval, rounds); `notice_send` here is the
+system's own first send (reminders, alerts, proposals), recorded there as round 1. Each delivery is
 then sent by `elections.tasks.send_delivery`, which calls `delivery_send` here: the row is locked and
 skipped unless it is still queued, so it is sent at most once however often its task runs.
 
@@ -33,7 +35,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from elections.errors import ElectionError
-from elections.models import Committee, CommitteeMember, Delivery, Election, Notice, Voter, WorkingGroupMember
+from elections.models import (
+    Committee,
+    CommitteeMember,
+    Delivery,
+    Election,
+    MassSend,
+    Notice,
+    Voter,
+    WorkingGroupMember,
+)
 from elections.sms_deliveries import reports_by_delivery, sms_for_delivery, sms_message
 from grids.models import Owner, Ownership, RoleAssignment
 from yezhu.accounts.models import SmsMessage
@@ -41,7 +52,7 @@ from yezhu.actors import Actor, person
 from yezhu.audit.log import record
 from yezhu.queue import enqueue
 from yezhu.site import public_url
-from yezhu.sms import SmsError, render_body
+from yezhu.sms import SmsError, billed_text, render_body, sms_segments
 from yezhu.xlsx import Workbook
 
 log = logging.getLogger(__name__)
@@ -99,6 +110,12 @@ def sms_text(notice: Notice) -> str:
     """The text message for a notice, with the registered sign name (签名) the provider requires."""
     with translation.override("zh-hans"):
         return render_body(*sms_message(notice))
+
+
+def sms_billed_text(notice: Notice) -> str:
+    """The text message as the provider sends it (long variables cut): what the estimate counts."""
+    with translation.override("zh-hans"):
+        return billed_text(*sms_message(notice))
 
 
 def email_subject(notice: Notice) -> str:
@@ -225,7 +242,7 @@ def audience_recipients(notice: Notice) -> list[Recipient]:
     return list(unique.values())
 
 
-def _address(recipient: Recipient, channel: str) -> str:
+def delivery_address(recipient: Recipient, channel: str) -> str:
     if channel == Channel.SMS:
         return recipient.mobile
     if channel == Channel.EMAIL:
@@ -343,8 +360,9 @@ def notice_send(*, notice: Notice, actor: Actor, dispatch: bool = True) -> int:
     `queued` and `drain_deliveries` queues them later.
     """
     with transaction.atomic():
-        locked = Notice.objects.select_for_update().select_related("compound").get(pk=notice.pk)
-        if locked.status == Notice.Status.SENT:
+        locked = Notice.objects.select_for_update().select_related("compound__community").get(pk=notice.pk)
+        if locked.status in (Notice.Status.SENT, Notice.Status.SENDING):
+            # Sent, or a mass send of it is waiting for approval or running (elections/mass_sends.py).
             created = 0
         else:
             now = timezone.now()
@@ -352,7 +370,7 @@ def notice_send(*, notice: Notice, actor: Actor, dispatch: bool = True) -> int:
             rows = []
             for recipient in recipients:
                 for channel in locked.channels:
-                    address = _address(recipient, channel)
+                    address = delivery_address(recipient, channel)
                     missing = channel != Channel.INBOX and not address
                     rows.append(
                         Delivery(
@@ -363,7 +381,7 @@ def notice_send(*, notice: Notice, actor: Actor, dispatch: bool = True) -> int:
                             user_id=recipient.user_id,
                             address=address,
                             status=Delivery.Status.FAILED if missing else Delivery.Status.QUEUED,
-                            provider_reply=_missing_reason(channel) if missing else "",
+                            provider_reply=missing_reason(channel) if missing else "",
                         )
                     )
             before = Delivery.objects.filter(notice=locked).count()
@@ -372,6 +390,7 @@ def notice_send(*, notice: Notice, actor: Actor, dispatch: bool = True) -> int:
             locked.status = Notice.Status.SENT
             locked.sent_at = now
             locked.save(update_fields=["status", "sent_at"])
+            _count_send(locked, recipients, actor=actor, now=now)
             record(
                 "notice.sent",
                 actor=actor,
@@ -387,7 +406,34 @@ def notice_send(*, notice: Notice, actor: Actor, dispatch: bool = True) -> int:
     return created
 
 
-def _missing_reason(channel: str) -> str:
+def _count_send(notice: Notice, recipients: list[Recipient], *, actor: Actor, now: datetime) -> None:
+    """Record a send the system makes by itself (reminders to non-voters, re-election alerts, an
+    owners' proposal to the committee) as the notice's first round, so its text messages count
+    against the street's monthly budget like any mass send (elections/mass_sends.py)."""
+    by_sms = Channel.SMS in notice.channels
+    segments = sms_segments(sms_billed_text(notice)) if by_sms else 0
+    messages = segments * sum(1 for r in recipients if r.mobile) if by_sms else 0
+    price = settings.SMS_PRICE_PER_MESSAGE
+    MassSend.objects.create(
+        notice=notice,
+        compound_id=notice.compound_id,
+        street_id=notice.compound.community.street_id,
+        audience=notice.audience,
+        round=1,
+        recipients=len(recipients),
+        sms_recipients=messages // segments if segments else 0,
+        segments=segments,
+        messages=messages,
+        price=price,
+        cost=price * messages,
+        month=timezone.localdate(now).replace(day=1),
+        status=MassSend.Status.SENT,
+        requested_by=person(actor),
+        sent_at=now,
+    )
+
+
+def missing_reason(channel: str) -> str:
     with translation.override("zh-hans"):
         if channel == Channel.SMS:
             return _("No mobile number on the roll")

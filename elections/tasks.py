@@ -34,6 +34,13 @@ from django.utils.translation import gettext as _
 
 from elections import lifecycle
 from elections.errors import ElectionError
+from elections.mass_sends import (
+    MASS_SEND_KIND,
+    MassSendRefused,
+    mass_send_estimate,
+    mass_send_request,
+    mass_send_run,
+)
 from elections.models import Committee, Delivery, Election, Escalation, Notice, PropertyCommittee, Stage
 from elections.notices import (
     DeliveryRetry,
@@ -45,6 +52,7 @@ from elections.notices import (
     notice_send,
 )
 from yezhu.actors import SCHEDULER
+from yezhu.audit.log import record
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_finish, job_progress
 from yezhu.jobs.tasks import register
@@ -150,6 +158,63 @@ def deliveries_export_job(job_id: int) -> str:
             output_file=ContentFile(data, name=name),
         )
     return "done"
+
+
+@register(MASS_SEND_KIND)
+@shared_task(name="elections.tasks.mass_send_job", acks_late=True, ignore_result=True)
+def mass_send_job(job_id: int) -> str:
+    """Send one approved (or small) mass send, reporting progress to the job. Safe to run twice:
+    the deliveries' unique key adds nothing twice and a send already sent is skipped."""
+    job = Job.objects.select_related("created_by").filter(pk=job_id, kind=MASS_SEND_KIND).first()
+    if job is None or job.status in (Job.Status.DONE, Job.Status.FAILED):
+        return "skipped"
+    actor = job.created_by or SCHEDULER
+    with translation.override("zh-hans"):
+        created = mass_send_run(
+            int(job.params["mass_send"]),
+            actor=actor,
+            progress=lambda done, total: job_progress(
+                job, done=done, total=max(total, 1), message=_("Writing the deliveries")
+            ),
+        )
+        job.refresh_from_db()
+        job_finish(
+            job,
+            result={"deliveries": created},
+            message=_("%(count)s deliveries queued.") % {"count": created},
+        )
+    return "done"
+
+
+def _send_scheduled(notice: Notice, moment: datetime) -> bool:
+    """A notice staff scheduled goes out as a mass send asked for by the scheduler: the budget and
+    the approval apply as to a send from the page. Refused (over budget, or sent meanwhile), it
+    goes back to the drafts with the reason in the audit log, so it is not tried every minute."""
+    try:
+        mass_send_request(
+            notice=notice,
+            actor=SCHEDULER,
+            round=mass_send_estimate(notice, now=moment).round,
+            now=moment,
+            run_now=True,
+        )
+    except MassSendRefused as refusal:
+        moved = Notice.objects.filter(pk=notice.pk, status=Notice.Status.SCHEDULED).update(
+            status=Notice.Status.DRAFT
+        )
+        if moved:
+            record(
+                "notice.send_refused",
+                actor=SCHEDULER,
+                obj=notice,
+                election_id=notice.election_id,
+                compound_id=notice.compound_id,
+                summary=f"scheduled notice {notice.title} not sent: {refusal}",
+                data={"code": refusal.code, "message": str(refusal)},
+            )
+        log.warning("tick: scheduled notice %s refused: %s", notice.pk, refusal.code)
+        return False
+    return True
 
 
 @shared_task(name="elections.tasks.count_election", acks_late=True, ignore_result=True)
@@ -330,9 +395,7 @@ def tick(now: str | None = None) -> dict:
     for notice in Notice.objects.filter(status=Notice.Status.SCHEDULED, scheduled_at__lte=moment).order_by(
         "scheduled_at"
     )[:200]:
-        if _safely(
-            "scheduled notice", notice.election_id, lambda n=notice: notice_send(notice=n, actor=SCHEDULER)
-        ):
+        if _safely("scheduled notice", notice.election_id, _send_scheduled, notice, moment):
             done["notices"] += 1
 
     # 2. Open voting whose opening instant has passed (never after the close: then staff decide).

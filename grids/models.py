@@ -72,6 +72,18 @@ class Street(models.Model):  # 街道 (街道办事处)
             "once the street office has approved its make-up."
         ),
     )
+    # What the street's text messages may cost in a calendar month (Asia/Shanghai), in 元; empty:
+    # no ceiling. Mass sends are refused beyond it (elections/mass_sends.py).
+    sms_monthly_budget = models.DecimalField(
+        _("monthly text-message budget (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Empty: no ceiling. A send that would cost more than what is left this month is refused."
+        ),
+    )
 
     class Meta:
         verbose_name = _("street")

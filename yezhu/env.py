@@ -1,6 +1,7 @@
 """Typed helpers for reading settings from the environment (the healthchecks habit)."""
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +38,19 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_decimal(name: str, default: str) -> Decimal:
+    """An exact decimal (a price, never a float); refused unless finite and not negative."""
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}") from exc
+    if not value.is_finite() or value < 0:
+        raise ImproperlyConfigured(f"{name} must be a number of at least 0, got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

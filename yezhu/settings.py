@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from yezhu.api.schema_settings import SCHEMA_SETTINGS
-from yezhu.env import env_bool, env_int, env_list, env_str
+from yezhu.env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -293,6 +293,11 @@ SMS_NUMBER_LIMITS = {
 }
 # A message still `sending` this long after its claim is looked up with the providers (never resent).
 SMS_IN_FLIGHT_SECONDS = env_int("SMS_IN_FLIGHT_SECONDS", 300)
+# Mass sends (elections/mass_sends.py): the price of one text message (one part of a long one) in
+# 元, for the estimate and the street's monthly budget; and the number of text messages above which
+# a send waits for a second staff member's approval.
+SMS_PRICE_PER_MESSAGE = env_decimal("SMS_PRICE_PER_MESSAGE", "0.045")
+MASS_SEND_APPROVAL_OVER = env_int("MASS_SEND_APPROVAL_OVER", 500)
 ID_NUMBER_SALT = env_str("ID_NUMBER_SALT", SECRET_KEY)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

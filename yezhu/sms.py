@@ -184,6 +184,48 @@ def render_body(kind: str, params: dict[str, str]) -> str:
         return with_signature(text % {name: params.get(name, "") for name in KINDS[kind]})
 
 
+#: Mainland providers (Aliyun, Tencent) bill a message of up to 70 characters, sign name included,
+#: as one; a longer one is sent in parts of 67 characters, each billed as one message.
+SMS_SINGLE_LIMIT = 70
+SMS_PART_LIMIT = 67
+
+
+#: Variables a provider never shortens (a code, its minutes, a link); the others are cut to the
+#: provider's variable length (`SMS_VARIABLE_MAX_LENGTH`, 35 by default) with an ellipsis.
+UNCUT = frozenset({"code", "minutes", "url"})
+
+
+def clip_variable(name: str, value: str, max_length: int) -> str:
+    """A template variable as the provider receives it."""
+    if name not in UNCUT and len(value) > max_length:
+        return value[: max_length - 1] + "…"
+    return value
+
+
+def billed_text(kind: str, params: dict[str, str]) -> str:
+    """The message as the provider sends it (variables cut to their length), for counting parts."""
+    max_length = int(settings.SMS_ALIYUN.get("max_variable_length") or 35)
+    return render_body(
+        kind, {name: clip_variable(name, str(value), max_length) for name, value in params.items()}
+    )
+
+
+def sms_length(text: str) -> int:
+    """The length providers count: UTF-16 units (a Chinese character, a letter or a digit is one;
+    a character outside the Basic Multilingual Plane, such as an emoji, is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def sms_segments(text: str) -> int:
+    """How many billed messages the text makes: 1 up to 70 characters, else ceil(length / 67)."""
+    length = sms_length(text)
+    if length == 0:
+        return 0
+    if length <= SMS_SINGLE_LIMIT:
+        return 1
+    return -(-length // SMS_PART_LIMIT)
+
+
 def check_params(kind: str, params: dict[str, str]) -> dict[str, str]:
     """The variables of a message, as strings; refuses an unknown kind or a missing variable."""
     if kind not in KINDS:

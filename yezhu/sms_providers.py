@@ -40,11 +40,10 @@ from yezhu.sms import (
     SmsRefused,
     SmsUnavailable,
     SmsUncertain,
+    clip_variable,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-#: Variables that are never shortened (a code or a link cut short is useless).
-UNCUT = frozenset({"code", "minutes", "url"})
 
 
 def parse_template(value: str, kind: str) -> tuple[str, tuple[str, ...]] | None:
@@ -67,10 +66,7 @@ def template_variables(message: Outgoing, variables: tuple[str, ...], max_length
     """The values of the template's variables, in its order, each within the provider's length."""
     values = []
     for name in variables:
-        value = str(message.params.get(name, ""))
-        if name not in UNCUT and len(value) > max_length:
-            value = value[: max_length - 1] + "…"
-        values.append(value)
+        values.append(clip_variable(name, str(message.params.get(name, "")), max_length))
     return values
 
 

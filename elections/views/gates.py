@@ -44,6 +44,17 @@ class StreetSettingsForm(forms.Form):
         decimal_places=2,
         help_text=gettext_lazy("Advisory only, e.g. 0.50 for at least half."),
     )
+    sms_monthly_budget = forms.DecimalField(
+        label=gettext_lazy("Monthly text-message budget (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=gettext_lazy(
+            "Empty: no ceiling. A notice whose text messages would cost more than what is left this "
+            "month is refused."
+        ),
+    )
 
 
 def _initial(street: Street) -> dict:
@@ -51,6 +62,7 @@ def _initial(street: Street) -> dict:
         "gate_start": street.gate_start,
         "gate_working_group": street.gate_working_group,
         "party_share_target": street.party_share_target,
+        "sms_monthly_budget": street.sms_monthly_budget,
     }
 
 

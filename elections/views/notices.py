@@ -30,7 +30,6 @@ from elections.notices import (
     mask_address,
     notice_create,
     notice_schedule,
-    notice_send,
     notices_resend_failed,
 )
 from elections.selectors import get_managed_election
@@ -156,21 +155,9 @@ def notice_detail(request, pk: int, notice_pk: int):
             "failed_total": sum(row["failed"] for row in matrix),
             "schedule_form": ScheduleForm(initial={"scheduled_at": notice.scheduled_at}),
             "can_send": notice.status in (Notice.Status.DRAFT, Notice.Status.SCHEDULED),
+            "sends": list(notice.mass_sends.select_related("requested_by", "decided_by").order_by("-pk")),
         },
     )
-
-
-@require_POST
-@login_required
-def notice_send_now(request, pk: int, notice_pk: int):
-    election = get_managed_election(request.user, pk)
-    notice = _notice_of(election, notice_pk)
-    if notice.status == Notice.Status.SENT:
-        messages.info(request, _("This notice was already sent."))
-    else:
-        created = notice_send(notice=notice, actor=request.user)
-        messages.success(request, _("Sending to %(count)s deliveries.") % {"count": created})
-    return redirect("manage:notice_detail", pk=election.pk, notice_pk=notice.pk)
 
 
 @require_POST
@@ -312,7 +299,6 @@ manage_urlpatterns = [
         name="notice_export_download",
     ),
     path("elections/<int:pk>/notices/<int:notice_pk>/", notice_detail, name="notice_detail"),
-    path("elections/<int:pk>/notices/<int:notice_pk>/send/", notice_send_now, name="notice_send"),
     path(
         "elections/<int:pk>/notices/<int:notice_pk>/schedule/", notice_schedule_view, name="notice_schedule"
     ),

@@ -422,7 +422,7 @@ def test_it_lets_staff_write_send_schedule_and_resend(
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SCHEDULED
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("manage:notice_send", args=[election.pk, notice.pk]))
+        client.post(reverse("manage:notice_send", args=[election.pk, notice.pk]), {"round": 1})
     assert Delivery.objects.filter(notice=notice, status="sent").count() == 3
     Delivery.objects.filter(notice=notice).update(status="failed")
     with django_capture_on_commit_callbacks(execute=True):

@@ -245,3 +245,39 @@ def test_it_closes_voting_and_counts_once_through_beats_tick(compound, redis_url
     assert election.result["matters"]["M1"]["passed"] is True
     moves = AuditEntry.objects.filter(action="election.stage", election_id=election.pk)
     assert [e.data["to"] for e in moves.order_by("pk")] == ["counting", "result_notice"]
+
+
+@requires_postgres
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_a_mass_send_as_a_job_through_the_worker(compound, redis_url, tmp_path):
+    """A send asked for from the estimate runs in the worker as a job: its progress reaches the
+    end and every owner gets the text message once."""
+    from elections.mass_sends import mass_send_progress, mass_send_request
+    from elections.models import MassSend
+    from yezhu.jobs.models import Job
+
+    owners = [owner_user(compound, f"1-1-{i:03d}")[0] for i in range(1, 7)]
+    notice = notice_create(
+        compound=compound,
+        kind=Notice.Kind.OTHER,
+        audience=Notice.Audience.ALL_OWNERS,
+        channels=["sms", "inbox"],
+        title="停水通知",
+        body="明日停水。",
+        actor=OPERATOR,
+    )
+    with celery_worker(redis_url, tmp_path) as (_, sms_file, log):
+        send = mass_send_request(notice=notice, actor=OPERATOR, round=1)  # autocommit: queued at once
+        wait_for(
+            lambda: (
+                mass_send_progress(MassSend.objects.select_related("job").get(pk=send.pk))["status"] == "done"
+            ),
+            what="the mass send done",
+            log=log,
+        )
+        worker_idle()
+    job = Job.objects.get(pk=MassSend.objects.get(pk=send.pk).job_id)
+    assert job.status == Job.Status.DONE and job.result == {"deliveries": 12}
+    phones = sorted(phone for phone, _ in sms_lines(sms_file))
+    assert phones == sorted(user.phone for user in owners)

@@ -177,6 +177,32 @@ def _a_scrutineer(w):
     ).pk
 
 
+def _a_mass_send(w):
+    from decimal import Decimal
+
+    from elections.models import MassSend
+
+    send, _created = MassSend.objects.get_or_create(
+        notice=w.notice,
+        round=1,
+        defaults={
+            "compound": w.notice.compound,
+            "street_id": w.notice.compound.community.street_id,
+            "audience": w.notice.audience,
+            "recipients": 1,
+            "sms_recipients": 1,
+            "segments": 1,
+            "messages": 1,
+            "price": Decimal("0.045"),
+            "cost": Decimal("0.045"),
+            "month": w.notice.sent_at.date().replace(day=1),
+            "status": MassSend.Status.PENDING,
+            "requested_by": w.users["a_staff"],
+        },
+    )
+    return send.pk
+
+
 RECIPES: dict[str, Recipe] = {
     # -- site ---------------------------------------------------------------------------------
     "sms_outbox": R("list"),  # Django staff only, and only with DEBUG on
@@ -316,6 +342,15 @@ RECIPES: dict[str, Recipe] = {
     "manage:notice_send": R("manage", e("e_vote", notice_pk="notice"), get_ok=False),
     "manage:notice_schedule": R("manage", e("e_vote", notice_pk="notice"), get_ok=False),
     "manage:notice_resend": R("manage", e("e_vote", notice_pk="notice"), get_ok=False),
+    "manage:notice_estimate": R("manage", e("e_vote", notice_pk="notice")),
+    "manage:mass_send_detail": R("manage", kw(pk="e_vote", notice_pk="notice", send_pk=_a_mass_send)),
+    "manage:mass_send_status": R("manage", kw(pk="e_vote", notice_pk="notice", send_pk=_a_mass_send)),
+    "manage:mass_send_approve": R(
+        "manage", kw(pk="e_vote", notice_pk="notice", send_pk=_a_mass_send), get_ok=False
+    ),
+    "manage:mass_send_refuse": R(
+        "manage", kw(pk="e_vote", notice_pk="notice", send_pk=_a_mass_send), get_ok=False
+    ),
     "manage:committee_entity": R("manage", kw(pk="committee")),
     "manage:committee_document_add": R("manage", kw(pk="committee"), get_ok=False),
     "manage:committee_document": R("manage", kw(pk="committee", did="document")),
