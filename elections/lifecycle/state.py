@@ -485,6 +485,10 @@ def rule_label(name: str) -> str:
         "working_group_leaders": _("Working group led by"),
         "reelection_group_days": _("Re-election working group formed within (days of the alert)"),
         "city_platform": _("Online votes only on the city's e-voting platform"),
+        "vacancy_filing_days": _("An alternate's move-up filed within (days of its notice's end)"),
+        "outgoing_committee_major_matters_barred": _(
+            "During a re-election the outgoing committee puts no major matters to the assembly"
+        ),
     }
     return labels.get(name, name)
 
