@@ -15,6 +15,7 @@ from elections.views import (
     public,
     surveys,
     turnout,
+    vacancies,
 )
 
 app_name = "manage"
@@ -34,4 +35,5 @@ urlpatterns = [
     *surveys.manage_urlpatterns,
     *outreach.manage_urlpatterns,
     *proposals.manage_urlpatterns,
+    *vacancies.manage_urlpatterns,
 ]

@@ -473,7 +473,9 @@ def race_save(
         if alternates < 0 or alternates > seats:
             raise ElectionError(_("There may be at most as many alternates as seats."))
         if fresh.kind == Kind.BY_ELECTION:
-            others = Race.objects.filter(election=fresh).exclude(pk=race.pk if race else None)
+            others = Race.objects.filter(election=fresh)
+            if race is not None:
+                others = others.exclude(pk=race.pk)
             total = seats + sum(others.values_list("seats", flat=True))
             refuse_if_any(by_election_problems(fresh.compound_id, seats=total))
         if race is None:

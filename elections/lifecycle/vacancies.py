@@ -366,11 +366,14 @@ def removals_decide(election: Election, *, actor: Actor, on: date) -> list[Membe
     the publishing transaction; a removal already decided is left alone."""
     decided = []
     matters = (election.result or {}).get("matters", {})
-    for removal in MemberRemoval.objects.select_for_update().filter(
-        matter__election=election, status=RemovalStatus.ON_AGENDA
+    for removal in (
+        MemberRemoval.objects.select_for_update(of=("self",))
+        .filter(matter__election=election, status=RemovalStatus.ON_AGENDA)
+        .select_related("matter")
     ):
         committee = _lock(removal.committee_id)
-        matter = Matter.objects.get(pk=removal.matter_id)
+        matter = removal.matter
+        assert matter is not None  # filtered on its election
         passed = bool(matters.get(matter.key, {}).get("passed"))
         removal.status = RemovalStatus.PASSED if passed else RemovalStatus.FAILED
         removal.decided_on = on
