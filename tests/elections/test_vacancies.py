@@ -464,3 +464,29 @@ def test_the_page_is_not_for_anonymous_another_street_or_a_wrong_method(
     sign_in(client, working_group)
     assert client.get(reverse("manage:committee_removal_agenda", args=[committee.pk])).status_code == 405
     assert client.put(url).status_code == 405
+
+
+def test_the_page_puts_a_removal_on_an_agenda_and_records_a_filing(client, compound, working_group):
+    committee = committee_of(compound, members=7, alternates=1)
+    removal = vacancies.removal_propose_by_members(
+        member=member(committee, "委员7"),
+        proposers=[member(committee, n) for n in ("委员1", "委员2", "委员3")],
+        actor=OPERATOR,
+    )
+    election = lc.election_create(
+        compound=compound, title="临时业主大会", kind=Kind.MATTERS_ONLY, actor=OPERATOR
+    )
+    sign_in(client, working_group)
+    client.post(
+        reverse("manage:committee_removal_agenda", args=[committee.pk]),
+        {"removal": removal.pk, "election": election.pk},
+    )
+    removal.refresh_from_db()
+    assert removal.status == MemberRemoval.Status.ON_AGENDA and removal.matter.election_id == election.pk
+    vacancy = leave(committee, "委员6", notice_start=date(2026, 3, 2))
+    url = reverse("manage:committee_vacancy_filed", args=[committee.pk])
+    response = client.post(url, {"vacancy": vacancy.pk, "on": "2026-03-01"}, follow=True)
+    assert "备案日期不能早于" in response.content.decode()
+    client.post(url, {"vacancy": vacancy.pk, "on": "2026-03-20"})
+    vacancy.refresh_from_db()
+    assert vacancy.filed_on == date(2026, 3, 20)
