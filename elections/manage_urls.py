@@ -16,6 +16,7 @@ from elections.views import (
     public,
     surveys,
     turnout,
+    vacancies,
 )
 
 app_name = "manage"
@@ -36,4 +37,5 @@ urlpatterns = [
     *surveys.manage_urlpatterns,
     *outreach.manage_urlpatterns,
     *proposals.manage_urlpatterns,
+    *vacancies.manage_urlpatterns,
 ]

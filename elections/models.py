@@ -989,6 +989,14 @@ class Committee(models.Model):  # 业主委员会 (one term)
     bank_account = models.CharField(_("bank account number"), max_length=40, blank=True)  # 账号
     seal_filed_on = models.DateField(_("seal filed on"), null=True, blank=True)  # 印章备案
     seal_filing_number = models.CharField(_("seal filing number"), max_length=40, blank=True)
+    # Seats (委员人数) the committee was elected with: a vacancy leaves the seat counted here
+    # (RULES.md §7). None: not known yet; the first vacancy records the members then in office.
+    seats = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
+    # Members fell below half of the seats on this day: the whole committee is re-elected, a
+    # by-election is refused (指导规则: 不足总数的二分之一时…重新选举).
+    full_reelection_due_since = models.DateField(
+        _("whole committee to be re-elected since"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("owners' committee")
@@ -1281,6 +1289,11 @@ class AssemblyProposal(models.Model):
     convened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A proposal to remove a committee member (罢免, RULES.md §7): reaching the threshold records a
+    # removal proposal (elections.vacancy_models.MemberRemoval) to be put to an assembly.
+    removal_of = models.ForeignKey(
+        "elections.CommitteeMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("owners' proposal")
@@ -1339,3 +1352,4 @@ from elections.outreach_models import (  # noqa: E402, F401
     SurveyQuestion,
     SurveyResponse,
 )
+from elections.vacancy_models import MemberRemoval, Vacancy  # noqa: E402, F401

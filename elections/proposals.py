@@ -33,9 +33,11 @@ from elections.errors import ElectionError
 from elections.lifecycle.moves import check_may_manage
 from elections.lifecycle.preconditions import share_text
 from elections.lifecycle.state import sitting_committee
-from elections.models import AssemblyProposal, Election, Matter, Notice, ProposalSignature
+from elections.lifecycle.vacancies import removal_from_owners, removal_to_agenda
+from elections.models import AssemblyProposal, CommitteeMember, Election, Matter, Notice, ProposalSignature
 from elections.notices import notice_create, notice_send
 from elections.rules.assembly import PROPOSAL_SHARE, PROPOSAL_SOURCE, ProposalSupport
+from elections.vacancy_models import MemberRemoval
 from grids.models import Compound, Unit
 from grids.roll import compute_roll, counted_units
 from yezhu.actors import Actor, require_person
@@ -103,12 +105,36 @@ def _audit(action: str, proposal: AssemblyProposal, *, actor: Actor, summary: st
     record(action, actor=actor, obj=proposal, compound_id=proposal.compound_id, summary=summary, data=data)
 
 
-def proposal_create(*, compound: Compound, actor: Actor, title: str, text: str) -> AssemblyProposal:
-    """An owner of the compound proposes a temporary assembly and signs the proposal."""
+def removable_members(compound: Compound) -> list[CommitteeMember]:
+    """The members owners may propose to remove: the seated members of the committee in office."""
+    committee = sitting_committee(compound.pk)
+    if committee is None:
+        return []
+    return list(
+        CommitteeMember.objects.filter(committee=committee)
+        .exclude(role=CommitteeMember.Role.ALTERNATE)
+        .order_by("position", "pk")
+    )
+
+
+def proposal_create(
+    *,
+    compound: Compound,
+    actor: Actor,
+    title: str,
+    text: str,
+    removal_of: CommitteeMember | None = None,
+) -> AssemblyProposal:
+    """An owner of the compound proposes a temporary assembly and signs the proposal.
+
+    ``removal_of``: the assembly is asked to remove this member of the committee in office (罢免,
+    RULES.md §7); reaching 20 % records the removal for an assembly's agenda."""
     person = require_person(actor)
     title, text = (title or "").strip(), (text or "").strip()
     if not title or not text:
         raise ProposalError(_("Say what the assembly is asked to decide, and write the proposal in full."))
+    if removal_of is not None and removal_of.pk not in {m.pk for m in removable_members(compound)}:
+        raise ProposalError(_("Choose a member in office of this compound's committee."))
     if not signer_voters(compound, person):
         raise ProposalError(_("Only owners of homes on this compound's roll may propose an assembly here."))
     with transaction.atomic():
@@ -116,7 +142,9 @@ def proposal_create(*, compound: Compound, actor: Actor, title: str, text: str) 
             raise ProposalError(
                 _("You already have a proposal collecting signatures in this compound: share that one.")
             )
-        proposal = AssemblyProposal(compound=compound, title=title[:200], text=text, created_by=person)
+        proposal = AssemblyProposal(
+            compound=compound, title=title[:200], text=text, created_by=person, removal_of=removal_of
+        )
         proposal.full_clean()
         proposal.save()
         _audit(
@@ -124,7 +152,7 @@ def proposal_create(*, compound: Compound, actor: Actor, title: str, text: str) 
             proposal,
             actor=actor,
             summary=f"proposal for a temporary assembly: {proposal.title}",
-            data={"title": proposal.title},
+            data={"title": proposal.title, "removal_of": proposal.removal_of_id},
         )
         _sign(proposal, person, actor=actor)
     return proposal
@@ -259,6 +287,7 @@ def _reach(proposal: AssemblyProposal, support: ProposalSupport, *, actor: Actor
     )
     if touched != 1:  # the caller holds the row lock: this cannot race
         raise ProposalError(_("Someone else changed this proposal a moment ago. Reload the page."))
+    removal_from_owners(proposal=proposal, actor=actor)
     _audit(
         "proposal.reached",
         proposal,
@@ -315,7 +344,10 @@ def proposal_convene(
             actor=actor,
         )
         election = lifecycle.election_update_settings(election=election, actor=actor, temporary_meeting=True)
-        if kind == Election.Kind.MATTERS_ONLY:
+        removal = MemberRemoval.objects.filter(proposal=locked, status=MemberRemoval.Status.PROPOSED).first()
+        if removal is not None and kind != Election.Kind.REELECTION:
+            removal_to_agenda(removal=removal, election=election, actor=actor)
+        elif kind == Election.Kind.MATTERS_ONLY:
             lifecycle.matter_save(
                 election=election, actor=actor, title=locked.title, text=locked.text, item=Matter.Item.OTHER
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from elections.models import Election
+from elections.models import CommitteeMember, Election
 from elections.proposals import CONVENE_KINDS
 
 
@@ -23,9 +23,30 @@ class ProposalForm(forms.Form):
         help_text=_("Why, and what exactly the owners are asked to vote on."),
     )
 
+    removal_of = forms.ModelChoiceField(
+        label=_("Remove a member of the committee (罢免)"),
+        queryset=CommitteeMember.objects.none(),
+        required=False,
+        help_text=_(
+            "Only when the assembly is asked to remove this member: reaching 20 % puts the removal to an assembly."
+        ),
+    )
+
     def __init__(self, *args, compounds, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["compound"].queryset = compounds
+        members = (
+            CommitteeMember.objects.filter(
+                committee__compound__in=compounds, committee__ended_on__isnull=True
+            )
+            .exclude(role=CommitteeMember.Role.ALTERNATE)
+            .select_related("committee__compound")
+            .order_by("committee__compound__name", "position", "pk")
+        )
+        self.fields["removal_of"].queryset = members  # type: ignore[attr-defined]
+        self.fields["removal_of"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda m: f"{m.name}（{m.committee.compound.name}）"
+        )
         if len(compounds) == 1:
             self.fields["compound"].widget = forms.HiddenInput()
 

@@ -5,6 +5,8 @@ tabs or a click and the scheduler, one wins and the other gets a message), writi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.utils.translation import gettext as _
 
 from elections.errors import ElectionError, NotStreetOffice, P, Problem, Refused
@@ -68,7 +70,7 @@ def check_street_office_over(actor: Actor, compound_id: int) -> None:
         raise ElectionError(_("Only the street office's staff may record this."))
 
 
-def refuse_if_any(problems: list[str]) -> None:
+def refuse_if_any(problems: Sequence[str]) -> None:
     if problems:
         raise Refused(problems)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from elections.calendar import db_calendar
 from elections.errors import P, Problem
 from elections.lifecycle.moves import stage_problem
+from elections.lifecycle.seats import by_election_problems, major_matter_problem
 from elections.lifecycle.state import (
     COMMITTEE_KINDS,
     RESTART_AT,
@@ -153,6 +154,13 @@ def p_notice(election: Election) -> list[Problem]:
         problems.append(P("no_race", _("Add the seats to be elected (a race) before the notice.")))
     else:
         problems.extend(race_problems(election, races))
+    if election.kind == Kind.BY_ELECTION and races:
+        problems.extend(by_election_problems(election.compound_id, seats=sum(r.seats for r in races)))
+    for item in sorted(set(election.matters.values_list("item", flat=True))):
+        major = major_matter_problem(election, item)
+        if major is not None:
+            problems.append(major)
+            break
     return problems
 
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elections.errors import ElectionError
-from elections.lifecycle.moves import audit_election, check_may_manage, load_fresh, reloaded
+from elections.lifecycle.moves import audit_election, check_may_manage, load_fresh, refuse_if_any, reloaded
 from elections.lifecycle.preconditions import seat_problem
+from elections.lifecycle.seats import by_election_problems, convene_problems, major_matter_problem
 from elections.lifecycle.state import (
     COMMITTEE_KINDS,
     PROFILE_RULES,
@@ -54,6 +55,12 @@ def election_create(
     key = profile or street_profile_key(compound)
     if key not in tl.PROFILES:
         raise ElectionError(_("Unknown regional profile: %(key)s") % {"key": key})
+    # An expired committee convenes nothing; a by-election fills a sitting committee's vacant
+    # seats only (RULES.md §7, elections/lifecycle/seats.py).
+    problems = convene_problems(compound.pk, kind, actor=actor)
+    if kind == Kind.BY_ELECTION and not problems:
+        problems = [p for p in by_election_problems(compound.pk) if p.code != "no_vacant_seat"]
+    refuse_if_any(problems)
     with transaction.atomic():
         election = Election(
             compound=compound,
@@ -394,6 +401,9 @@ def matter_save(
         item = int(item)
         if item not in Matter.Item.values:
             raise ElectionError(_("Choose one of the nine statutory items."))
+        major = major_matter_problem(fresh, item)
+        if major is not None:
+            refuse_if_any([major])
         category = Matter.Category.SPECIAL if item in Matter.SPECIAL_ITEMS else Matter.Category.ORDINARY
         if matter is None:
             keys = list(Matter.objects.filter(election=fresh).values_list("key", flat=True))
@@ -462,6 +472,12 @@ def race_save(
                 raise ElectionError(message[:1].upper() + message[1:])
         if alternates < 0 or alternates > seats:
             raise ElectionError(_("There may be at most as many alternates as seats."))
+        if fresh.kind == Kind.BY_ELECTION:
+            others = Race.objects.filter(election=fresh)
+            if race is not None:
+                others = others.exclude(pk=race.pk)
+            total = seats + sum(others.values_list("seats", flat=True))
+            refuse_if_any(by_election_problems(fresh.compound_id, seats=total))
         if race is None:
             keys = list(Race.objects.filter(election=fresh).values_list("key", flat=True))
             race = Race(election=fresh, key=next_key("R", keys), position=len(keys) + 1)

@@ -66,6 +66,7 @@ from elections.lifecycle.state import (
     working_group_makeup,
 )
 from elections.lifecycle.table import TRANSITIONS, check
+from elections.lifecycle.vacancies import removals_decide
 from elections.meeting import is_meeting, meeting_abstentions_record
 from elections.models import (
     Candidate,
@@ -651,6 +652,7 @@ def result_publish(
                 "warnings": list(deadline.warnings),
             },
         )
+        removals_decide(fresh, actor=actor, on=on)  # a passed removal matter removes the member
     return reloaded(election)
 
 

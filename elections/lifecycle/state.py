@@ -491,6 +491,10 @@ def rule_label(name: str) -> str:
         "member_handover_days": _("A departing member hands over within (days of leaving)"),
         "escalation_term_days": _("Escalated to the street office after the term expired by (days)"),
         "escalation_stalled_days": _("Escalated to the street office after a deadline overdue by (days)"),
+        "vacancy_filing_days": _("An alternate's move-up filed within (days of its notice's end)"),
+        "outgoing_committee_major_matters_barred": _(
+            "During a re-election the outgoing committee puts no major matters to the assembly"
+        ),
     }
     return labels.get(name, name)
 

@@ -146,6 +146,12 @@ class Profile:
     escalation_term_days: Rule[int]
     #: … and an election under way whose milestone is overdue by more than N days (stalled) too.
     escalation_stalled_days: Rule[int]
+    #: An alternate moving up into a vacant seat (候补委员递补) is filed within N days of the end of
+    #: its publicity (公示) (RULES.md §7).
+    vacancy_filing_days: Rule[int]
+    #: During 换届 (the term's re-election window, or a re-election under way) the outgoing committee
+    #: may not put major matters (hiring the property manager, the maintenance fund) to the assembly.
+    outgoing_committee_major_matters_barred: Rule[bool]
     #: (name of the overridden value, reason) in the order they were overridden.
     overrides: tuple[tuple[str, str], ...] = ()
 
@@ -163,7 +169,14 @@ class Profile:
             "property_committee_term_years_max",
         }
     )
-    _BOOLEAN = frozenset({"committee_size_odd", "working_group_odd", "city_platform"})
+    _BOOLEAN = frozenset(
+        {
+            "committee_size_odd",
+            "working_group_odd",
+            "city_platform",
+            "outgoing_committee_major_matters_barred",
+        }
+    )
     _TUPLES = frozenset({"working_group_leaders"})
     #: Values the statute sets for the compound and its working group, which an election's rules of
     #: procedure cannot change (the first assembly has none yet; 指导规则 第十条 binds every one).
@@ -181,6 +194,9 @@ class Profile:
             "member_handover_days",
             "escalation_term_days",
             "escalation_stalled_days",
+            # The committee's life between elections is not an election's to change.
+            "vacancy_filing_days",
+            "outgoing_committee_major_matters_barred",
         }
     )
 
@@ -316,6 +332,8 @@ NATIONAL = Profile(
         60, _default_after("杭州实务：街道自收到换届书面报告之日起60日内组建换届工作组")
     ),
     escalation_stalled_days=Rule(30, _DEFAULT),
+    vacancy_filing_days=Rule(15, "RULES.md §7（深圳 第41条；北京 第41条）"),
+    outgoing_committee_major_matters_barred=Rule(False, _DEFAULT),
 )
 
 # In the working-group row of RULES.md §6 ("within 7 days of forming | 上海 15, 北京 31") the
@@ -339,6 +357,7 @@ SHANGHAI = replace(
     # 上海 第20条: a compound of at most 10,000 ㎡ of building area may elect three members.
     small_compound_committee_size=Rule(3, "上海 第20条"),
     small_compound_max_area=Rule(10000, "上海 第20条"),
+    outgoing_committee_major_matters_barred=Rule(True, "上海 第28条"),
 )
 
 BEIJING = replace(

@@ -90,7 +90,11 @@ def proposal_new(request):
         d = form.cleaned_data
         try:
             proposal = svc.proposal_create(
-                compound=d["compound"], actor=request.user, title=d["title"], text=d["text"]
+                compound=d["compound"],
+                actor=request.user,
+                title=d["title"],
+                text=d["text"],
+                removal_of=d.get("removal_of"),
             )
         except ElectionError as error:
             form.add_error(None, str(error))

@@ -100,6 +100,7 @@ def test_it_finds_the_outgoing_committee_of_a_re_election_and_shows_the_late_gro
 
 @pytest.mark.django_db
 def test_it_leaves_a_by_election_without_the_group_milestone(compound):
-    Committee.objects.create(compound=compound, term_start=date(2021, 7, 1), term_end=date(2026, 6, 30))
+    # A committee still in office: an expired one's seats are not filled by a by-election (RULES.md §7).
+    Committee.objects.create(compound=compound, term_start=date(2024, 7, 1), term_end=date(2029, 6, 30))
     election = lc.election_create(compound=compound, title="补选", kind="by_election", actor=OPERATOR)
     assert lc.key_dates(election).previous_term_end is None
