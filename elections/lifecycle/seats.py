@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from elections.errors import P, Problem
 from elections.lifecycle.moves import is_street_office
 from elections.lifecycle.state import sitting_committee, street_profile_key
-from elections.models import Committee, CommitteeMember, Election, Matter, Race, Stage
+from elections.models import Committee, CommitteeMember, Election, Matter, PropertyCommittee, Race, Stage
 from elections.rules import timeline as tl
 
 Kind = Election.Kind
@@ -170,6 +170,8 @@ def convene_problems(compound_id: int, kind: str, *, actor, today: date | None =
     committee = sitting_committee(compound_id)
     if committee is None or not is_expired(committee, today):
         return []
+    if PropertyCommittee.objects.filter(compound_id=compound_id, dissolved_on__isnull=True).exists():
+        return []  # the street office's 物管会 convenes in the interim (RULES.md §7)
     if kind == Kind.MATTERS_ONLY and is_street_office(actor, committee.compound.community.street_id):
         return []
     return [

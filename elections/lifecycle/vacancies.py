@@ -29,13 +29,16 @@ from django.utils.translation import gettext as _
 from elections.calendar import db_calendar
 from elections.errors import ElectionError
 from elections.lifecycle.committees import committee_audit
+from elections.lifecycle.filings import record_change
 from elections.lifecycle.moves import check_may_manage, refuse_if_any
 from elections.lifecycle.seats import committee_profile, seat_state
 from elections.lifecycle.setup import matter_save
-from elections.models import AssemblyProposal, Committee, CommitteeMember, Election, Matter
+from elections.models import AssemblyProposal, Committee, CommitteeDeadline, CommitteeMember, Election, Matter
 from elections.rules import timeline as tl
 from elections.vacancy_models import MemberRemoval, Vacancy
 from yezhu.actors import Actor, person
+
+Change = CommitteeDeadline.Change
 
 Role = CommitteeMember.Role
 Reason = Vacancy.Reason
@@ -97,6 +100,17 @@ def _leave(
         vacancy.file_by = tl.period_end(notice_end, profile.vacancy_filing_days.value, calendar).due
     vacancy.full_clean()
     vacancy.save()
+    # Every change to a committee is filed (变更备案) within the profile's days, and the departing
+    # member hands over what they keep (RULES.md §7): both become tracked deadlines.
+    record_change(
+        compound=committee.compound,
+        committee=committee,
+        property_committee=None,
+        change=Change.MEMBER_OUT,
+        on=left_on,
+        actor=actor,
+        subject=vacancy.name,
+    )
     after = seat_state(committee)
     committee_audit(
         "committee.vacancy",

@@ -202,3 +202,20 @@ def test_it_is_dissolved_when_the_new_committee_takes_office(expired, street_sta
     assert body.dissolved_on == today and body.successor == new
     assert lc.convening_body(compound) == "committee"
     assert lc.property_committee_dissolve_if_succeeded(compound_id=compound.pk, actor=SCHEDULER) is None
+
+
+def test_an_expired_committee_refused_to_convene_but_its_property_committee_may(
+    expired, street_staff, working_group
+):
+    """RULES.md §7: an expired committee convenes no assembly, the 物管会 acts in the interim, so the
+    working group may set up a vote on matters once the street office has formed one."""
+    compound = expired.compound
+    with pytest.raises(ElectionError, match="不能召集"):
+        lc.election_create(
+            compound=compound, title="临时业主大会", kind=Election.Kind.MATTERS_ONLY, actor=working_group
+        )
+    form(compound, street_staff)
+    election = lc.election_create(
+        compound=compound, title="临时业主大会", kind=Election.Kind.MATTERS_ONLY, actor=working_group
+    )
+    assert election.kind == Election.Kind.MATTERS_ONLY

@@ -490,3 +490,19 @@ def test_the_page_puts_a_removal_on_an_agenda_and_records_a_filing(client, compo
     client.post(url, {"vacancy": vacancy.pk, "on": "2026-03-20"})
     vacancy.refresh_from_db()
     assert vacancy.filed_on == date(2026, 3, 20)
+
+
+def test_a_leaving_is_a_change_to_file_and_the_member_hands_over(compound):
+    """Every change to a committee is filed within 30 days and a departing member hands over within
+    7 (RULES.md §7): a leaving recorded here makes both tracked deadlines, named after the member."""
+    from elections.models import CommitteeDeadline
+
+    committee = committee_of(compound, members=5, alternates=1)
+    leave(committee, "委员3", on=date(2026, 3, 2))
+    deadlines = CommitteeDeadline.objects.filter(committee=committee, subject="委员3")
+    assert {d.kind for d in deadlines} == {
+        CommitteeDeadline.Kind.FILING,
+        CommitteeDeadline.Kind.MEMBER_HANDOVER,
+    }
+    filing = deadlines.get(kind=CommitteeDeadline.Kind.FILING)
+    assert filing.change == CommitteeDeadline.Change.MEMBER_OUT and filing.due_on >= date(2026, 4, 1)
