@@ -21,6 +21,7 @@ import math
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -111,7 +112,7 @@ def moment(value: datetime | None, *, empty: str = "") -> str:
 
 
 @register.filter(name="percent")
-def percent_filter(part, whole=None) -> str:
+def percent_filter(part: Any, whole: Any = None) -> str:
     """``{{ part|percent:whole }}`` or ``{{ share|percent }}`` (a Fraction, or None → "—")."""
     if part is None:
         return NOTHING
@@ -123,23 +124,23 @@ def percent_filter(part, whole=None) -> str:
 
 
 @register.filter(name="area")
-def area_filter(value) -> str:
+def area_filter(value: Any) -> str:
     return area(value)
 
 
-def _time(value, text: str) -> str:
+def _time(value: date | datetime, text: str) -> str:
     if not text:
         return ""
     return format_html('<time class="nowrap" datetime="{}">{}</time>', value.isoformat(), text)
 
 
 @register.filter(name="day")
-def day_filter(value) -> str:
+def day_filter(value: Any) -> str:
     """``{{ value|day }}`` → ``<time class="nowrap" datetime="…">2026-12-15</time>``."""
     return _time(value, day(value)) if value else ""
 
 
 @register.filter(name="moment")
-def moment_filter(value) -> str:
+def moment_filter(value: Any) -> str:
     """``{{ value|moment }}`` → ``<time class="nowrap" datetime="…">2026-12-15 09:00</time>``."""
     return _time(value, moment(value)) if value else ""
