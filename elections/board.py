@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from math import floor
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
@@ -66,6 +65,7 @@ from elections.models import (
 )
 from elections.rules import timeline
 from grids.models import Compound, PartyOrg, Street
+from yezhu import formats
 
 CLOSED_STAGES = (Stage.DONE, Stage.FAILED)
 #: Milestones of the next term (start of the next re-election, handover at the term's end) are not
@@ -90,23 +90,16 @@ class TermStatus:
 
 def percent(part: int, whole: int) -> str:
     """``part / whole`` as a percentage with one decimal, rounded half up ("95.0%"); "—" for 0/0."""
-    if whole <= 0:
-        return "—"
-    tenths = floor(Fraction(part * 1000, whole) + Fraction(1, 2))
-    return f"{tenths // 10}.{tenths % 10}%"
+    return formats.percent(part, whole)
 
 
 def percent_of(value: Fraction | None) -> str:
-    if value is None:
-        return "—"
-    return percent(value.numerator, value.denominator)
+    return formats.share_percent(value)
 
 
 def whole_percent(value: Fraction | None) -> int:
     """A share as a whole percentage 0–100 (for the .w0 … .w100 width classes)."""
-    if value is None:
-        return 0
-    return max(0, min(100, floor(value * 100 + Fraction(1, 2))))
+    return 0 if value is None else formats.whole_percent(value)
 
 
 def profile_for_street(street: Street) -> timeline.Profile:

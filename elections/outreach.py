@@ -27,6 +27,7 @@ from elections.models import Election, OutreachVisit, ReserveCandidate, Stage
 from elections.selectors import staff_elections
 from grids.models import Compound, Ownership, RoleAssignment, Unit
 from grids.selectors import grid_units, managed_compounds, officer_compounds, roles_of
+from yezhu import formats
 from yezhu.actors import is_person, is_system, require_actor
 from yezhu.audit.log import record
 
@@ -131,10 +132,7 @@ class OutreachSummary:
 
     @property
     def percent(self) -> str:
-        if not self.homes:
-            return "—"
-        tenths = (self.visited * 1000 * 2 + self.homes) // (2 * self.homes)
-        return f"{tenths // 10}.{tenths % 10}%"
+        return formats.percent(self.visited, self.homes)
 
 
 def outreach_summary(election: Election, units: QuerySet[Unit]) -> OutreachSummary:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from elections.models import Committee, CommitteeMember, Survey, SurveyQuestion, SurveyResponse
 from grids.models import Compound, Ownership, Unit
 from grids.selectors import managed_compounds, officer_compounds, owner_units
+from yezhu import formats
 from yezhu.actors import is_person, is_system, require_actor
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
@@ -387,10 +388,7 @@ class OptionCount:
 
     @property
     def percent(self) -> str:
-        if not self.answered:
-            return "—"
-        tenths = math.floor(Fraction(self.count * 1000, self.answered) + Fraction(1, 2))
-        return f"{tenths // 10}.{tenths % 10}%"
+        return formats.percent(self.count, self.answered)
 
     @property
     def width(self) -> int:

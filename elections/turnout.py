@@ -33,6 +33,7 @@ from elections.models import Ballot, Election, Stage, Visit, Voter
 from elections.selectors import grid_voters, staff_elections
 from grids.models import Building, Grid, Ownership, RoleAssignment, Unit
 from grids.selectors import roles_of
+from yezhu import formats
 from yezhu.accounts.phone import mask_mobile
 from yezhu.actors import Actor, person
 from yezhu.audit.log import record
@@ -51,9 +52,8 @@ def _decimal(value) -> Decimal:
 
 
 def format_area(value: Decimal) -> str:
-    """1204.50 → "1,204.5", 1204.00 → "1,204": thousands separators, no trailing zeros after the point."""
-    text = f"{value.quantize(TWO_PLACES):,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """1204.50 → "1,204.5", 1204.00 → "1,204" (yezhu.formats.area, the one format of an area)."""
+    return formats.area(value)
 
 
 @dataclass(frozen=True)
@@ -170,11 +170,9 @@ class Progress:
 
 
 def _share(part, whole) -> str:
-    """A share as a percentage with one decimal, rounded down (never claims more than there is)."""
-    if not whole:
-        return "0%"
-    tenths = math.floor(Fraction(part) * 1000 / Fraction(whole))
-    return f"{tenths // 10}.{tenths % 10}%"
+    """A share as a percentage with one decimal, rounded half up as the results show it
+    (yezhu.formats.percent); whether the quorum is met is decided on the exact share."""
+    return formats.percent(part, whole, empty="0%")
 
 
 def gap_words(progress: Progress) -> str:

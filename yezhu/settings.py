@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "yezhu.context_processors.site",
             ],
+            # |percent |area |day |moment: the one format of each figure (yezhu/formats.py).
+            "builtins": ["yezhu.formats"],
         },
     },
 ]

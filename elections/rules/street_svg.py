@@ -3,7 +3,8 @@
 Pure functions: plain values in, an ``<svg>`` string out, every text escaped. No ``style``
 attribute and no script (the Content-Security-Policy forbids inline style): colours are
 presentation attributes, and each element carries a class that static/css/street.css may refine.
-Each chart has ``role="img"`` and a ``<title>`` so that a screen reader names it.
+Each chart has ``role="img"`` (``role="group"`` when it holds links) and a ``<title>`` so that a
+screen reader names it.
 """
 
 from __future__ import annotations
@@ -39,9 +40,12 @@ def text_width(text: str, size: int = FONT) -> int:
 
 
 def _svg(width: int, height: int, title: str, body: list[str], css_class: str) -> str:
+    # A chart with links is a named group (an "img" must hold nothing focusable: its links would be
+    # unreachable to a screen reader); a chart without links is one image.
+    role = "group" if any("<a " in part for part in body) else "img"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {_e(css_class)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}" '
+        f'width="{width}" height="{height}" role="{role}" aria-label="{_e(title)}" '
         f'font-family="Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif" font-size="{FONT}">'
         f"<title>{_e(title)}</title>" + "".join(body) + "</svg>"
     )

@@ -39,21 +39,17 @@ from elections.services import (
 )
 from elections.views.ballot import ballot_status
 from elections.views.files import document_response
+from yezhu import formats
 from yezhu.audit.log import record
 from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
 
 BOARD_PAGE_SIZE = 200
 
 
-def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
-    """A share for display, one decimal (the thresholds themselves are decided by the tally)."""
-    if not whole:
-        return Decimal("0.0")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
-
-
-def _width(percent: Decimal) -> int:
-    return max(0, min(100, int(percent)))
+def _percent(part: Decimal | int, whole: Decimal | int) -> str:
+    """A share for display, one decimal, as turnout shows it (the thresholds themselves are
+    decided by the tally on the exact shares)."""
+    return formats.percent_figure(part, whole, empty="0.0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,11 +223,11 @@ def results_context(election: Election) -> dict:
         "part_heads": part_heads,
         "area_percent": area_percent,
         "heads_percent": heads_percent,
-        "area_width": _width(area_percent),
-        "heads_width": _width(heads_percent),
+        "area_width": formats.whole_percent(part_area, total_area),
+        "heads_width": formats.whole_percent(part_heads, total_heads),
         "quorum_met": bool(part.get("quorum_met")),
         "quorum_percent": quorum_percent,
-        "quorum_mark": _width(quorum_percent),
+        "quorum_mark": formats.whole_percent(quorum.numerator, quorum.denominator),
         "quorum_area": quorum_area,
         "quorum_heads": quorum_heads,
         "matter_rows": matter_rows,

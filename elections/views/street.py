@@ -37,6 +37,7 @@ from elections.rules.timeline import MilestoneStatus
 from elections.views.interim_parts import interim_context
 from grids.models import Street
 from grids.selectors import managed_compounds, staff_compounds, streets_for
+from yezhu import formats
 from yezhu.audit.log import record
 from yezhu.xlsx import XLSX_CONTENT_TYPE as XLSX
 from yezhu.xlsx import Workbook
@@ -598,7 +599,7 @@ def _yes(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
-PERCENT = "0.0%"
+PERCENT = formats.XLSX_PERCENT
 
 
 def _ratio(part, whole) -> Decimal | None:

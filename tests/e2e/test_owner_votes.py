@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from elections.models import Ballot, Candidate
+from tests.e2e.audit import assert_accessible
 from tests.elections.test_voting import close_and_publish, open_election
 from tests.factories import OwnerFactory, unit_with_owners
 from yezhu.accounts.models import SmsMessage, User
@@ -95,19 +96,23 @@ def test_it_lets_an_owner_vote_on_a_phone_and_find_the_receipt_on_the_board(page
     base = live_server.url
     page.goto(f"{base}/e/{election.pk}/")
     # Not signed in: the phone-code sign-in page.
+    assert_accessible(page, owner=True)
     page.fill("input[name=phone]", "138 1234 0001")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/login/code/confirm/.*"))
+    assert_accessible(page, owner=True)
     page.fill("input[name=code]", last_code(PHONE))
     page.click("form[action$='/login/code/confirm/'] button[type=submit]")
     page.wait_for_url(lambda url: "/login/code" not in url)
     if f"/e/{election.pk}/" not in page.url:
         page.goto(f"{base}/e/{election.pk}/")
     assert "3-1-201" in page.content()
+    assert_accessible(page, owner=True)
 
     page.click("text=去投票")
     page.wait_for_url(re.compile(r".*/vote/\d+/$"))
     assert "最多选 2 人" in page.inner_text(".race-limit")
+    assert_accessible(page, owner=True)
     page.click("#matter-M1 label.answer-yes")
     page.click("#matter-M2 label.answer-no")
     boxes = page.locator("input[name=race_R1]")
@@ -128,6 +133,7 @@ def test_it_lets_an_owner_vote_on_a_phone_and_find_the_receipt_on_the_board(page
     page.click("text=下一步：核对选票")
     page.wait_for_selector("text=请核对您的选票")
     assert "王建国、陈志强" in page.content()
+    assert_accessible(page, owner=True)
     assert Ballot.objects.count() == 0
     page.click("button[value=cast]")
     page.wait_for_selector("#receipt-code")
@@ -136,6 +142,7 @@ def test_it_lets_an_owner_vote_on_a_phone_and_find_the_receipt_on_the_board(page
     assert receipt == ballot.receipt
     assert ballot.choices == {"matters": {"M1": "yes", "M2": "no"}, "races": {"R1": ["C1", "C3"]}}
     assert "请保存回执码，投票结束后可在公示板上核对" in page.content()
+    assert_accessible(page, owner=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path="/tmp/receipt.png", full_page=True)
 
@@ -147,6 +154,13 @@ def test_it_lets_an_owner_vote_on_a_phone_and_find_the_receipt_on_the_board(page
     assert "找到了" in page.inner_text("#found")
     assert "王建国" in page.inner_text("#found")
     assert page.inner_text("#head-hash").strip() == Ballot.objects.get().hash
+    assert_accessible(page, owner=True)
+    # The results at 360 px: names and "当选（第1名）" on one line, the table scrolls in its frame.
+    page.goto(f"{base}/e/{election.pk}/results/")
+    page.wait_for_selector(".result-race")
+    assert_accessible(page, owner=True)
+    page.goto(f"{base}/e/inbox/")
+    assert_accessible(page, owner=True)
     assert not page.errors, page.errors
 
     if os.environ.get("YEZHU_DOC_SCREENSHOTS"):  # refresh the owner's guide: docs/img/owner-*.png

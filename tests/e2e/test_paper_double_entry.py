@@ -16,6 +16,7 @@ from playwright.sync_api import sync_playwright
 from elections import paper
 from elections.models import Ballot, PaperEntry, Stage
 from elections.services import roll_freeze
+from tests.e2e.audit import assert_accessible
 from tests.factories import election_with_ballot_paper, owner_user
 
 pytestmark = pytest.mark.e2e
@@ -66,19 +67,20 @@ def test_it_records_a_ballot_keyed_in_by_two_staff_members(
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            first = browser.new_context(locale="zh-CN", viewport={"width": 900, "height": 900})
+            first = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
             first.add_cookies([session_cookie(working_group, base)])
             page_a = first.new_page()
             errors: list[str] = []
             page_a.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             key_in(page_a, base, election, serial.lower())  # a hand-typed serial in lower case is fine
             assert "第一遍录入" in page_a.content()
+            assert_accessible(page_a)
             fill(page_a)
             page_a.click('button[type="submit"].big')
             page_a.wait_for_selector(".message.success")
             assert "第一遍录入已保存" in page_a.inner_text(".messages")
 
-            second = browser.new_context(locale="zh-CN", viewport={"width": 900, "height": 900})
+            second = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
             second.add_cookies([session_cookie(street_staff, base)])
             page_b = second.new_page()
             page_b.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -90,13 +92,16 @@ def test_it_records_a_ballot_keyed_in_by_two_staff_members(
             page_b.click('button[type="submit"].big')
             page_b.wait_for_selector(".message.success")
             assert "两遍录入一致，已计入" in page_b.inner_text(".messages")
+            assert_accessible(page_b)
             page_b.screenshot(path="/tmp/paper-done.png")
 
             page_b.goto(f"{base}/manage/e/{election.pk}/paper/print/voter/{voter.pk}/")
             assert page_b.locator("svg.segno").count() == 1
+            assert_accessible(page_b)
             page_b.screenshot(path="/tmp/paper-print.png", full_page=True)
             page_b.goto(f"{base}/manage/e/{election.pk}/turnout/")
             assert "还差 1 户、47.14 平方米" in page_b.content()
+            assert_accessible(page_b)
             page_b.screenshot(path="/tmp/paper-turnout.png", full_page=True)
             assert not [e for e in errors if "Content Security Policy" in e], errors
         finally:

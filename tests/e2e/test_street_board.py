@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from elections.models import Stage
 from grids.models import RoleAssignment
+from tests.e2e.audit import assert_accessible
 from tests.elections.test_street_board import aware, make_branch, make_committee, make_election, make_voting
 from tests.factories import CommunityFactory, CompoundFactory, StreetFactory, UserFactory, grant
 
@@ -70,7 +71,7 @@ def test_it_lets_street_staff_follow_a_late_election_to_its_timeline(live_server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
             sign_in(context, live_server, staff)
             page = context.new_page()
             errors = []
@@ -84,6 +85,7 @@ def test_it_lets_street_staff_follow_a_late_election_to_its_timeline(live_server
             assert "任期届满未换届" in late_row.inner_text()
             assert "逾期" in late_row.inner_text()
             page.screenshot(path="/tmp/street_board.png", full_page=True)
+            assert_accessible(page)
 
             # Search works (the form submits without JavaScript too).
             page.fill("#id_q", "东桥")
@@ -102,6 +104,7 @@ def test_it_lets_street_staff_follow_a_late_election_to_its_timeline(live_server
             color = red.locator("td").first.evaluate("e => getComputedStyle(e).color")
             assert color == "rgb(179, 38, 30)"
             page.screenshot(path="/tmp/street_timeline.png", full_page=True)
+            assert_accessible(page)
             assert not [e for e in errors if "Content Security Policy" in e]
 
             phone = browser.new_context(
@@ -115,5 +118,6 @@ def test_it_lets_street_staff_follow_a_late_election_to_its_timeline(live_server
             assert scroll_width > client_width  # the table scrolls inside its box …
             assert small.evaluate("document.documentElement.scrollWidth") <= 360 + 1  # … not the page
             small.screenshot(path="/tmp/street_board_360.png", full_page=True)
+            assert_accessible(small)
         finally:
             browser.close()

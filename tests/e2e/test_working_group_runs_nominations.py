@@ -13,6 +13,7 @@ from django.test import Client
 
 from elections.models import Candidate, Election, Nomination, Stage
 from grids.models import RoleAssignment
+from tests.e2e.audit import assert_accessible
 from tests.factories import CommunityFactory, CompoundFactory, StreetFactory, UserFactory, grant, owner_user
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -31,7 +32,7 @@ def sign_in(context, live_server, user):
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
-def new_page(browser, live_server, user, *, width=1280, height=900):
+def new_page(browser, live_server, user, *, width=1366, height=900):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     sign_in(context, live_server, user)
     page = context.new_page()
@@ -81,6 +82,7 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             staff.locator("main form button[type=submit], main form input[type=submit]").last.click()
             staff.wait_for_url(re.compile(r"/manage/e/\d+/$"))
             election = Election.objects.get(compound=compound)
+            assert_accessible(staff)
 
             # 2. The race of committee members, on the manage page too.
             staff.goto(f"{live_server.url}/manage/e/{election.pk}/matters/")
@@ -89,6 +91,7 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             race_form.locator("button[type=submit]").click()
             staff.wait_for_load_state()
             assert election.races.count() == 1
+            assert_accessible(staff)
             # The statutory steps before nominations (working group, notice) are the lifecycle's
             # own tests; here the election is moved straight to the nomination stage.
             Election.objects.filter(pk=election.pk).update(stage=Stage.NOMINATION)
@@ -102,6 +105,7 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
                 staff.fill("input[name=name]", name)
                 staff.get_by_role("button", name="登记推荐").click()
                 expect(staff.locator(".message.success")).to_contain_text(name)
+                assert_accessible(staff)
             assert Nomination.objects.filter(status=Nomination.Status.AWAITING_ACCEPTANCE).count() == 2
 
             # 4. Each nominee accepts in their own browser.
@@ -109,9 +113,10 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
                 (first_user, "退休教师，在小区住了二十年，愿为邻里服务。"),
                 (second_user, "工程师，熟悉房屋维修。"),
             ):
-                owner_page, owner_errors = new_page(browser, live_server, user, width=390, height=844)
+                owner_page, owner_errors = new_page(browser, live_server, user, width=360, height=740)
                 owner_page.goto(f"{live_server.url}/e/{election.pk}/my-nominations/")
                 owner_page.get_by_role("link", name="您被推荐了，请答复").click()
+                assert_accessible(owner_page, owner=True)
                 owner_page.fill("textarea[name=bio]", bio)
                 owner_page.screenshot(path="/tmp/nomination_respond.png", full_page=True)
                 owner_page.get_by_role("button", name="我愿意参选").click()
@@ -121,13 +126,14 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             assert Nomination.objects.filter(status=Nomination.Status.ACCEPTED).count() == 2
 
             # An owner's nominate form shows the nominee's unit and name only when nominating another.
-            owner_page, owner_errors = new_page(browser, live_server, reader, width=390, height=844)
+            owner_page, owner_errors = new_page(browser, live_server, reader, width=360, height=740)
             owner_page.goto(f"{live_server.url}/e/{election.pk}/nominate/")
             expect(owner_page.locator("input[name=unit_code]")).to_be_hidden()
             expect(owner_page.locator("textarea[name=bio]")).to_be_visible()
             owner_page.get_by_label("本小区其他业主").check()
             expect(owner_page.locator("input[name=unit_code]")).to_be_visible()
             expect(owner_page.locator("textarea[name=bio]")).to_be_hidden()
+            assert_accessible(owner_page, owner=True)
             owner_page.screenshot(path="/tmp/nominate.png", full_page=True)
             assert owner_errors == []
             owner_page.context.close()
@@ -144,6 +150,7 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
                 staff.fill("textarea[name=opinion_party]", "同意推荐")
                 staff.get_by_role("button", name="保存意见").click()
                 staff.get_by_label("审查通过，列为候选人").check()
+                assert_accessible(staff)
                 staff.screenshot(path="/tmp/nomination_vetting.png", full_page=True)
                 staff.get_by_role("button", name="保存审查决定").click()
                 expect(staff.locator(".message.success")).to_contain_text(name)
@@ -152,6 +159,7 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             # 6. Publish the candidate notice from the nominations page.
             staff.goto(f"{live_server.url}/manage/e/{election.pk}/nominations/")
             expect(staff.locator("#advisory")).to_contain_text("候选人结构")
+            assert_accessible(staff)
             staff.screenshot(path="/tmp/nominations_manage.png", full_page=True)
             publish = staff.locator("form[action$='/candidate-notice/publish/']")
             expect(publish.locator("input[name='candidate_notice_publish-start']")).to_be_visible()
@@ -162,7 +170,7 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             assert staff_errors == []
 
             # 7. An owner reads both candidates on the notice, on a phone.
-            owner_page, owner_errors = new_page(browser, live_server, reader, width=390, height=844)
+            owner_page, owner_errors = new_page(browser, live_server, reader, width=360, height=740)
             owner_page.goto(f"{live_server.url}/e/{election.pk}/candidates/")
             expect(owner_page.locator("h1")).to_have_text("候选人公示")
             expect(owner_page.locator("#candidate-C1")).to_contain_text("王秀英")
@@ -170,6 +178,9 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             expect(owner_page.locator("#candidate-C1")).to_contain_text("退休教师")
             expect(owner_page.locator(".notice-dates")).to_contain_text("公示期")
             expect(owner_page.locator("#objection")).to_be_visible()
+            assert_accessible(owner_page, owner=True)
+            # The header stays one row on a phone (brand, links and 退出 side by side).
+            assert owner_page.locator(".site-header").bounding_box()["height"] < 2 * 44
             owner_page.screenshot(path="/tmp/candidate_notice.png", full_page=True)
             assert owner_errors == []
 
@@ -177,6 +188,7 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             staff.goto(f"{live_server.url}/manage/e/{election.pk}/print/candidate/")
             expect(staff.locator("svg.qr")).to_be_visible()
             expect(staff.locator(".sheet")).to_contain_text("李建国")
+            assert_accessible(staff)
             staff.screenshot(path="/tmp/candidate_notice_print.png", full_page=True)
             assert staff_errors == []
         finally:

@@ -161,8 +161,9 @@ def test_it_formats_areas_with_thousands_and_no_trailing_zeros():
     assert turnout.format_area(Decimal("1234567.89")) == "1,234,567.89"
 
 
-def test_it_shows_percentages_rounded_down():
-    """66.66…% shows as 66.6%, never more than there is."""
+def test_it_shows_percentages_as_the_results_do():
+    """66.66…% shows as 66.7% (rounded half up on the exact share, as results and the board show
+    it: yezhu/formats.py); the bar stays at 66 and whether the quorum is met is decided exactly."""
     p = turnout.Progress(
         label="",
         total_area=Decimal("300.00"),
@@ -171,8 +172,9 @@ def test_it_shows_percentages_rounded_down():
         heads=2,
         quorum=Fraction(2, 3),
     )
-    assert p.heads_share_text == "66.6%"
+    assert p.heads_share_text == "66.7%"
     assert p.heads_percent == 66
+    assert p.heads_met
     assert p.quorum_percent == 66
 
 

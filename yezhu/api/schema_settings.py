@@ -8,7 +8,8 @@ The schema view (/api/schema/) applies them itself; so does
 DESCRIPTION = """业主议事 API: owners' committee elections and owners' assembly votes.
 
 Authentication: a session (signed in on the site; unsafe methods need the CSRF token) or a token
-(`Authorization: Token <key>`, created at POST /api/v1/auth/token/). Every answer is scoped as
+(`Authorization: Bearer <key>`, or `Authorization: Token <key>`, created at POST
+/api/v1/auth/token/ with a session). Every answer is scoped as
 the pages are: an object outside your scope is 404. Errors have one body:
 `{"error": {"code": "...", "message": "...", "fields": {...}}}`. See docs/api.md.
 """
@@ -19,6 +20,11 @@ SCHEMA_SETTINGS = {
     "VERSION": "1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Enum names are English (the labels in their descriptions stay Chinese), ids are integers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yezhu.api.schema_hooks.for_generators",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "grids.models.Unit.Kind",
         "UnitStatusEnum": "grids.models.Unit.Status",
