@@ -24,7 +24,17 @@ class PropertyCommitteeForm(forms.Form):
     publicity_end = forms.DateField(label=_("Publicity ends"), widget=DATE)
 
 
-class PropertyCommitteeMemberForm(forms.Form):
+class LabelledCells(forms.Form):
+    """A form shown as a table row, its labels in the header: each field says its label to a screen
+    reader itself (aria-label)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
+class PropertyCommitteeMemberForm(LabelledCells):
     name = forms.CharField(label=_("Name"), max_length=60, required=False)
     affiliation = forms.CharField(label=_("Unit or capacity"), max_length=60, required=False)
     is_owner = forms.BooleanField(label=_("Owner"), required=False)
@@ -47,7 +57,7 @@ class ChangeForm(forms.Form):
     )
 
 
-class DoneForm(forms.Form):
+class DoneForm(LabelledCells):
     done_on = forms.DateField(label=_("Done on"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
