@@ -206,7 +206,8 @@ def main(argv: list[str]) -> int:
     print(
         f"cast_cpu: {best['total_ms']} ms of CPU a cast (site {best['site_ms']} ms, PostgreSQL "
         f"{best['pg_ms']} ms, {best['statements']} statements, {calls:.0f} Python calls; median of "
-        f"{len(rounds)} rounds of {args.casts}; load {best['load']})"
+        f"{len(rounds)} rounds of {args.casts}; load {best['load']}) JSON "
+        + json.dumps({**best, "calls": round(calls), "rounds": len(rounds)})
     )
     return 0
 
