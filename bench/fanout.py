@@ -110,9 +110,8 @@ def run(n: int = N) -> dict:
     redis.delete(COUNTS_KEY)
     queue = f"bench-fanout-{os.getpid()}"
     env = worker_env(queue)
-    logs = [
-        open(common.ROOT / "bench" / "out" / f"celery-{k}.log", "w", encoding="utf-8") for k in range(WORKERS)
-    ]  # noqa: SIM115
+    out_dir = common.ROOT / "bench" / "out"
+    logs = [open(out_dir / f"celery-{k}.log", "w", encoding="utf-8") for k in range(WORKERS)]  # noqa: SIM115
     workers = [
         subprocess.Popen(
             [
