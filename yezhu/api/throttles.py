@@ -105,7 +105,9 @@ class BallotThrottle(BaseThrottle):
         for throttle in (BallotUserThrottle(), BallotIPThrottle()):
             key = throttle.get_cache_key(request, view)
             if key is not None and throttle.num_requests is not None:
-                limits.append((key, throttle.num_requests, int(throttle.duration * 1000)))
+                # A key of its own: DRF's throttles keep a pickled list under the plain key, which
+                # a sorted-set command would refuse (WRONGTYPE) for a minute after a deploy.
+                limits.append((f"zset:{key}", throttle.num_requests, int(throttle.duration * 1000)))
         return limits
 
     def allow_request(self, request, view) -> bool:
