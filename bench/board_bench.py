@@ -53,20 +53,30 @@ def _setup() -> None:
         django.setup()
 
 
-def build_street(n_compounds: int, *, seed: int = 8, voters_per_election: int = 300):
-    """A street of ``n_compounds`` compounds and a street-staff user; returns (street, user)."""
+def build_street(n_compounds: int, *, seed: int = 8, voters_per_election: int = 300, streets: int = 1):
+    """A street of ``n_compounds`` compounds and a street-staff user; returns (street, user).
+
+    With ``streets`` > 1 the compounds are spread over that many streets of one district, and the
+    user is the district's staff (the district roll-up); the first street is returned."""
     from django.utils import timezone
 
     from elections.models import Ballot, Committee, CommitteeMember, Election, Voter
-    from grids.models import Community, Compound, PartyOrg, RoleAssignment, Street
+    from grids.models import Community, Compound, District, PartyOrg, RoleAssignment, Street
     from yezhu.accounts.models import User
 
     rng = random.Random(seed)
     today = timezone.localdate()
     stamp = f"{time.time_ns() % 10**10}"
-    street = Street.objects.create(name=f"基准看板街道{stamp}")
+    district = District.objects.create(name=f"基准区{stamp}") if streets > 1 else None
+    all_streets = Street.objects.bulk_create(
+        [Street(name=f"基准看板街道{stamp}-{k}", district=district) for k in range(streets)]
+    )
+    street = all_streets[0]
     communities = Community.objects.bulk_create(
-        [Community(street=street, name=f"社区{i}") for i in range(max(1, n_compounds // 50))]
+        [
+            Community(street=all_streets[i % streets], name=f"社区{i}")
+            for i in range(max(streets, n_compounds // 50))
+        ]
     )
     compounds = Compound.objects.bulk_create(
         [
@@ -133,7 +143,10 @@ def build_street(n_compounds: int, *, seed: int = 8, voters_per_election: int = 
     elections = Election.objects.bulk_create(elections)
     voting = [e for e in elections if e.stage == "voting"]
     user = User.objects.create_user(f"199{stamp[-8:]}", name="基准街道干部")
-    RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.STREET_STAFF, street=street)
+    if district is None:
+        RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.STREET_STAFF, street=street)
+    else:
+        RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.DISTRICT_STAFF, district=district)
     for e in voting:
         voters = Voter.objects.bulk_create(
             [
@@ -167,8 +180,10 @@ def build_street(n_compounds: int, *, seed: int = 8, voters_per_election: int = 
     return street, user
 
 
-def run(n_compounds: int = 500) -> float:
-    """Median time in milliseconds to render the board of a street of ``n_compounds`` compounds."""
+def run(n_compounds: int = 500, *, streets: int = 1) -> dict:
+    """Render the board of a street of ``n_compounds`` compounds (``streets`` == 1), or the
+    district roll-up of ``n_compounds`` compounds over ``streets`` streets: the median of five
+    renders in milliseconds, the queries of one render and the rows shown."""
     _setup()
     from django.db import connection, transaction
     from django.test import Client
@@ -180,34 +195,38 @@ def run(n_compounds: int = 500) -> float:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    url = "/street/" if streets == 1 else "/street/district/"
     result: dict = {}
     try:
         with override_settings(STORAGES=storages), transaction.atomic():
-            street, user = build_street(n_compounds)
+            _street, user = build_street(n_compounds, streets=streets)
             client = Client()
             client.force_login(user)
-            client.get("/street/")  # warm-up: templates, translations, the holiday calendar
+            client.get(url)  # warm-up: templates, translations, the holiday calendar
             times = []
             for _ in range(5):
                 start = time.perf_counter()
-                response = client.get("/street/")
+                response = client.get(url)
                 times.append((time.perf_counter() - start) * 1000)
                 if response.status_code != 200:
-                    raise RuntimeError(f"/street/ answered {response.status_code}")
+                    raise RuntimeError(f"{url} answered {response.status_code}")
             with CaptureQueriesContext(connection) as queries:
-                client.get("/street/")
-            result["ms"] = statistics.median(times)
+                client.get(url)
+            result["ms"] = round(statistics.median(times), 1)
             result["queries"] = len(queries)
             result["rows"] = response.content.decode().count("data-code=")
+            result["compounds"] = n_compounds
+            result["streets"] = streets
             raise _Rollback
     except _Rollback:
         pass
-    ms = result["ms"]
+    what = "board_ms" if streets == 1 else "district_ms"
     print(
-        f"board_ms {n_compounds}: {ms:.1f} ({result['rows']} rows, {result['queries']} queries, median of 5)"
+        f"{what} {n_compounds}: {result['ms']:.1f} ({streets} street(s), {result['rows']} rows, "
+        f"{result['queries']} queries, median of 5)"
     )
-    return ms
+    return result
 
 
 if __name__ == "__main__":
-    run(int(sys.argv[1]) if len(sys.argv) > 1 else 500)
+    run(int(sys.argv[1]) if len(sys.argv) > 1 else 500, streets=int(sys.argv[2]) if len(sys.argv) > 2 else 1)

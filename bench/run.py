@@ -1,8 +1,12 @@
-"""`make bench`: measure the ballot rush, the tally and recount, the street board and the import
-against PostgreSQL and Redis on this machine. Prints one summary line per benchmark and writes
-every figure to bench/out/results.json. Nothing here is asserted: see bench/README.md.
+"""`make bench`: measure the ballot rush, the CPU a cast costs, the tally and recount, the street
+board and the district roll-up, the import, the sign-in storm and the notice fan-out against
+PostgreSQL and Redis on this machine. Prints one summary line per benchmark and writes every
+figure, with the load average, to bench/out/results.json. Nothing here is asserted: see
+bench/README.md.
 
-Run a subset: `python bench/run.py tally recount` (names: rush, tally, recount, board, import).
+Run a subset: `python bench/run.py tally recount` (names: rush, cast, tally, recount, board,
+import, signin, fanout). BENCH_FULL=1 runs the issue's full sizes where the default is smaller
+(the sign-in storm's 2,000 owners, the fan-out's 100,000 deliveries).
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ def bench_tally_and_recount(sizes=(20000, 100000)) -> tuple[dict, dict]:
         ballots = common.fill_ballots(election, 0.72)
         seconds, result = common.timed(election_tally, election)
         tally_s[str(n)] = round(seconds, 3)
+        tally_s["load"] = round(os.getloadavg()[0], 2)
         print(
             f"tally_s {n}: {seconds:.3f} s ({ballots} ballots, quorum_met={result['participation']['quorum_met']})"
         )
@@ -78,6 +83,7 @@ def bench_tally_and_recount(sizes=(20000, 100000)) -> tuple[dict, dict]:
 
         seconds, recounted = common.timed(recount_cli)
         recount_s[str(n)] = round(seconds, 3)
+        recount_s["load"] = round(os.getloadavg()[0], 2)
         same = recounted == result
         print(
             f"recount_s {n}: {seconds:.3f} s (manage.py recount, incl. start-up; equal to live tally: {same})"
@@ -111,17 +117,62 @@ def bench_import(rows_wanted: int = 50000) -> dict:
     print(
         f"import_s {len(rows)}: {total:.2f} s (parse {parse_s:.2f} s, write {total - parse_s:.2f} s, {diff.units} units)"
     )
-    return {"50000": round(total, 2), "rows": len(rows), "parse_s": round(parse_s, 2)}
+    return {
+        "50000": round(total, 2),
+        "rows": len(rows),
+        "parse_s": round(parse_s, 2),
+        "load": round(os.getloadavg()[0], 2),
+    }
 
 
-def bench_board(n: int = 500) -> dict:
-    try:
-        from bench import board_bench
-    except ImportError:
-        print("board_ms: bench/board_bench.py missing")
-        return {}
-    ms = board_bench.run(n_compounds=n)
-    return {str(n): round(ms, 1)}
+BOARD_SIZES = [int(n) for n in os.environ.get("BENCH_BOARD_SIZES", "500,5000").split(",") if n.strip()]
+DISTRICT_COMPOUNDS = int(os.environ.get("BENCH_DISTRICT_COMPOUNDS", "5000"))
+DISTRICT_STREETS = int(os.environ.get("BENCH_DISTRICT_STREETS", "50"))
+
+
+def bench_board() -> tuple[dict, dict]:
+    """The board of one street of 500 and 5,000 compounds, and the district roll-up of 5,000
+    compounds over 50 streets: ms, queries (constant in the compounds: tests pin it), rows."""
+    from bench import board_bench
+
+    board = {}
+    for n in BOARD_SIZES:
+        got = board_bench.run(n_compounds=n)
+        board[str(n)] = got["ms"]
+        board[f"{n}_queries"] = got["queries"]
+    got = board_bench.run(n_compounds=DISTRICT_COMPOUNDS, streets=DISTRICT_STREETS)
+    district = {
+        str(DISTRICT_COMPOUNDS): got["ms"],
+        "queries": got["queries"],
+        "streets": DISTRICT_STREETS,
+        "load": round(os.getloadavg()[0], 2),
+    }
+    board["load"] = district["load"]
+    return board, district
+
+
+def bench_cast_cpu() -> dict:
+    """CPU a cast (bench/cast_cpu.py) on a compound of its own in the bench database."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "bench/cast_cpu.py",
+            "--reuse",
+            "--casts",
+            "300",
+            "--rounds",
+            "3",
+            "--units",
+            "4000",
+        ],
+        cwd=common.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = [ln for ln in done.stdout.splitlines() if ln.startswith("cast_cpu: ")][-1]
+    print(line)
+    return json.loads(line.split("cast_cpu: ", 1)[1].split(" JSON ", 1)[1])
 
 
 def bench_rush() -> dict:
@@ -131,7 +182,7 @@ def bench_rush() -> dict:
 
 
 def main(argv: list[str]) -> int:
-    wanted = set(argv) or {"rush", "tally", "recount", "board", "import"}
+    wanted = set(argv) or {"rush", "cast", "tally", "recount", "board", "import", "signin", "fanout"}
     common.fresh_database()
     common.setup_django()
     results: dict = {"machine": machine()}
@@ -142,10 +193,20 @@ def main(argv: list[str]) -> int:
         results["ballot_rush"] = bench_rush()
     if wanted & {"tally", "recount"}:
         results["tally_s"], results["recount_s"] = bench_tally_and_recount()
+    if "cast" in wanted:
+        results["cast_cpu"] = bench_cast_cpu()
     if "board" in wanted:
-        results["board_ms"] = bench_board()
+        results["board_ms"], results["district_ms"] = bench_board()
     if "import" in wanted:
         results["import_s"] = bench_import()
+    if "signin" in wanted:
+        from bench import signin_storm
+
+        results["signin_storm"] = signin_storm.run()
+    if "fanout" in wanted:
+        from bench import fanout
+
+        results["fanout"] = fanout.run()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"wrote {OUT.relative_to(common.ROOT)}")

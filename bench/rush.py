@@ -197,7 +197,7 @@ def server_env() -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(workers: int = WORKERS, threads: int = THREADS):
+def gunicorn(workers: int = WORKERS, threads: int = THREADS, extra_env: dict[str, str] | None = None):
     """gunicorn on 127.0.0.1 and a free port; yields the port; always stopped afterwards."""
     port = _free_port()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -207,7 +207,8 @@ def gunicorn(workers: int = WORKERS, threads: int = THREADS):
         "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", str(threads), "-k", "gthread",
         "--keep-alive", "30", "--backlog", "2048",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=common.ROOT, env=server_env(), stdout=log, stderr=subprocess.STDOUT)
+    env = {**server_env(), **(extra_env or {})}
+    proc = subprocess.Popen(cmd, cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -329,8 +329,14 @@ def ballot_record(
     platform_import=None,
     source_row: int | None = None,
     cast_by: User | None = None,
+    savepoint: bool = True,
 ) -> Ballot:
     """Append one ballot to the election's chain. The caller has checked who may cast it.
+
+    ``savepoint=False`` (the online cast, which calls this inside its own transaction) saves the
+    savepoint's two round trips: the second valid ballot's IntegrityError then leaves this
+    function as it is, and the caller turns it into `AlreadyVoted` once its transaction has rolled
+    back (`already_voted_error`).
 
     ``cast_by`` is the person the ballot is recorded for when the actor is not one (the count's
     job records a meeting attendee's abstention for the staff member who recorded the attendance).
@@ -351,7 +357,7 @@ def ballot_record(
     else:
         clean = {}
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             head = (
                 Election.objects.select_for_update()
                 .values("chain_head", "ballot_count", "stage", "voting_opens_at", "voting_closes_at")
@@ -405,11 +411,24 @@ def ballot_record(
                 data={"voter": voter.pk, "channel": channel, "cast_as": cast_as, "reason": reject_reason},
             )
     except IntegrityError:
-        existing = Ballot.objects.filter(election=election, voter=voter, status=Ballot.Status.VALID).first()
-        if existing is None:
+        if not savepoint:
+            raise  # the caller's transaction is broken: it answers once it has rolled back
+        error = already_voted_error(election_id=election.pk, voter_id=voter.pk)
+        if error is None:
             raise
-        raise AlreadyVoted(already_voted_message(existing), existing) from None
+        raise error from None
     return ballot
+
+
+def already_voted_error(*, election_id: int, voter_id: int) -> AlreadyVoted | None:
+    """`AlreadyVoted` for the voter's valid ballot after a refused insert, or None when the
+    voter has none (the IntegrityError was something else and must be raised as it is)."""
+    existing = Ballot.objects.filter(
+        election_id=election_id, voter_id=voter_id, status=Ballot.Status.VALID
+    ).first()
+    if existing is None:
+        return None
+    return AlreadyVoted(already_voted_message(existing), existing)
 
 
 def _closed_for(channel: str, head: dict, now: datetime) -> str:

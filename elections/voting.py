@@ -39,6 +39,7 @@ from elections.errors import AlreadyVoted, ElectionError, OnlineChannelClosed, O
 from elections.models import Ballot, Election, Proxy, Stage, Voter
 from elections.selectors import can_manage, get_visible_election
 from elections.services import (
+    already_voted_error,
     already_voted_message,
     ballot_record,
     online_channel_refusal,
@@ -354,6 +355,19 @@ def ballot_cast_online(
     now = now or timezone.now()
     if voter.election_id != election.pk:
         raise ElectionError(_("This voter is not on the roll of this election."))
+    try:
+        return _cast_online(voter=voter, actor=actor, choices=choices, now=now)
+    except IntegrityError:
+        # A second valid ballot for the voter (the database's unique constraint), answered now that
+        # the transaction has rolled back; anything else is raised as it is.
+        error = already_voted_error(election_id=election.pk, voter_id=voter.pk)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _cast_online(*, voter: Voter, actor: Actor, choices: dict, now: datetime) -> Ballot:
+    """The transaction of `ballot_cast_online`; a refused second ballot leaves as IntegrityError."""
     with transaction.atomic():
         # Serialise with proxy changes for this voter (see the module docstring). The same query
         # reads the election as stored now (not as the caller saw it) and its street.
@@ -387,6 +401,7 @@ def ballot_cast_online(
             proxy=right.proxy,
             now=now,
             window_at=now,
+            savepoint=False,  # two round trips fewer; the IntegrityError is answered above
         )
 
 

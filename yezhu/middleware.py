@@ -1,8 +1,12 @@
 """Response headers that every page carries."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -197,3 +201,47 @@ class ApiBodyLimitMiddleware:
         if request.path.startswith(API_PREFIX) and isinstance(exception, RequestDataTooBig):
             return api_too_large(self._limit(request) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The API's lean path
+# ---------------------------------------------------------------------------------------------
+
+
+def is_token_api_request(request) -> bool:
+    """An API request that authenticates with `Authorization: Token …`: a program or the owner's
+    app, never a browser's session. DRF's token authentication either accepts the token or refuses
+    the request (401) before any session is looked at, so the session, CSRF cookie, messages,
+    Django's lazy user and allauth's middleware have nothing to do for it."""
+    return request.path_info.startswith(API_PREFIX) and request.META.get("HTTP_AUTHORIZATION", "").startswith(
+        "Token "
+    )
+
+
+class _SkippedForTokenApi:
+    """Mixed into a middleware of Django's: a token API request (`is_token_api_request`) passes
+    it by; every other request goes through it unchanged. Subclasses, so that the checks that
+    look for Django's middleware (the admin's) still find them.
+
+    The ballot rush spends a few per cent of a cast in middleware that a token request does not
+    need (docs/performance.md); the headers every answer carries (security, CSP, frame options)
+    and the locale, body limit, database and audit middleware stay on every path."""
+
+    get_response: Any
+
+    def __call__(self, request):
+        if is_token_api_request(request):
+            return self.get_response(request)
+        return super().__call__(request)  # type: ignore[misc]
+
+
+class LeanSessionMiddleware(_SkippedForTokenApi, SessionMiddleware):
+    """Django's SessionMiddleware; no session for a token API request (DRF reads none for it)."""
+
+
+class LeanAuthenticationMiddleware(_SkippedForTokenApi, AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware; DRF sets `request.user` from the token itself."""
+
+
+class LeanMessageMiddleware(_SkippedForTokenApi, MessageMiddleware):
+    """Django's MessageMiddleware; the API shows no flash messages."""

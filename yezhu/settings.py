@@ -65,19 +65,21 @@ INSTALLED_APPS = [
     "elections",
 ]
 
+# "Lean…": Django's middleware, passed by for API requests with a token (the ballot rush's path,
+# yezhu/middleware.py); every other request goes through it unchanged.
 MIDDLEWARE = [
     "yezhu.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "yezhu.middleware.LeanSessionMiddleware",
     "yezhu.middleware.ChineseFirstLocaleMiddleware",
     "yezhu.middleware.ApiBodyLimitMiddleware",  # an oversized API body: JSON 413, not HTML 400
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yezhu.middleware.LeanAuthenticationMiddleware",
     "yezhu.middleware.DatabaseUnavailableMiddleware",
     "yezhu.audit.context.AuditContextMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "yezhu.middleware.LeanMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "yezhu.middleware.ContentSecurityPolicyMiddleware",

@@ -26,7 +26,7 @@ from elections.models import Ballot, Election, Voter
 from elections.services import valid_ballot_of, voters_of_user, window_refusal
 from yezhu.api.base import ApiViewMixin, ErrorSerializer
 from yezhu.api.errors import ApiError
-from yezhu.api.throttles import BallotIPThrottle, BallotUserThrottle
+from yezhu.api.throttles import BallotThrottle
 
 
 class VoterStatusSerializer(serializers.Serializer):
@@ -154,7 +154,7 @@ class BallotView(ApiViewMixin, GenericAPIView):
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [BallotUserThrottle(), BallotIPThrottle()]
+            return [BallotThrottle()]
         return []
 
     def _election(self, election_pk):

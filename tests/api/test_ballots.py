@@ -197,13 +197,15 @@ def test_it_casts_in_a_fixed_number_of_queries(
 ):
     """The last evening's rush runs this path thousands of times: one query finds the voter, one
     locks it, one reads the facts of the right to cast under the lock, then the chain append
-    (docs/performance.md). The count must not creep back up (it was 26)."""
+    (docs/performance.md), without a savepoint of its own. The count must not creep back up (it
+    was 26, then 12): 10 here, of which the test's own transaction adds a savepoint and its
+    release; 8 statements in production, the token read from the cache after its first use."""
     user = owners[0][0]
     voter = my_voter(voting_election, user)
     client = as_user(user)
     other = my_voter(voting_election, owners[1][0])
     as_user(owners[1][0]).post(url(voting_election), {"voter": other.pk, "choices": CHOICES}, format="json")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.post(url(voting_election), {"voter": voter.pk, "choices": CHOICES}, format="json")
     assert response.status_code == 201
     from yezhu.audit.models import AuditEntry

@@ -222,6 +222,34 @@ def test_it_keeps_the_query_count_of_the_page_constant(
     assert response.content.decode().count('<tr class="') == 31
 
 
+def test_it_keeps_the_query_count_of_the_district_roll_up_constant(
+    client, compound, django_assert_max_num_queries
+):
+    """The district roll-up of 3 streets and 30 compounds runs no more queries than that of 1
+    street and 5 compounds: it does not grow with the compounds or the streets (bench/board_bench.py
+    measures it at 5,000 compounds)."""
+    today = timezone.localdate()
+    district = DistrictFactory(name="基准区")
+    street = compound.community.street
+    street.district = district
+    street.save()
+    populate(compound.community, 0, 5, today)
+    user = UserFactory()
+    grant(user, Role.DISTRICT_STAFF, district)
+    client.force_login(user)
+    client.get(reverse("street:district"))  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("street:district")).status_code == 200
+    for k in range(2):
+        other = StreetFactory(name=f"基准街道{k}", district=district)
+        populate(CommunityFactory(street=other), 5 + 13 * k, 13, today)
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(reverse("street:district"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "基准街道0" in html and "基准街道1" in html
+
+
 # ---------------------------------------------------------------------------------------------
 # Timeline and compound pages
 # ---------------------------------------------------------------------------------------------

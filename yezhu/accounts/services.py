@@ -66,14 +66,17 @@ def user_fill_name(*, user_id: int, name: str) -> bool:
 def tokens_end_at_sign_out(*, actor: User) -> int:
     """Signing out ends the user's API tokens, except the long-lived ones staff made for programs
     (yezhu/api/tokens.py). Returns how many ended."""
+    from yezhu.accounts import token_cache
     from yezhu.accounts.models import ApiToken
     from yezhu.audit.log import record, streets_of_user
 
     with transaction.atomic():
-        gone = list(ApiToken.objects.filter(user=actor, long_lived=False).values_list("pk", flat=True))
-        if not gone:
+        rows = list(ApiToken.objects.filter(user=actor, long_lived=False).values_list("pk", "key_hash"))
+        if not rows:
             return 0
+        gone = [pk for pk, _hash in rows]
         ApiToken.objects.filter(pk__in=gone).delete()
+        token_cache.forget(key_hash for _pk, key_hash in rows)
         record(
             "api.token_revoked",
             actor=actor,

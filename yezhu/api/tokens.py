@@ -26,6 +26,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yezhu.accounts import token_cache
 from yezhu.accounts.models import ApiToken, User
 from yezhu.api.authentication import hash_key
 from yezhu.api.base import ApiViewMixin
@@ -52,7 +53,9 @@ def token_create(*, actor: User, name: str = "default", long_lived: bool = False
         raise exceptions.PermissionDenied(_("Only staff may make a token that survives signing out."))
     key = secrets.token_hex(20)
     with transaction.atomic():
+        old = list(ApiToken.objects.filter(user=actor, name=name).values_list("key_hash", flat=True))
         replaced = ApiToken.objects.filter(user=actor, name=name).delete()[0] > 0
+        token_cache.forget(old)
         token = ApiToken.objects.create(
             user=actor,
             name=name,
@@ -79,14 +82,15 @@ def token_revoke(*, actor: User, token_id: int | None = None, reason: str = "rev
         tokens = ApiToken.objects.filter(user=actor)
         if token_id is not None:
             tokens = tokens.filter(pk=token_id)
-        gone = list(tokens.values_list("pk", "name"))
+        gone = list(tokens.values_list("pk", "name", "key_hash"))
         tokens.delete()
+        token_cache.forget(key_hash for _pk, _name, key_hash in gone)
         if gone:
             record(
                 "api.token_revoked",
                 actor=actor,
-                summary=f"API token revoked ({reason}): " + ", ".join(name for _pk, name in gone),
-                data={"tokens": [pk for pk, _name in gone], "reason": reason},
+                summary=f"API token revoked ({reason}): " + ", ".join(name for _pk, name, _hash in gone),
+                data={"tokens": [pk for pk, _name, _hash in gone], "reason": reason},
                 streets=streets_of_user(actor),
             )
     return len(gone)
