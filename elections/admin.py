@@ -32,6 +32,8 @@ from elections.models import (
     SurveyQuestion,
     WorkingGroupMember,
 )
+from grids.admin import ProfileFilter
+from grids.models import profile_label
 from yezhu.admin_site import refuse, snapshot
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
@@ -90,16 +92,20 @@ class ElectionAdmin(admin.ModelAdmin):
 
     form = ElectionSettingsForm
     list_display = ("title", "compound", "kind", "stage", "voting_opens_at", "voting_closes_at", "created_at")
-    list_filter = ("stage", "kind", "profile")
+    list_filter = ("stage", "kind", ProfileFilter)
     search_fields = ("title", "compound__name", "compound__code")
     list_select_related = ("compound",)
 
     def get_readonly_fields(self, request, obj=None):
         return [
-            f.name
+            "profile_name" if f.name == "profile" else f.name
             for f in Election._meta.fields
             if f.name not in SETTINGS_FIELDS and f.name not in ("id", "paper_key")
         ]
+
+    @admin.display(description=_("regional profile"))
+    def profile_name(self, obj) -> str:
+        return profile_label(obj.profile)
 
     def has_add_permission(self, request):
         return False  # elections are started on the staff page (election_create)

@@ -187,7 +187,11 @@ def election_milestones(
 
 
 def is_late(milestone: timeline.Milestone) -> bool:
-    return milestone.status in (timeline.MilestoneStatus.OVERDUE, timeline.MilestoneStatus.DONE_LATE)
+    return milestone.status in (
+        timeline.MilestoneStatus.OVERDUE,
+        timeline.MilestoneStatus.DONE_LATE,
+        timeline.MilestoneStatus.OUT_OF_ORDER,
+    )
 
 
 PLANNED = timeline.MilestoneStatus.PLANNED.value
@@ -400,6 +404,16 @@ def _replaces(election: Election, committee: Committee) -> bool:
     return day is not None and day >= committee.term_start
 
 
+def most_relevant(elections: Sequence[Election]) -> Election:
+    """The election a board shows when a compound has several under way: a live vote first, then
+    the one furthest along, then the newest. A newly started election never hides a running vote.
+    `elections` come newest first."""
+    return min(
+        enumerate(elections),
+        key=lambda pair: (pair[1].stage != Stage.VOTING, -_STAGE_ORDER.get(pair[1].stage, -1), pair[0]),
+    )[1]
+
+
 def board_rows(
     compounds: QuerySet[Compound],
     *,
@@ -442,7 +456,7 @@ def board_rows(
     for compound_id, elections in by_compound.items():
         open_ = [e for e in elections if e.stage not in CLOSED_STAGES]
         if open_:
-            current[compound_id] = open_[0]
+            current[compound_id] = most_relevant(open_)
         elif elections:
             last[compound_id] = elections[0]
 

@@ -26,6 +26,13 @@ class NotStreetOffice(ElectionError):
     status = 403
 
 
+class ElectionUnderWay(ElectionError):
+    """The compound already has an election under way that the new one would run beside."""
+
+    code = "election_under_way"
+    status = 409
+
+
 class OutsideWindow(ElectionError):
     """The ballot came outside the voting window (before it opened, or after the close)."""
 

@@ -59,7 +59,9 @@ class Election(models.Model):
         BY_ELECTION = "by_election", _("by-election")  # 补选
         MATTERS_ONLY = "matters_only", _("matters only")  # 仅表决事项
 
-    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="elections")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="elections", verbose_name=_("compound")
+    )
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REELECTION)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STARTED)
@@ -290,7 +292,9 @@ class Matter(models.Model):  # 表决事项
 
     SPECIAL_ITEMS = (Item.RAISE_FUND, Item.REBUILD, Item.CHANGE_USE)
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="matters")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="matters", verbose_name=_("election")
+    )
     key = models.CharField(_("key"), max_length=10)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("full text"), blank=True)
@@ -298,7 +302,7 @@ class Matter(models.Model):  # 表决事项
     category = models.CharField(
         _("threshold"), max_length=10, choices=Category.choices, default=Category.ORDINARY
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
         verbose_name = _("matter")
@@ -327,7 +331,7 @@ class MatterDocument(models.Model):  # 表决事项的附件: 草案、报价、
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(max_length=64)
     original_name = models.CharField(_("uploaded file name"), max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -349,14 +353,16 @@ class MatterDocument(models.Model):  # 表决事项的附件: 草案、报价、
 
 
 class Race(models.Model):  # 选举 (差额/等额): electing `seats` members from candidates
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="races")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="races", verbose_name=_("election")
+    )
     key = models.CharField(_("key"), max_length=10)
     title = models.CharField(_("title"), max_length=200, default=_("Owners' committee members"))
     seats = models.PositiveSmallIntegerField(
         _("seats"), validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
     alternates = models.PositiveSmallIntegerField(_("alternate members"), default=0)  # 候补委员
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
         verbose_name = _("race")
@@ -387,7 +393,7 @@ class Candidate(models.Model):  # 候选人
     )  # 一肩挑
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     occupation = models.CharField(_("occupation"), max_length=60, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
         verbose_name = _("candidate")
@@ -414,7 +420,9 @@ class WorkingGroupMember(models.Model):  # 筹备组/换届小组成员
         DEPUTY = "deputy", _("deputy leader")  # 副组长
         MEMBER = "member", _("group member")  # 成员
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="working_group")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="working_group", verbose_name=_("election")
+    )
     name = NameField(_("name"), max_length=60)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -474,7 +482,9 @@ class Nomination(models.Model):  # 候选人推荐/自荐 and 资格审查
         REJECTED = "rejected", _("not approved")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="nominations")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("election")
+    )
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="nominations")
     nominee = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="nominations")
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
@@ -553,7 +563,9 @@ class Objection(models.Model):  # 异议 (候选人公示 / 结果公示 期间)
         CANDIDATE = "candidate", _("objection to a candidate")
         RESULT = "result", _("objection to the result")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="objections")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="objections", verbose_name=_("election")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     candidate = models.ForeignKey(
         Candidate, on_delete=models.CASCADE, null=True, blank=True, related_name="objections"
@@ -579,7 +591,9 @@ class Objection(models.Model):  # 异议 (候选人公示 / 结果公示 期间)
 class Voter(models.Model):
     """One statutory voter of this election (RULES.md §1), frozen from the roll when voting opens."""
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="voters")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="voters", verbose_name=_("election")
+    )
     key = models.CharField(max_length=200)  # Unit.voter_key at the freeze
     area = models.DecimalField(_("area"), max_digits=12, decimal_places=2)
     units = models.ManyToManyField(Unit, related_name="election_voters")
@@ -620,7 +634,9 @@ class Scrutineer(models.Model):  # 监票人、计票人
         MONITOR = "monitor", _("scrutineer (监票人)")
         TELLER = "teller", _("teller (计票人)")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="scrutineers")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="scrutineers", verbose_name=_("election")
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     name = NameField(_("name"), max_length=60)
     duty = models.CharField(_("duty"), max_length=10, choices=Duty.choices, default=Duty.MONITOR)
@@ -644,7 +660,9 @@ class Proxy(models.Model):  # 委托投票
         ACTIVE = "active", _("active")
         REVOKED = "revoked", _("revoked")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="proxies")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="proxies", verbose_name=_("election")
+    )
     principal = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="proxies")
     proxy_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_for"
@@ -690,7 +708,9 @@ class Designation(models.Model):
         ONLINE = "online", _("confirmed online by every co-owner")
         PAPER = "paper", _("written designation signed by every co-owner")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="designations")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="designations", verbose_name=_("election")
+    )
     voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="designations")
     designee = models.ForeignKey(
         Owner, on_delete=models.PROTECT, related_name="+", verbose_name=_("designated co-owner")
@@ -744,7 +764,9 @@ class Ballot(models.Model):
         PLATFORM = "platform", _("the city's platform, imported by staff")
         ATTENDEE = "attendee", _("attended the meeting without voting (abstains)")
 
-    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
+    election = models.ForeignKey(
+        Election, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("election")
+    )
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="ballots")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VALID)
@@ -800,7 +822,9 @@ class MeetingAttendance(models.Model):
         PRESENT = "present", _("present")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="attendances")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("election")
+    )
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="attendances")
     kind = models.CharField(_("attends as"), max_length=10, choices=Kind.choices)
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -841,7 +865,9 @@ class PlatformImport(models.Model):
     after the close as ballots of channel ``platform`` (RULES.md §7). The file's digest is kept so
     anyone can check which file was imported; each ballot names this import and its row."""
 
-    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="platform_imports")
+    election = models.ForeignKey(
+        Election, on_delete=models.PROTECT, related_name="platform_imports", verbose_name=_("election")
+    )
     platform = models.CharField(_("platform"), max_length=100)
     filename = models.CharField(_("file"), max_length=200)
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
@@ -872,7 +898,9 @@ class PaperEntry(models.Model):
         # ballot of this election, received after the close); the row stays as history.
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="paper_entries")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="paper_entries", verbose_name=_("election")
+    )
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="paper_entries")
     serial = models.CharField(_("serial"), max_length=40)
     first_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -918,7 +946,9 @@ class Visit(models.Model):  # 走访记录 (扫楼/催票)
         REFUSED = "refused", _("refused")
         NOT_HOME = "not_home", _("not at home")
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="visits")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="visits", verbose_name=_("election")
+    )
     voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="visits")
     visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
@@ -943,7 +973,9 @@ class CaseStep(models.Model):  # 六步法 case file of a stalled election
         ACTION = 5, _("carry out the measures")  # 对策实施
         CHECK = 6, _("check the effect")  # 效果检查
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="case_steps")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="case_steps", verbose_name=_("election")
+    )
     step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices)
     responsible = models.CharField(_("responsible"), max_length=100, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True)
@@ -966,7 +998,9 @@ MAX_TERM_YEARS = 5
 
 
 class Committee(models.Model):  # 业主委员会 (one term)
-    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="committees")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="committees", verbose_name=_("compound")
+    )
     election = models.OneToOneField(
         Election, on_delete=models.SET_NULL, null=True, blank=True, related_name="committee"
     )
@@ -1076,7 +1110,7 @@ class CommitteeMember(models.Model):
     branch_secretary = models.BooleanField(
         _("secretary of the compound party branch"), default=False
     )  # 一肩挑 when the chair
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
         verbose_name = _("committee member")
@@ -1175,9 +1209,16 @@ class Notice(models.Model):
     CHANNELS = ("sms", "email", "inbox")
 
     election = models.ForeignKey(
-        Election, on_delete=models.CASCADE, related_name="notices", null=True, blank=True
+        Election,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        null=True,
+        blank=True,
+        verbose_name=_("election"),
     )
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="notices")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="notices", verbose_name=_("compound")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
     channels = models.JSONField(_("channels"), default=list)  # subset of CHANNELS
@@ -1231,7 +1272,7 @@ class Delivery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
     )
-    address = models.CharField(_("address"), max_length=200, blank=True)  # mobile or email
+    address = models.CharField(_("mobile or email"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     provider_reply = models.CharField(_("provider reply"), max_length=300, blank=True)
@@ -1269,7 +1310,9 @@ class AssemblyProposal(models.Model):
         REACHED = "reached", _("threshold reached: the committee must convene")
         CONVENED = "convened", _("temporary assembly convened")
 
-    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="assembly_proposals")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="assembly_proposals", verbose_name=_("compound")
+    )
     title = models.CharField(_("what the assembly is asked to decide"), max_length=200)
     text = models.TextField(_("the proposal in full"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)

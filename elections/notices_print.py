@@ -152,6 +152,15 @@ def _result_context(election: Election) -> dict:
     }
 
 
+def notice_issuer(election: Election) -> str:
+    """Who signs a notice: a first assembly's preparatory group (筹备组), else the committee's
+    election working group (换届小组), as the rules name them (指导规则 第十条、第五十五条)."""
+    name = election.compound.name
+    if election.kind == Election.Kind.FIRST_ASSEMBLY:
+        return _("Preparatory group of the first owners' assembly of %(compound)s") % {"compound": name}
+    return _("Election working group of %(compound)s") % {"compound": name}
+
+
 def notice_context(election: Election, kind: str, *, today: dt.date | None = None) -> dict:
     """Everything a printed notice shows. `kind` is assembly, candidate or result."""
     if kind not in KINDS:
@@ -172,7 +181,7 @@ def notice_context(election: Election, kind: str, *, today: dt.date | None = Non
         "public_url": url,
         "qr_svg": qr_svg(url),
         "today": chinese_date(today),
-        "issuer": _("Election working group of %(compound)s") % {"compound": compound.name},
+        "issuer": notice_issuer(election),
         "matters": list(Matter.objects.filter(election=election).prefetch_related("documents")),
         "races": _candidates_by_race(election),
         "voting_opens": chinese_datetime(election.voting_opens_at),

@@ -28,7 +28,9 @@ class Survey(models.Model):  # 问题征集: asks owners, decides nothing
         BRANCH = "branch", _("the compound party branch")
         WORKING_GROUP = "working_group", _("the election working group")
 
-    compound = models.ForeignKey("grids.Compound", on_delete=models.PROTECT, related_name="surveys")
+    compound = models.ForeignKey(
+        "grids.Compound", on_delete=models.PROTECT, related_name="surveys", verbose_name=_("compound")
+    )
     asker = models.CharField(_("asked by"), max_length=20, choices=Asker.choices)
     title = models.CharField(_("title"), max_length=200)
     intro = models.TextField(_("introduction"), blank=True)
@@ -67,7 +69,7 @@ class SurveyQuestion(models.Model):
         TEXT = "text", _("free text")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
     kind = models.CharField(_("kind of answer"), max_length=10, choices=Kind.choices)
     text = models.CharField(_("question"), max_length=300)
     options = models.JSONField(_("options"), default=list, blank=True)  # the choices, in order
@@ -114,7 +116,9 @@ class OutreachVisit(models.Model):  # 走访交心 before the vote
         NOT_HOME = "not_home", _("not at home")
         OTHER = "other", _("other")
 
-    election = models.ForeignKey("elections.Election", on_delete=models.CASCADE, related_name="outreach")
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.CASCADE, related_name="outreach", verbose_name=_("election")
+    )
     unit = models.ForeignKey("grids.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("home"))
     visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     way = models.CharField(_("how"), max_length=10, choices=Way.choices, default=Way.VISIT)
@@ -143,7 +147,9 @@ class ReserveCandidate(models.Model):  # 第二梯队
         ACTIVE = "active", _("in the reserve")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    compound = models.ForeignKey("grids.Compound", on_delete=models.PROTECT, related_name="reserve")
+    compound = models.ForeignKey(
+        "grids.Compound", on_delete=models.PROTECT, related_name="reserve", verbose_name=_("compound")
+    )
     name = models.CharField(_("name"), max_length=60)
     owner = models.ForeignKey(
         "grids.Owner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

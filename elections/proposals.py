@@ -342,6 +342,10 @@ def proposal_convene(
             or _("Temporary owners' assembly: %(title)s") % {"title": locked.title},
             kind=kind,
             actor=actor,
+            # Convening the owners' temporary assembly is the committee's duty once the proposal
+            # reached its share (指导规则 第二十一条): a vote under way does not hold it back. A second
+            # election of members is still refused.
+            concurrent=True,
         )
         election = lifecycle.election_update_settings(election=election, actor=actor, temporary_meeting=True)
         removal = MemberRemoval.objects.filter(proposal=locked, status=MemberRemoval.Status.PROPOSED).first()

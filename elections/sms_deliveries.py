@@ -22,19 +22,38 @@ from yezhu.site import public_url
 PREFIX = "delivery:"
 
 
+_SEPARATORS = " :：-—·|｜"
+
+
+def bare_title(title: str, *prefixes: str) -> str:
+    """`title` without the words the message template already says in front of it (the compound's
+    name, the notice's kind: "投票提醒：…" in "西园里投票提醒：…"); the whole title if nothing is left."""
+    bare = title.strip()
+    changed = True
+    while changed:
+        changed = False
+        for prefix in prefixes:
+            if prefix and bare.startswith(prefix) and bare[len(prefix) :].strip(_SEPARATORS):
+                bare = bare[len(prefix) :].lstrip(_SEPARATORS)
+                changed = True
+    return bare
+
+
 def sms_message(notice: Notice) -> tuple[str, dict[str, str]]:
     """The registered template kind and its variables for a notice's text message."""
-    params = {
-        "compound": notice.compound.name,
-        "title": notice.title,
-        "url": public_url(reverse("elections:inbox")),
-    }
-    if notice.kind == Notice.Kind.REMINDER:
-        return "reminder", params
-    if notice.kind == Notice.Kind.RESULT:
-        return "result", params
+    compound = notice.compound.name
     with translation.override("zh-hans"):  # it goes to owners' phones whatever the staff's language
-        return "notice", {**params, "kind": str(notice.get_kind_display())}
+        kind = str(notice.get_kind_display())
+    params = {"compound": compound, "url": public_url(reverse("elections:inbox"))}
+    if notice.kind in (Notice.Kind.REMINDER, Notice.Kind.RESULT):
+        # "…: voting on %(title)s is open" / "the result of %(title)s": the election's title reads
+        # right there, where the reminder's own title ("投票提醒：投票将于…截止") would not.
+        title = notice.election.title if notice.election_id else bare_title(notice.title, compound, kind)
+        return ("reminder" if notice.kind == Notice.Kind.REMINDER else "result"), {
+            **params,
+            "title": bare_title(title, compound),
+        }
+    return "notice", {**params, "kind": kind, "title": bare_title(notice.title, compound, kind)}
 
 
 def sms_for_delivery(delivery: Delivery) -> str:

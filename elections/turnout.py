@@ -37,6 +37,7 @@ from yezhu import formats
 from yezhu.accounts.phone import mask_mobile
 from yezhu.actors import Actor, person
 from yezhu.audit.log import record
+from yezhu.natural import natural_key
 
 TWO_PLACES = Decimal("0.01")
 SHOWN_STAGES = (Stage.VOTING, Stage.COUNTING, Stage.RESULT_NOTICE, Stage.FILING, Stage.DONE, Stage.FAILED)
@@ -232,22 +233,6 @@ def _grouped(
         }
 
 
-def _natural(name: str):
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in _split_digits(name)]
-
-
-def _split_digits(text: str) -> list[str]:
-    parts, current = [], ""
-    for ch in text:
-        if current and (ch.isdigit() != current[-1].isdigit()):
-            parts.append(current)
-            current = ""
-        current += ch
-    if current:
-        parts.append(current)
-    return parts
-
-
 def turnout_by_building(election: Election) -> list[Progress]:
     """One row per building with voters: two queries (the aggregate, the building names)."""
     rows = _grouped(election, "u.building_id", "")
@@ -263,7 +248,7 @@ def turnout_by_building(election: Election) -> list[Progress]:
             quorum=election.quorum,
         )
         for gid, (heads, area, voted, voted_area) in sorted(
-            rows.items(), key=lambda row: _natural(names.get(row[0], ""))
+            rows.items(), key=lambda row: natural_key(names.get(row[0], ""))
         )
     ]
 

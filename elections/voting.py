@@ -32,7 +32,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, IntegerField
 from django.db.models.expressions import RawSQL
 from django.http import Http404
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from elections.errors import AlreadyVoted, ElectionError, OnlineChannelClosed, OutsideWindow
@@ -49,8 +50,10 @@ from elections.services import (
 from grids.models import Owner, Ownership
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
+from yezhu.accounts.services import sms_queue
 from yezhu.actors import Actor, person
 from yezhu.audit.log import record
+from yezhu.site import public_url
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 DOCUMENT_SIGNATURES = {  # extension → the bytes such a file starts with
@@ -510,7 +513,29 @@ def _create_proxy(
             summary=f"proxy for voter #{locked.pk} to user #{proxy_user.pk} ({'paper' if on_paper else 'online'})",
             data={"voter": locked.pk, "proxy_user": proxy_user.pk, "on_paper": on_paper},
         )
+        tell_proxy(proxy, election=election, principal=locked)
     return proxy
+
+
+def tell_proxy(proxy: Proxy, *, election: Election, principal: Voter) -> None:
+    """Text the proxy that they were appointed, through the SMS outbox in the proxy's transaction.
+
+    It goes by the registered "notice" template (compound, kind, title, link), so no new template
+    needs registering with the providers (docs/decisions.md, "The proxy is told by SMS")."""
+    with translation.override("zh-hans"):  # to the proxy's phone, whatever the staff's language
+        params = {
+            "compound": election.compound.name,
+            "kind": _("proxy appointment"),
+            "title": _("the owners of %(units)s appointed you to vote for them in %(election)s")
+            % {"units": principal.unit_codes, "election": election.title},
+            "url": public_url(reverse("elections:detail", args=[election.pk])),
+        }
+    sms_queue(
+        phone=proxy.proxy_user.phone,
+        kind="notice",
+        params=params,
+        purpose=f"proxy:{proxy.pk}",
+    )
 
 
 def proxy_authorise(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.audit_signals import AuditRequestMixin
 from grids.idcard import InvalidIdNumber, hash_id_number, normalize_id_number
 from grids.models import (
+    PROFILE_LABELS,
     Building,
     Community,
     Compound,
@@ -34,6 +35,7 @@ from grids.models import (
     RoleAssignment,
     Street,
     Unit,
+    profile_label,
 )
 from grids.roll import compute_roll
 from grids.roll import refresh_voter_keys as roll_refresh_voter_keys
@@ -122,6 +124,24 @@ class VoteLockedInline:
 # ---------------------------------------------------------------------------------------------
 
 
+class ProfileFilter(admin.SimpleListFilter):
+    """The regional profile, by its name ("杭州"), not its key ("hangzhou")."""
+
+    title = _("regional profile")
+    parameter_name = "profile"
+
+    def lookups(self, request, model_admin):
+        return list(PROFILE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(profile=self.value()) if self.value() else queryset
+
+
+@admin.display(description=_("regional profile"), ordering="profile")
+def profile_column(obj) -> str:
+    return profile_label(obj.profile)
+
+
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
     search_fields = ["name"]
@@ -129,8 +149,15 @@ class DistrictAdmin(admin.ModelAdmin):
 
 @admin.register(Street)
 class StreetAdmin(admin.ModelAdmin):
-    list_display = ["name", "district", "profile", "party_share_target", "gate_start", "gate_working_group"]
-    list_filter = ["district", "profile", "gate_start", "gate_working_group"]
+    list_display = [
+        "name",
+        "district",
+        profile_column,
+        "party_share_target",
+        "gate_start",
+        "gate_working_group",
+    ]
+    list_filter = ["district", ProfileFilter, "gate_start", "gate_working_group"]
     search_fields = ["name"]
 
 

@@ -17,7 +17,24 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yezhu.natural import natural_sorted
 from yezhu.text import NameField
+
+#: The regional profiles (elections/rules/profiles.py) by the names people read: a street's and an
+#: election's `profile` hold the key ("hangzhou"), pages and the admin show these.
+PROFILE_LABELS = {
+    "national": _("national rules"),
+    "shanghai": _("Shanghai"),
+    "beijing": _("Beijing"),
+    "hangzhou": _("Hangzhou"),
+    "shenzhen": _("Shenzhen"),
+    "guangzhou": _("Guangzhou"),
+}
+
+
+def profile_label(key: str) -> str:
+    """A regional profile's name for people ("杭州"), or the key itself if it is unknown."""
+    return str(PROFILE_LABELS.get(key, key))
 
 
 class District(models.Model):  # 区
@@ -473,6 +490,10 @@ class Grid(models.Model):  # 网格 / 微网格
 
     def __str__(self):
         return self.name
+
+    def buildings_in_order(self) -> list[Building]:
+        """The grid's buildings in natural order (1, 2, … 10), from the prefetch cache if any."""
+        return natural_sorted(self.buildings.all(), key=lambda b: b.name)
 
 
 class RoleAssignment(models.Model):

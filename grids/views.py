@@ -67,6 +67,7 @@ from yezhu.accounts.phone import mask_mobile
 from yezhu.audit.log import record
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
+from yezhu.natural import natural_sorted
 
 ASYNC_ROWS = 2000  # files with more data rows than this import in a background job
 COMPOUNDS_PER_PAGE = 50
@@ -159,7 +160,7 @@ def compound_detail(request, pk: int):
         parking=Count("pk", filter=Q(kind__in=Unit.NOT_COUNTED_KINDS)),
         no_owner=Count("pk", filter=Q(status=Unit.Status.DELIVERED, voter_key="")),
     )
-    buildings = compound.buildings.annotate(unit_count=Count("units")).order_by("name")
+    buildings = natural_sorted(compound.buildings.annotate(unit_count=Count("units")), key=lambda b: b.name)
     party_orgs = (
         PartyOrg.objects.filter(Q(compound=compound) | Q(building__compound=compound))
         .select_related("building")

@@ -7,6 +7,8 @@ def home(request):
     if request.user.is_authenticated:
         from django.utils import timezone
 
+        from elections.models import Delivery
+        from elections.notices import inbox_deliveries
         from elections.selectors import owner_elections
         from elections.surveys import owner_surveys
         from grids.selectors import home_context_for
@@ -16,6 +18,9 @@ def home(request):
             home_context_for(request.user),
             elections=owner_elections(request.user),
             surveys=[s for s in owner_surveys(request.user, now=now)[:5] if s.is_open(now)],
+            unread_notices=inbox_deliveries(request.user)
+            .filter(status=Delivery.Status.SENT, opened_at__isnull=True)
+            .count(),
         )
     return render(request, "home.html", context)
 

@@ -36,6 +36,13 @@ class ElectionCreateForm(forms.Form):
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=None, empty_label=None)
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Election.Kind.choices, initial=Election.Kind.REELECTION)
+    concurrent = forms.BooleanField(
+        label=_("If another vote is under way in this compound: I confirm both are to run at the same time"),
+        help_text=_(
+            "Only a vote on matters may run beside another election; committee members are elected one election at a time."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, compounds, **kwargs):
         super().__init__(*args, **kwargs)

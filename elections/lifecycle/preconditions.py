@@ -161,6 +161,17 @@ def p_notice(election: Election) -> list[Problem]:
         if major is not None:
             problems.append(major)
             break
+    if election.voting_opens_at is None or election.voting_closes_at is None:
+        # The notice tells owners when to vote (指导规则 第十五条: 会议召开的时间): no dates, no notice.
+        problems.append(
+            P(
+                "notice_without_dates",
+                _(
+                    "Set the voting window (when voting opens and closes) before publishing the assembly "
+                    "notice: the notice tells owners when to vote."
+                ),
+            )
+        )
     return problems
 
 
@@ -205,8 +216,33 @@ def p_vetting(election: Election) -> list[Problem]:
     return stage_problem(election, Stage.NOMINATION)
 
 
-def p_candidate_notice(election: Election) -> list[Problem]:
+def last_nomination_on(election: Election) -> date | None:
+    """The day the election's last nomination was made (entered): the notice comes after it."""
+    made = election.nominations.order_by("-created_at").values_list("created_at", flat=True).first()
+    return timezone.localdate(made) if made is not None else None
+
+
+def p_candidate_notice(election: Election, start: date | None = None) -> list[Problem]:
     problems = stage_problem(election, Stage.VETTING)
+    # The candidate notice announces the outcome of the nominations: it cannot have been posted
+    # before the last of them was made, nor before the assembly notice that opened them. The
+    # recorded dates decide, not the day the stage moved: staff may record a paper process later.
+    if start is not None:
+        earliest = max(
+            (d for d in (election.notice_published_on, last_nomination_on(election)) if d is not None),
+            default=None,
+        )
+        if earliest is not None and start < earliest:
+            problems.append(
+                P(
+                    "candidate_notice_before_nominations",
+                    _(
+                        "The candidate notice cannot start on %(start)s: the nominations it announces ran "
+                        "until %(closed)s. Give the day it was actually posted."
+                    )
+                    % {"start": start.isoformat(), "closed": earliest.isoformat()},
+                )
+            )
     for race in election.races.all():
         if not Candidate.objects.filter(race=race).exists():
             problems.append(

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from elections.errors import ElectionError
+from elections.errors import ElectionError, ElectionUnderWay
 from elections.lifecycle.moves import audit_election, check_may_manage, load_fresh, refuse_if_any, reloaded
 from elections.lifecycle.preconditions import seat_problem
 from elections.lifecycle.seats import by_election_problems, convene_problems, major_matter_problem
@@ -44,8 +44,14 @@ def election_create(
     kind: str = Kind.REELECTION,
     actor: Actor,
     profile: str | None = None,
+    concurrent: bool = False,
 ) -> Election:
-    """Start an election in a compound (stage ``started``) with the street's regional profile."""
+    """Start an election in a compound (stage ``started``) with the street's regional profile.
+
+    A compound elects one committee at a time: a second election of members while one is under
+    way is refused. Any other election beside one under way (a vote on matters during a
+    re-election, or two votes on matters) needs `concurrent=True`, the staff's explicit
+    acknowledgement (docs/decisions.md, "One election at a time")."""
     check_may_manage(actor, compound.pk)
     title = title.strip()
     if not title:
@@ -62,6 +68,9 @@ def election_create(
         problems = [p for p in by_election_problems(compound.pk) if p.code != "no_vacant_seat"]
     refuse_if_any(problems)
     with transaction.atomic():
+        # Two staff starting an election at once: the compound's row lock makes the second see the first.
+        Compound.objects.select_for_update().filter(pk=compound.pk).values("pk").get()
+        check_none_under_way(compound, kind, concurrent=concurrent)
         election = Election(
             compound=compound,
             title=title[:200],
@@ -80,6 +89,40 @@ def election_create(
             data={"kind": kind, "profile": key},
         )
     return election
+
+
+#: Kinds that elect committee members: a compound runs at most one of them at a time.
+ELECTS_MEMBERS = (Kind.FIRST_ASSEMBLY, Kind.REELECTION, Kind.BY_ELECTION)
+
+
+def check_none_under_way(compound: Compound, kind: str, *, concurrent: bool) -> None:
+    """Refuse a new election beside one under way (see `election_create`)."""
+    under_way = list(
+        Election.objects.filter(compound_id=compound.pk)
+        .exclude(stage__in=(Stage.DONE, Stage.FAILED))
+        .order_by("-created_at", "-pk")
+    )
+    if not under_way:
+        return
+    if kind in ELECTS_MEMBERS:
+        electing = next((e for e in under_way if e.kind in ELECTS_MEMBERS), None)
+        if electing is not None:
+            raise ElectionUnderWay(
+                _(
+                    "%(compound)s already has an election of committee members under way (%(title)s, "
+                    "%(stage)s). Finish it, or record it as not successful, before starting another."
+                )
+                % {"compound": compound.name, "title": electing.title, "stage": electing.get_stage_display()}
+            )
+    if not concurrent:
+        other = under_way[0]
+        raise ElectionUnderWay(
+            _(
+                "%(compound)s already has an election under way (%(title)s, %(stage)s). A second vote "
+                "may run beside it only if you confirm that both are meant to run at the same time."
+            )
+            % {"compound": compound.name, "title": other.title, "stage": other.get_stage_display()}
+        )
 
 
 def _fraction(value: Fraction | str | tuple[int, int], message: str) -> Fraction:

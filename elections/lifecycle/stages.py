@@ -369,7 +369,7 @@ def candidate_notice_publish(
     with transaction.atomic():
         fresh = load_fresh(election)
         check_may_manage(actor, fresh.compound_id)
-        check("candidate_notice_publish", fresh)
+        check("candidate_notice_publish", fresh, start=start)
         profile = effective_profile(fresh)
         shortest = profile.candidate_notice_min_days
         if end is None:

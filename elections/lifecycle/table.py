@@ -272,7 +272,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "candidate_notice_publish",
         gettext_lazy("Publish the candidate notice"),
         sources=(Stage.VETTING,),
-        preconditions=lambda e, now, p: p_candidate_notice(e),
+        preconditions=lambda e, now, p: p_candidate_notice(e, p.get("start")),
         params=(
             Param(
                 "start",

@@ -131,7 +131,7 @@ class Track:
     late: bool = False
 
 
-_MARK_FILL = {"done": OK, "done_late": BAD, "overdue": BAD, "due": BAR}
+_MARK_FILL = {"done": OK, "done_late": BAD, "out_of_order": BAD, "overdue": BAD, "due": BAR}
 
 
 def timeline_chart(
@@ -202,7 +202,7 @@ def timeline_chart(
         for mark in track.marks:
             if mark.day < start or mark.day > end:
                 continue
-            late = mark.status in ("overdue", "done_late")
+            late = mark.status in ("overdue", "done_late", "out_of_order")
             cls = "milestone late" if late else f"milestone {_e(mark.status)}"
             body.append(
                 f'<circle class="{cls}" cx="{round(x_of(mark.day), 1)}" cy="{y + 22}" r="{7 if late else 5}" '

@@ -130,6 +130,7 @@ class MilestoneStatus(StrEnum):
     OVERDUE = "overdue"  # 已逾期
     NOT_YET_KNOWN = "not_yet_known"  # 起算日未定
     PLANNED = "planned"  # 已安排: the date is set but still ahead (e.g. the close of voting)
+    OUT_OF_ORDER = "out_of_order"  # 顺序有误: recorded before a step that must come first
 
 
 @dataclass(frozen=True)
@@ -494,6 +495,40 @@ def _status(step: _Step, today: date, term_end: date | None) -> MilestoneStatus:
     return MilestoneStatus.DUE if today <= step.due else MilestoneStatus.OVERDUE
 
 
+#: Recorded steps that follow one another (KeyDates attribute, milestone key, name): a step dated
+#: before one that must come first is out of order, never "done" (a candidate notice recorded as
+#: posted before the assembly notice that opened the nominations it announces).
+_SEQUENCE: tuple[tuple[str, str, str], ...] = (
+    ("working_group_formed", "", "筹备组（换届小组）成立"),
+    ("working_group_published", "working_group_published", "成员名单公告"),
+    ("assembly_notice_published", "assembly_notice", "业主大会会议公告"),
+    ("candidate_notice_start", "candidate_notice_start", "候选人公示开始"),
+)
+SEQUENCE_SOURCE = "业主大会和业主委员会指导规则（办理顺序）"
+
+
+def out_of_order(key_dates: KeyDates) -> list[Violation]:
+    """The recorded steps dated before a step that must come first, one violation each."""
+    found: list[Violation] = []
+    for i, (attr, key, name) in enumerate(_SEQUENCE):
+        day = getattr(key_dates, attr)
+        if day is None or not key:
+            continue
+        for before_attr, _before_key, before_name in reversed(_SEQUENCE[:i]):
+            before = getattr(key_dates, before_attr)
+            if before is not None and day < before:
+                found.append(
+                    Violation(
+                        f"{key}_out_of_order",
+                        f"{name}记录于{_cn(day)}，早于应在其前的{before_name}（{_cn(before)}），"
+                        "顺序有误，请核对日期",
+                        SEQUENCE_SOURCE,
+                    )
+                )
+                break
+    return found
+
+
 def compute_timeline(
     key_dates: KeyDates,
     profile: Profile,
@@ -514,13 +549,16 @@ def compute_timeline(
     ``overdue`` once the minimum has run with no end recorded. The re-election milestone
     (启动换届选举) is ``due`` until the term ends and ``overdue`` after, as :func:`reelection_alert`.
     """
+    disordered = {v.key.removesuffix("_out_of_order") for v in out_of_order(key_dates)}
     return [
         Milestone(
             key=step.key,
             title=step.title,
             due=step.due,
             done_on=step.done_on,
-            status=_status(step, today, key_dates.term_end),
+            status=MilestoneStatus.OUT_OF_ORDER
+            if step.key in disordered and step.done_on is not None and step.done_on <= today
+            else _status(step, today, key_dates.term_end),
             rule_text=step.rule_text,
             source=step.source,
             warnings=step.warnings,
@@ -668,6 +706,7 @@ def violations(
             found.append(late)
 
     found.extend(_term_violations(kd, p))
+    found.extend(out_of_order(kd))
     return found
 
 

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from elections import voting
 from elections.choices import BALLOT_LABELS
@@ -221,6 +221,9 @@ def receipt(request, pk: int, code: str):
             "ballot": ballot,
             "status": ballot_status(ballot),
             "board_public": voting.board_public(election),
+            # A co-owner (or the owner of a home a proxy voted for) reads who voted for the home,
+            # not "your vote is cast": only the person who cast it online is told it was theirs.
+            "cast_by_me": ballot.cast_by_id == request.user.pk and ballot.cast_as != Ballot.CastAs.PAPER,
         },
     )
 
@@ -267,17 +270,40 @@ def proxy_give(request, pk: int, voter_id: int):
     )
 
 
+def _confirm_revoke(request, election, proxy, *, back_url: str):
+    """The confirmation step of a revocation: nothing changes until "Yes, revoke" is pressed."""
+    return render(
+        request,
+        "elections/ballot/proxy_revoke.html",
+        {"election": election, "proxy": proxy, "back_url": back_url},
+    )
+
+
+def _confirmed(request) -> bool:
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def proxy_revoke(request, pk: int, proxy_id: int):
-    """An owner revokes the proxy of one of their voters (before the proxy has voted)."""
+    """An owner revokes the proxy of one of their voters (before the proxy has voted), after a
+    confirmation page: one tap on the proxy page never revokes."""
     election = voting.election_for_voting(request.user, pk)
-    proxy = Proxy.objects.filter(election=election, pk=proxy_id).select_related("election").first()
+    proxy = (
+        Proxy.objects.filter(election=election, pk=proxy_id).select_related("election", "principal").first()
+    )
     if (
         proxy is None
         or voting.owned_voter(election=election, user=request.user, voter_id=proxy.principal_id) is None
     ):
         raise Http404
+    if not _confirmed(request):
+        return _confirm_revoke(
+            request,
+            election,
+            proxy,
+            back_url=reverse("elections:proxy_give", args=[election.pk, proxy.principal_id]),
+        )
     try:
         voting.proxy_revoke(proxy=proxy, actor=request.user)
     except ElectionError as error:
@@ -329,12 +355,18 @@ def manage_proxies(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def manage_proxy_revoke(request, pk: int, proxy_id: int):
     election = get_managed_election(request.user, pk)
-    proxy = Proxy.objects.filter(election=election, pk=proxy_id).select_related("election").first()
+    proxy = (
+        Proxy.objects.filter(election=election, pk=proxy_id).select_related("election", "principal").first()
+    )
     if proxy is None:
         raise Http404
+    if not _confirmed(request):
+        return _confirm_revoke(
+            request, election, proxy, back_url=reverse("manage:proxies", args=[election.pk])
+        )
     try:
         voting.proxy_revoke(proxy=proxy, actor=request.user)
     except ElectionError as error:

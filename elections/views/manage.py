@@ -87,6 +87,7 @@ def _error(request, error: ElectionError) -> None:
 MILESTONE_CLASS = {
     tl.MilestoneStatus.DONE: "ok",
     tl.MilestoneStatus.DONE_LATE: "warn",
+    tl.MilestoneStatus.OUT_OF_ORDER: "bad",
     tl.MilestoneStatus.DUE: "info",
     tl.MilestoneStatus.OVERDUE: "bad",
     tl.MilestoneStatus.NOT_YET_KNOWN: "",
@@ -97,6 +98,7 @@ def milestone_status_label(status: str) -> str:
     return {
         tl.MilestoneStatus.DONE: _("done"),
         tl.MilestoneStatus.DONE_LATE: _("done late"),
+        tl.MilestoneStatus.OUT_OF_ORDER: _("out of order: check the date"),
         tl.MilestoneStatus.DUE: _("due"),
         tl.MilestoneStatus.OVERDUE: _("overdue"),
         tl.MilestoneStatus.NOT_YET_KNOWN: _("date not yet known"),
@@ -214,6 +216,7 @@ def election_new(request):
                 title=form.cleaned_data["title"],
                 kind=form.cleaned_data["kind"],
                 actor=request.user,
+                concurrent=form.cleaned_data["concurrent"],
             )
         except ElectionError as error:
             form.add_error(None, str(error))

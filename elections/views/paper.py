@@ -25,12 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from elections import paper as svc
 from elections.errors import ElectionError
 from elections.forms.paper import PaperBallotForm, PaperImportForm, ResolveForm, SerialForm
-from elections.models import Election, PaperEntry, Voter
+from elections.models import Election, Matter, PaperEntry, Race, Voter
 from elections.selectors import get_managed_election
 from grids.models import Building
 from yezhu.csvfile import CSV_CONTENT_TYPE, csv_bytes
 from yezhu.jobs.models import Job
 from yezhu.jobs.services import job_start
+from yezhu.natural import natural_sorted
 
 urlpatterns: list = []
 
@@ -43,14 +44,17 @@ def _after_close(election: Election) -> bool:
 @require_GET
 def paper_index(request, pk: int):
     election = get_managed_election(request.user, pk)
-    buildings = Building.objects.filter(units__election_voters__election=election).distinct().order_by("name")
+    buildings = natural_sorted(
+        Building.objects.filter(units__election_voters__election=election).distinct(), key=lambda b: b.name
+    )
     unit = request.GET.get("unit", "").strip()[:60]
     found = []
     if unit:
-        found = list(
+        found = natural_sorted(
             Voter.objects.filter(election=election, units__code__icontains=unit)
             .distinct()
-            .order_by("unit_codes")[:20]
+            .order_by("unit_codes")[:20],
+            key=lambda v: v.unit_codes,
         )
     return render(
         request,
@@ -185,6 +189,41 @@ def _entry_message(entry: PaperEntry) -> str:
     return _("Ballot %(serial)s: both entries agree; the ballot is recorded.") % {"serial": entry.serial}
 
 
+def reading_differences(first: dict, second: dict) -> list[str]:
+    """Which parts of two described readings differ, as keys the review page marks: "signature",
+    then the keys of the matters and races whose answers are not the same."""
+    differ = []
+    if (first["signed"], first["unreadable"]) != (second["signed"], second["unreadable"]):
+        differ.append("signature")
+    for (matter, a), (_m, b) in zip(first["matters"], second["matters"], strict=True):
+        if a != b:
+            differ.append(matter.key)
+    for (race, a), (_r, b) in zip(first["races"], second["races"], strict=True):
+        if sorted(a) != sorted(b):
+            differ.append(race.key)
+    return differ
+
+
+def difference_labels(differ: list[str], matters: list[Matter], races: list[Race]) -> list[str]:
+    """The differing parts named for a person: "Signature", "M1 title", "R1 title"."""
+    names = {m.key: f"{m.key} {m.title}" for m in matters} | {r.key: f"{r.key} {r.title}" for r in races}
+    return [_("Signature") if key == "signature" else names[key] for key in differ]
+
+
+def _resolve_message(entry: PaperEntry, pick: str) -> str:
+    """What the reviewer chose, said back: never "both entries agree" for a settled mismatch."""
+    chosen = {
+        "first": _("the first entry"),
+        "second": _("the second entry"),
+        "new": _("the reviewer's own reading"),
+    }[pick]
+    if entry.status == PaperEntry.Status.REJECTED:
+        return _(
+            "Ballot %(serial)s: recorded from %(chosen)s; the ballot is recorded as rejected (%(reason)s)."
+        ) % {"serial": entry.serial, "chosen": chosen, "reason": entry.note}
+    return _("Ballot %(serial)s: recorded from %(chosen)s.") % {"serial": entry.serial, "chosen": chosen}
+
+
 WAITING_SHOWN = 100
 WITHDRAWN_SHOWN = 50
 
@@ -248,7 +287,15 @@ def paper_review(request, pk: int, entry_id: int):
     matters, races = svc.ballot_paper(election)
     posted = request.method == "POST"
     pick_form = ResolveForm(request.POST if posted else None)
-    new_form = PaperBallotForm(request.POST if posted else None, matters=matters, races=races, prefix="new")
+    # The "neither" section is needed only when picked: no browser-side `required`, or a hidden
+    # radio there would stop the reviewer from recording the first or the second entry.
+    new_form = PaperBallotForm(
+        request.POST if posted else None,
+        matters=matters,
+        races=races,
+        prefix="new",
+        use_required_attribute=False,
+    )
     if posted and pick_form.is_valid():
         pick = pick_form.cleaned_data["pick"]
         kwargs = {}
@@ -263,21 +310,17 @@ def paper_review(request, pk: int, entry_id: int):
             except ElectionError as error:
                 pick_form.add_error(None, str(error))
             else:
-                messages.success(request, _entry_message(done))
+                messages.success(request, _resolve_message(done, pick))
                 return redirect("manage:paper_review_list", pk=election.pk)
     readings = []
+    differ: list[str] = []
     if entry.status == PaperEntry.Status.MISMATCH:
+        first = svc.describe_reading(election, entry.first_entry, matters, races)
+        second = svc.describe_reading(election, entry.second_entry or {}, matters, races)
+        differ = reading_differences(first, second)
         readings = [
-            (
-                _("First entry"),
-                entry.first_by,
-                svc.describe_reading(election, entry.first_entry, matters, races),
-            ),
-            (
-                _("Second entry"),
-                entry.second_by,
-                svc.describe_reading(election, entry.second_entry or {}, matters, races),
-            ),
+            (_("First entry"), entry.first_by, first),
+            (_("Second entry"), entry.second_by, second),
         ]
     return render(
         request,
@@ -286,6 +329,8 @@ def paper_review(request, pk: int, entry_id: int):
             "election": election,
             "entry": entry,
             "readings": readings,
+            "differ": differ,
+            "differ_labels": difference_labels(differ, matters, races),
             "pick_form": pick_form,
             "new_form": new_form,
             "mine": request.user.pk in (entry.first_by_id, entry.second_by_id),

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_http_methods
 from elections import lifecycle, voting
 from elections.choices import BALLOT_LABELS, Choice
 from elections.designations import live_designation
-from elections.models import Ballot, Election, Matter, MatterDocument, Race
+from elections.models import Ballot, Delivery, Election, Matter, MatterDocument, Race
+from elections.notices import inbox_deliveries
 from elections.rules.bundle import dump_json
 from elections.rules.documents import KINDS
 from elections.selectors import staff_elections
@@ -39,8 +40,10 @@ from elections.services import (
 )
 from elections.views.ballot import ballot_status
 from elections.views.files import document_response
+from grids.selectors import owner_units
 from yezhu import formats
 from yezhu.audit.log import record
+from yezhu.natural import natural_sorted
 from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
 
 BOARD_PAGE_SIZE = 200
@@ -86,10 +89,26 @@ def detail(request, pk: int):
         for proxy in voting.proxies_held(election=election, user=request.user)
     ]
     public = voting.board_public(election)
+    # Before the roll is frozen there are no voters yet: an owner of the compound is told the roll
+    # is still to come, never that their home is not on it.
+    homes_here = (
+        natural_sorted(
+            owner_units(request.user).filter(compound_id=election.compound_id).values_list("code", flat=True)
+        )
+        if not mine and not held and election.roll_frozen_at is None
+        else []
+    )
     return render(
         request,
         "elections/public/detail.html",
         {
+            "roll_frozen": election.roll_frozen_at is not None,
+            "homes_here": homes_here,
+            "notices": list(
+                inbox_deliveries(request.user).filter(status=Delivery.Status.SENT, notice__election=election)[
+                    :20
+                ]
+            ),
             "matters": published_matters(request.user, election),
             "election": election,
             "is_open": is_open,

@@ -152,6 +152,7 @@ def milestone_status_labels() -> dict[str, str]:
         selectors.PLANNED: _("planned"),
         MilestoneStatus.DONE: _("done"),
         MilestoneStatus.DONE_LATE: _("done late"),
+        MilestoneStatus.OUT_OF_ORDER: _("out of order: check the date"),
         MilestoneStatus.DUE: _("due"),
         MilestoneStatus.OVERDUE: _("overdue"),
         MilestoneStatus.NOT_YET_KNOWN: _("date not yet known"),
@@ -420,7 +421,11 @@ def _marks(milestones, today: date) -> list[street_svg.Mark]:
     labels = milestone_status_labels()
     marks = []
     for m in milestones:
-        day = m.done_on if m.status in (MilestoneStatus.DONE, MilestoneStatus.DONE_LATE) else m.due
+        day = (
+            m.done_on
+            if m.status in (MilestoneStatus.DONE, MilestoneStatus.DONE_LATE, MilestoneStatus.OUT_OF_ORDER)
+            else m.due
+        )
         if day is None:
             continue
         state = selectors.milestone_state(m, today)

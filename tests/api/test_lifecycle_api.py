@@ -16,7 +16,7 @@ from elections.forms.transitions import form_class
 from elections.models import Election, Stage
 from grids.models import RoleAssignment
 from tests.elections.test_lifecycle import add_candidates, ready_for_notice
-from tests.factories import UserFactory, election_with_ballot_paper, grant
+from tests.factories import CompoundFactory, UserFactory, election_with_ballot_paper, grant
 from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
 
@@ -97,7 +97,9 @@ def test_it_takes_the_same_parameters_as_the_page_for_every_action():
 
 def test_it_forms_the_working_group_as_the_service_does(as_user, compound, street_staff):
     """working_group_form: started → working_group with the date, one audit row by this user."""
-    election, twin = started(compound), started(compound)
+    # A compound elects one committee at a time (issue 20): the twin runs in a neighbouring compound.
+    neighbour = CompoundFactory(community=compound.community, code="TWIN", name="双子苑")
+    election, twin = started(compound), started(neighbour)
     response = as_user(street_staff).post(
         url(election, "working_group_form"), {"on": "2026-02-02"}, format="json"
     )
@@ -153,7 +155,12 @@ def test_it_schedules_and_opens_voting(as_user, compound, owners, street_staff):
     assert election.stage == Stage.CANDIDATE_NOTICE
     assert abs(election.voting_opens_at - opens) < timedelta(seconds=1)
     assert abs(election.voting_closes_at - closes) < timedelta(seconds=1)
-    assert AuditEntry.objects.filter(election_id=election.pk, action="election.voting_scheduled").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            election_id=election.pk, action="election.voting_scheduled", actor=street_staff
+        ).count()
+        == 1
+    )
     assert "voting_open" in client.get(url(election)).json()["allowed"]
 
     opened = client.post(url(election, "voting_open"), format="json")
@@ -174,7 +181,9 @@ def test_it_refuses_a_window_without_its_close(as_user, compound, street_staff):
     assert response.status_code == 400
     assert "closes_at" in response.json()["error"]["fields"]
     assert fresh(election).voting_opens_at is None
-    assert not AuditEntry.objects.filter(election_id=election.pk, action="election.voting_scheduled").exists()
+    assert not AuditEntry.objects.filter(
+        election_id=election.pk, action="election.voting_scheduled", actor=street_staff
+    ).exists()
 
 
 def test_it_closes_voting_early_only_with_a_reason(as_user, voting_election, street_staff):

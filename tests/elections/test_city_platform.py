@@ -127,6 +127,8 @@ def test_it_lets_no_rules_of_procedure_reopen_the_channel_the_city_closed(compou
         lifecycle.election_update_settings(
             election=election, overrides={"city_platform": ("no", "议事规则第八条")}, actor=SCHEDULER
         )
+    # One committee election at a time (issue 20): the Beijing one ends before the national one starts.
+    Election.objects.filter(pk=election.pk).update(stage=Stage.FAILED)
     national = lifecycle.election_create(compound=compound, title="选举二", actor=SCHEDULER)
     lifecycle.election_update_settings(
         election=national, overrides={"city_platform": ("yes", "议事规则第八条")}, actor=SCHEDULER

@@ -16,6 +16,7 @@ from elections.lifecycle import table
 from elections.models import Election, Stage
 from grids.models import RoleAssignment, Street
 from tests.api.conftest import token_client
+from tests.elections.test_lifecycle import schedule
 from tests.factories import UserFactory, grant
 from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
@@ -135,6 +136,7 @@ def test_it_blocks_the_list_and_the_notice_until_the_make_up_is_approved(
     assert row.data["members"] == 3 and row.data["party_members"] == 1
     assert row.data["affiliations"] == {"residents_committee": 1, "owner": 2}
     lc.working_group_publish(election=election, actor=working_group, on=date(2026, 2, 5))
+    schedule(election, working_group)
     lc.notice_publish(election=election, actor=working_group, on=date(2026, 3, 1))
     assert Election.objects.get(pk=election.pk).stage == Stage.NOTICE
 

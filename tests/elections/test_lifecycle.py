@@ -64,6 +64,13 @@ def add_working_group(election: Election, actor=OPERATOR) -> None:
         lc.working_group_member_add(election=election, actor=actor, name=name, affiliation="owner")
 
 
+def schedule(election: Election, actor=OPERATOR) -> None:
+    """The assembly notice tells owners when to vote: its window is set before it (issue 20)."""
+    lc.voting_schedule(
+        election=election, opens_at=at(2026, 3, 20), closes_at=at(2026, 3, 27, 18), actor=actor
+    )
+
+
 def ready_for_notice(
     compound, actor=OPERATOR, *, kind=Election.Kind.REELECTION, seats=5, alternates=1
 ) -> Election:
@@ -71,6 +78,7 @@ def ready_for_notice(
     lc.working_group_form(election=election, actor=actor, on=date(2026, 2, 2))
     add_working_group(election, actor)
     lc.working_group_publish(election=election, actor=actor, on=date(2026, 2, 5))
+    schedule(election, actor)
     if kind == Election.Kind.MATTERS_ONLY:
         lc.matter_save(election=election, actor=actor, title="续聘物业服务企业", item=4)
     else:
@@ -864,6 +872,7 @@ def test_it_refuses_a_restarted_elections_notice_dated_on_the_old_one(compound, 
     """Re-entering the failed election's notice date is refused; nothing is recorded."""
     old = failed_after_the_vote(compound, owners)
     new = lc.election_restart(election=old, at="nomination", actor=OPERATOR)
+    lc.voting_schedule(election=new, opens_at=at(2026, 5, 20), closes_at=at(2026, 5, 30, 18), actor=OPERATOR)
     with pytest.raises(ElectionError, match="2026-03-02"):
         lc.notice_publish(election=new, on=date(2026, 3, 2), actor=OPERATOR)
     new.refresh_from_db()

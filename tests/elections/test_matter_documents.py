@@ -183,7 +183,11 @@ def test_it_hides_the_documents_from_other_compounds_owners_and_other_streets_st
 def test_it_refuses_a_document_of_another_election_under_this_ones_address(client, compound, published):
     election, document, user = published
     other = lc.election_create(
-        compound=compound, title="另一次表决", kind=Election.Kind.MATTERS_ONLY, actor=OPERATOR
+        compound=compound,
+        title="另一次表决",
+        kind=Election.Kind.MATTERS_ONLY,
+        actor=OPERATOR,
+        concurrent=True,  # beside the vote under way, confirmed (issue 20)
     )
     Election.objects.filter(pk=other.pk).update(notice_published_on=date(2026, 3, 1))
     client.force_login(user)

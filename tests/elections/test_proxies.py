@@ -254,7 +254,9 @@ def test_it_lets_an_owner_give_and_revoke_a_proxy_on_the_page(client, election, 
     page = client.get(reverse("elections:detail", args=[election.pk])).content.decode()
     assert "已委托 张代理 为这户投票" in page
     proxy = Proxy.objects.get()
-    response = client.post(reverse("elections:proxy_revoke", args=[election.pk, proxy.pk]))
+    response = client.post(
+        reverse("elections:proxy_revoke", args=[election.pk, proxy.pk]), {"confirm": "yes"}
+    )
     assert response.status_code == 302
     proxy.refresh_from_db()
     assert proxy.status == Proxy.Status.REVOKED
@@ -300,9 +302,10 @@ def test_it_hides_the_proxy_pages_from_others(client, election, owners, outsider
     assert client.put(url).status_code == 405
     proxy = authorise(election, owners[0])
     revoke = reverse("elections:proxy_revoke", args=[election.pk, proxy.pk])
-    assert client.get(revoke).status_code == 405
+    assert client.put(revoke).status_code == 405
     client.force_login(owners[1][0])
-    assert client.post(revoke).status_code == 404
+    assert client.get(revoke).status_code == 404
+    assert client.post(revoke, {"confirm": "yes"}).status_code == 404
 
 
 def test_it_lets_staff_record_a_paper_proxy_on_the_manage_page(client, election, owners, working_group):
@@ -323,7 +326,7 @@ def test_it_lets_staff_record_a_paper_proxy_on_the_manage_page(client, election,
     assert "张代理" in page and owners[2][2].code in page
     proxy = Proxy.objects.get()
     assert proxy.on_paper
-    client.post(reverse("manage:proxy_revoke", args=[election.pk, proxy.pk]))
+    client.post(reverse("manage:proxy_revoke", args=[election.pk, proxy.pk]), {"confirm": "yes"})
     proxy.refresh_from_db()
     assert proxy.status == Proxy.Status.REVOKED
 

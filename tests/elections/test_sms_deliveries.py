@@ -29,7 +29,7 @@ def test_it_picks_the_registered_template_by_the_kind_of_notice(election, settin
     kind, params = sms_message(make_notice(election, kind=Notice.Kind.REMINDER, title="投票提醒"))
     assert kind == "reminder" and params == {
         "compound": "西园里",
-        "title": "投票提醒",
+        "title": election.title,  # the election's title reads right in "…正在投票" (issue 20)
         "url": "https://yezhu.hubin.gov.cn/e/inbox/",
     }
     assert sms_message(make_notice(election, kind=Notice.Kind.RESULT, title="结果"))[0] == "result"

@@ -200,7 +200,11 @@ def test_it_marks_an_election_late_when_the_notice_came_too_late(street, compoun
     row = row_for(street, compound, today)
     assert row.late is True
     late = {m.key: m.status for m in row.late_milestones}
-    assert late == {"assembly_notice": MilestoneStatus.DONE_LATE}
+    # The candidate notice recorded before this late notice is also flagged out of order (issue 20).
+    assert late == {
+        "assembly_notice": MilestoneStatus.DONE_LATE,
+        "candidate_notice_start": MilestoneStatus.OUT_OF_ORDER,
+    }
 
 
 def test_it_gives_the_first_due_milestone_as_the_next_deadline(street, compound):

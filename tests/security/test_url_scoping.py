@@ -224,9 +224,7 @@ RECIPES: dict[str, Recipe] = {
     "elections:proxy_give": R(
         "self", e("e_vote", voter_id="voter"), legit="a_owner", also=["a_voter", "a_staff"]
     ),
-    "elections:proxy_revoke": R(
-        "self", e("e_vote", proxy_id="proxy"), legit="a_principal", also=["a_owner"], get_ok=False
-    ),
+    "elections:proxy_revoke": R("self", e("e_vote", proxy_id="proxy"), legit="a_principal", also=["a_owner"]),
     "elections:designate": R(
         "self", e("e_vote", voter_id="voter"), legit="a_owner", also=["a_voter", "a_staff"]
     ),
@@ -324,7 +322,7 @@ RECIPES: dict[str, Recipe] = {
     "manage:paper_import_job": R("manage", e("e_vote", job_id="paper_job"), also=["a_wg"]),
     "manage:turnout": R("staff", e("e_vote"), also=["a_leader"]),  # auditors read turnout too
     "manage:proxies": R("manage", e("e_vote")),
-    "manage:proxy_revoke": R("manage", e("e_vote", proxy_id="proxy"), get_ok=False),
+    "manage:proxy_revoke": R("manage", e("e_vote", proxy_id="proxy")),
     "manage:designations": R("manage", e("e_vote")),
     "manage:platform_import": R("manage", e("e_vote")),
     "manage:meeting": R("manage", e("e_vote")),

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from yezhu.accounts.models import SmsMessage, User
@@ -68,7 +69,11 @@ def test_it_gives_up_after_too_many_wrong_codes(client, django_capture_on_commit
     response = client.post(reverse("account_confirm_login_code"), {"code": wrong}, follow=True)
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("account_request_login_code")
-    assert "尝试次数过多" in page
+    # The page says what the owners' guide says: the code is void, ask for a new one (not "wait").
+    message = re.search(r'<li class="message error"[^>]*>([^<]+)</li>', page).group(1).strip()
+    assert "重新获取验证码" in message and "过几分钟" not in message
+    guide = (settings.BASE_DIR / "docs" / "guide-owner.md").read_text(encoding="utf-8")
+    assert message.rstrip("。") in guide
     assert "已过期" not in page  # too many tries is not an expired code
     assert "验证码已发送" not in page
     response = client.post(reverse("account_confirm_login_code"), {"code": good}, follow=True)

@@ -54,6 +54,11 @@ class AccountAdapter(DefaultAccountAdapter):
         "too_many_login_attempts": gettext_lazy(
             "Too many attempts. Please wait a few minutes and try again."
         ),
+        # The code page after the last wrong try: the code is void, a new one can be asked for at
+        # once (docs/guide-owner.md says the same).
+        "code_used_up": gettext_lazy(
+            "The code was wrong too many times and no longer works. Ask for a new code below."
+        ),
     }
 
     def is_open_for_signup(self, request):

@@ -118,9 +118,7 @@ class ConfirmCodeView(ConfirmLoginCodeView):
             clear_login(self.request)
             self.request.session.pop(CODE_SENT_KEY, None)
             adapter = get_adapter(self.request)
-            adapter.add_message(
-                self.request, messages.ERROR, message=adapter.error_messages["too_many_login_attempts"]
-            )
+            adapter.add_message(self.request, messages.ERROR, message=adapter.error_messages["code_used_up"])
             return HttpResponseRedirect(reverse("account_request_login_code"))
         return super().form_invalid(form)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from yezhu.audit.labels import action_label, summary_text
 from yezhu.audit.log import record
 from yezhu.audit.selectors import actions_in, audit_entries_for, audit_streets, filter_entries, may_read_audit
 from yezhu.xlsx import XLSX_CONTENT_TYPE, Workbook
@@ -70,7 +71,9 @@ def index(request):
         {
             "form": form,
             "page": page,
-            "actions": actions,
+            # Codes stay in the log and the filter's values; people read them in words.
+            "rows": [(e, action_label(e.action), summary_text(e.summary)) for e in page.object_list],
+            "actions": [(code, action_label(code)) for code in actions],
             "query": query.urlencode(),
             "filtered": bool(filters and any(filters.values())),
             "export_limit": EXPORT_LIMIT,

@@ -19,7 +19,7 @@ from elections.lifecycle import table
 from elections.models import Election, FirstAssemblyException, Matter, Stage
 from grids.models import RoleAssignment, Unit
 from tests.api.conftest import token_client
-from tests.elections.test_lifecycle import add_working_group
+from tests.elections.test_lifecycle import add_working_group, schedule
 from tests.factories import OwnerFactory, UserFactory, grant, unit_with_owners
 from yezhu.actors import OPERATOR
 from yezhu.audit.models import AuditEntry
@@ -259,6 +259,7 @@ def ready_first_assembly(compound) -> Election:
         lc.working_group_member_add(election=election, actor=OPERATOR, name=name, affiliation="owner")
     lc.working_group_publish(election=election, actor=OPERATOR, on=date(2026, 2, 5))
     lc.race_save(election=election, actor=OPERATOR, title="首届业主委员会委员", seats=5)
+    schedule(election)
     return election
 
 
@@ -302,6 +303,7 @@ def test_it_asks_a_re_election_for_no_such_agenda(compound):
     add_working_group(election)
     lc.working_group_publish(election=election, actor=OPERATOR, on=date(2026, 2, 5))
     lc.race_save(election=election, actor=OPERATOR, title="委员", seats=5)
+    schedule(election)
     assert lc.blockers(election) == []
 
 
@@ -327,6 +329,7 @@ def test_it_refuses_the_notice_when_the_published_group_became_even(compound):
     add_working_group(election)
     lc.working_group_publish(election=election, actor=OPERATOR, on=date(2026, 2, 5))
     lc.race_save(election=election, actor=OPERATOR, title="委员", seats=5)
+    schedule(election)
     lc.working_group_member_add(election=election, actor=OPERATOR, name="派出所民警", affiliation="police")
     problems = lc.blockers(election)
     assert codes(problems) == ["working_group_even"]

@@ -89,7 +89,7 @@ def test_it_gives_a_client_the_code_of_each_blocker_and_of_a_refusal(compound, s
     api = token_client(street_staff)
     body = api_actions(api, election)
     codes = [b["code"] for b in body["blockers"]]
-    assert codes == ["working_group_empty", "no_race"]
+    assert codes == ["working_group_empty", "no_race", "notice_without_dates"]
     assert all(b["message"] for b in body["blockers"])
     refused = api.post(f"/api/v1/elections/{election.pk}/actions/notice_publish/", {}, format="json")
     assert refused.status_code == 400
