@@ -36,7 +36,6 @@ def seed_cluster(voters: int = 40) -> dict:
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from rest_framework.authtoken.models import Token
 
     from elections.models import Stage
     from elections.services import roll_freeze
@@ -45,6 +44,7 @@ def seed_cluster(voters: int = 40) -> dict:
         CommunityFactory,
         CompoundFactory,
         UserFactory,
+        api_token,
         election_with_ballot_paper,
         grant,
         owner_user,
@@ -57,7 +57,7 @@ def seed_cluster(voters: int = 40) -> dict:
     ]
     election = election_with_ballot_paper(compound, stage=Stage.VOTING, closes_in=timedelta(hours=20))
     roll_freeze(election=election, actor=OPERATOR)
-    tokens = [Token.objects.create(user=user).key for user in users]
+    tokens = [api_token(user, long_lived=True) for user in users]  # the API's own tokens (issue 14)
 
     empty = CompoundFactory(community=compound.community, code="ROLL", name="新导入小区")
     staff = UserFactory(name="换届小组")

@@ -33,7 +33,7 @@ def mismatch(client, election, working_group, street_staff):
 
 
 def messages_of(response) -> str:
-    return response.content.decode().split('<ul class="messages">', 1)[1].split("</ul>", 1)[0]
+    return " ".join(str(message) for message in response.context["messages"])
 
 
 def review_url(election, entry):

@@ -375,7 +375,9 @@ def test_a_re_election_under_way_is_a_changeover_too(compound):
         compound=compound, title="临时业主大会", kind=Kind.MATTERS_ONLY, actor=OPERATOR
     )
     lc.matter_save(election=election, actor=OPERATOR, title="解聘物业", item=Matter.Item.PROPERTY_MANAGER)
-    lc.election_create(compound=compound, title="第三届换届选举", kind=Kind.REELECTION, actor=OPERATOR)
+    lc.election_create(
+        compound=compound, title="第三届换届选举", kind=Kind.REELECTION, actor=OPERATOR, concurrent=True
+    )
     with pytest.raises(ElectionError):
         lc.matter_save(election=election, actor=OPERATOR, title="动用维修资金", item=Matter.Item.USE_FUND)
     assert "major_matter_during_changeover" in [
@@ -393,7 +395,9 @@ def test_an_expired_committee_cannot_convene_an_assembly(compound, working_group
     assert not Election.objects.exists()
     # The street office organises it instead; a re-election is never refused for this.
     lc.election_create(compound=compound, title="临时业主大会", kind=Kind.MATTERS_ONLY, actor=street_staff)
-    lc.election_create(compound=compound, title="换届选举", kind=Kind.REELECTION, actor=working_group)
+    lc.election_create(
+        compound=compound, title="换届选举", kind=Kind.REELECTION, actor=working_group, concurrent=True
+    )
     assert Election.objects.count() == 2
 
 

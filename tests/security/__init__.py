@@ -37,6 +37,13 @@ class World:
     own_mobile: dict = field(default_factory=dict)  # user key → that user's own number
     objs: dict = field(default_factory=dict)  # name → model instance of street A
 
+    def add(self, **objs) -> None:
+        """Name more objects of street A. A name is given once: a second object under the same name
+        would send a recipe to the wrong object, found only when the two ids happen to differ."""
+        taken = sorted(set(objs) & set(self.objs))
+        assert not taken, f"world objects named twice: {taken}"
+        self.objs.update(objs)
+
     def __getattr__(self, name):
         try:
             return self.__dict__["objs"][name]
@@ -144,7 +151,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     _roll(sibling, seed=41, actor=admin)
     w.id_numbers = sorted({r[9] for r in rows if r[9]})
     w.mobiles = sorted({r[8] for r in rows if r[8]})
-    w.objs.update(compound=compound, other_compound=other, street=compound.community.street)
+    w.add(compound=compound, other_compound=other, street=compound.community.street)
 
     buildings = list(compound.buildings.order_by("name"))
     grid1 = Grid.objects.create(community=compound.community, compound=compound, name="甲一网格")
@@ -153,7 +160,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     grid2.buildings.set(buildings[1:])
     grid_b = Grid.objects.create(community=other.community, compound=other, name="乙网格")
     grid_b.buildings.set(other.buildings.all())
-    w.objs.update(grid1=grid1, grid2=grid2, building=buildings[0])
+    w.add(grid1=grid1, grid2=grid2, building=buildings[0])
 
     def staff(key: str, name: str, role: str, scope, **extra):
         user = UserFactory(name=name)
@@ -185,7 +192,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     w.users["nobody"] = UserFactory(name="无关用户")
     for key in ("a_owner", "a_voter", "a_principal", "b_owner"):
         w.own_mobile[key] = w.users[key].phone
-    w.objs.update(a_owner_record=_owner_of(compound, "1-1-101"))
+    w.add(a_owner_record=_owner_of(compound, "1-1-101"))
 
     # 1. An election taking nominations.
     e_nom = election_with_ballot_paper(
@@ -218,7 +225,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     )
     flag = VettingFlag.objects.create(nomination=vetted, kind=VettingFlag.Kind.OTHER, note="核实中")
     flag.evidence.save("e.pdf", ContentFile(PDF), save=True)
-    w.objs.update(
+    w.add(
         e_nom=e_nom,
         matter=e_nom.matters.get(),
         race=race,
@@ -287,7 +294,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
         address=nominee.mobile,
         status=Delivery.Status.FAILED,
     )
-    w.objs.update(
+    w.add(
         e_vote=e_vote,
         voter=voters["1-1-101"],
         voted=voters["1-1-102"],
@@ -341,7 +348,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     objection = Objection.objects.create(
         election=e_closed, kind=Objection.Kind.RESULT, filed_by=a_owner, text="计票有疑问"
     )
-    w.objs.update(e_closed=e_closed, candidate=candidate, objection=objection)
+    w.add(e_closed=e_closed, candidate=candidate, objection=objection)
 
     # The committee register, a claim and the background jobs of street A's staff.
     committee = Committee.objects.create(
@@ -366,7 +373,7 @@ def build_world() -> World:  # noqa: PLR0915 - one long, flat recipe reads best
     export_job = Job.objects.create(
         kind=EXPORT_KIND, created_by=a_staff, compound_id=compound.pk, election_id=e_vote.pk, status="queued"
     )
-    w.objs.update(
+    w.add(
         committee=committee,
         member=member,
         claim=claim,
@@ -426,7 +433,7 @@ def _party_side(w: World, compound, a_staff) -> None:
     document = lifecycle.committee_document_add(
         committee=w.committee, actor=a_staff, kind="registration", file=ContentFile(PDF, name="reg.pdf")
     )
-    w.objs.update(
+    w.add(
         street_org=street_org,
         branch=branch,
         party_group=group,
@@ -436,7 +443,7 @@ def _party_side(w: World, compound, a_staff) -> None:
         question=question,
         outreach_visit=visit,
         reserve=reserve,
-        document=document,
+        committee_document=document,
         grid2_unit=compound.units.get(code="2-1-101"),
     )
 
@@ -482,4 +489,4 @@ def _first_assembly_and_proposals(w: World, compound, a_staff, a_owner) -> None:
     ProposalSignature.objects.create(
         proposal=proposal, voter_key=unit.voter_key, unit_codes=unit.code, signed_by=a_owner
     )
-    w.objs.update(document=document, e_first=e_first, proposal=proposal)
+    w.add(document=document, e_first=e_first, proposal=proposal)

@@ -351,8 +351,10 @@ RECIPES: dict[str, Recipe] = {
     ),
     "manage:committee_entity": R("manage", kw(pk="committee")),
     "manage:committee_document_add": R("manage", kw(pk="committee"), get_ok=False),
-    "manage:committee_document": R("manage", kw(pk="committee", did="document")),
-    "manage:committee_document_remove": R("manage", kw(pk="committee", did="document"), get_ok=False),
+    "manage:committee_document": R("manage", kw(pk="committee", did="committee_document")),
+    "manage:committee_document_remove": R(
+        "manage", kw(pk="committee", did="committee_document"), get_ok=False
+    ),
     "manage:committee_vacancies": R("manage", kw(pk="committee")),
     "manage:committee_vacancy_filed": R("manage", kw(pk="committee"), get_ok=False),
     "manage:committee_removal_propose": R("manage", kw(pk="committee"), get_ok=False),
