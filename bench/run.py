@@ -189,26 +189,37 @@ def main(argv: list[str]) -> int:
     if OUT.exists():
         previous = json.loads(OUT.read_text(encoding="utf-8"))
         results = {**previous, **results}
+
+    def save() -> None:
+        # After every line: a run stopped half-way (a long fan-out) keeps what it measured.
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+
     if "rush" in wanted:
         results["ballot_rush"] = bench_rush()
+        save()
     if wanted & {"tally", "recount"}:
         results["tally_s"], results["recount_s"] = bench_tally_and_recount()
+        save()
     if "cast" in wanted:
         results["cast_cpu"] = bench_cast_cpu()
+        save()
     if "board" in wanted:
         results["board_ms"], results["district_ms"] = bench_board()
+        save()
     if "import" in wanted:
         results["import_s"] = bench_import()
+        save()
     if "signin" in wanted:
         from bench import signin_storm
 
         results["signin_storm"] = signin_storm.run()
+        save()
     if "fanout" in wanted:
         from bench import fanout
 
         results["fanout"] = fanout.run()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    save()
     print(f"wrote {OUT.relative_to(common.ROOT)}")
     return 0
 
