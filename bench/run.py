@@ -1,12 +1,12 @@
 """`make bench`: measure the ballot rush, the CPU a cast costs, the tally and recount, the street
-board and the district roll-up, the import, the sign-in storm and the notice fan-out against
-PostgreSQL and Redis on this machine. Prints one summary line per benchmark and writes every
-figure, with the load average, to bench/out/results.json. Nothing here is asserted: see
-bench/README.md.
+board and the district roll-up, the import, the sign-in storm, the notice fan-out and an owner's
+pages on an emulated slow 4G phone against PostgreSQL and Redis on this machine. Prints one summary
+line per benchmark and writes every figure, with the load average, to bench/out/results.json.
+Nothing here is asserted: see bench/README.md.
 
 Run a subset: `python bench/run.py tally recount` (names: rush, cast, tally, recount, board,
-import, signin, fanout). BENCH_FULL=1 runs the issue's full sizes where the default is smaller
-(the sign-in storm's 2,000 owners, the fan-out's 100,000 deliveries).
+import, signin, fanout, pages). BENCH_FULL=1 runs the issue's full sizes where the default is
+smaller (the sign-in storm's 2,000 owners, the fan-out's 100,000 deliveries).
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def bench_rush() -> dict:
 
 
 def main(argv: list[str]) -> int:
-    wanted = set(argv) or {"rush", "cast", "tally", "recount", "board", "import", "signin", "fanout"}
+    wanted = set(argv) or {"rush", "cast", "tally", "recount", "board", "import", "signin", "fanout", "pages"}
     common.fresh_database()
     common.setup_django()
     results: dict = {"machine": machine()}
@@ -215,7 +215,12 @@ def main(argv: list[str]) -> int:
 
         results["signin_storm"] = signin_storm.run()
         save()
-    if "fanout" in wanted:
+    if "pages" in wanted:
+        from bench import owner_pages
+
+        results["owner_pages"] = owner_pages.run()
+        save()
+    if "fanout" in wanted:  # last: at full size it is the longest
         from bench import fanout
 
         results["fanout"] = fanout.run()
