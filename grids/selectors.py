@@ -350,6 +350,9 @@ def home_context_for(user) -> dict:
         or officer_branch_ids(user)
     ):
         wanted.append(("party:index", _("Party organisation")))
+    # Auditors' work is the audit log: without this link /audit/ was reachable only by typing it.
+    if user.is_superuser or any(r.role == Role.AUDITOR for r in roles_of(user)):
+        wanted.append(("audit:index", _("Audit log")))
     links = [{"url": reverse(name), "title": title} for name, title in wanted]
     claim_url = reverse("grids:claim")
     party_report_url = reverse("party:report") if units else ""

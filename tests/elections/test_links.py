@@ -13,7 +13,8 @@ from elections.forms.ballot import candidate_photo_url
 from elections.models import Candidate, Stage
 from elections.notices import inbox_url
 from elections.notices_print import election_public_url
-from tests.factories import election_with_ballot_paper
+from grids.models import RoleAssignment
+from tests.factories import UserFactory, election_with_ballot_paper, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,19 @@ def test_it_links_the_home_page_to_the_work_of_each_role(client, working_group, 
     assert reverse("street:board") in {
         link["url"] for link in client.get(reverse("home")).context["staff_links"]
     }
+
+
+def test_it_links_the_home_page_to_the_audit_log_for_auditors_only(client, street, street_staff):
+    """An auditor's work is the audit log: the home page leads there (it was reachable only by
+    typing /audit/); street staff, who may not read it, get no such link."""
+    auditor = UserFactory(name="审计员")
+    grant(auditor, RoleAssignment.Role.AUDITOR, street)
+    client.force_login(auditor)
+    links = {link["url"] for link in client.get(reverse("home")).context["staff_links"]}
+    assert reverse("audit:index") in links
+    client.force_login(street_staff)
+    links = {link["url"] for link in client.get(reverse("home")).context["staff_links"]}
+    assert reverse("audit:index") not in links
 
 
 def test_it_links_the_election_page_to_the_candidate_notice(client, election, working_group):

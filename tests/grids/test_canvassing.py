@@ -12,7 +12,7 @@ from django.utils import translation
 
 from elections import turnout
 from elections.errors import ElectionError
-from elections.models import Ballot, Stage, Visit
+from elections.models import Ballot, OutreachVisit, Stage, Visit
 from elections.services import ballot_record, roll_freeze
 from grids.models import Building, RoleAssignment
 from tests.factories import GridFactory, UserFactory, election_with_ballot_paper, grant, owner_user
@@ -202,6 +202,29 @@ def test_it_reveals_no_choice_on_the_canvassing_pages(client, homes, leader, ele
         reverse("grid:voter", args=[election.pk, voter(election, "1-1-101").pk])
     ).content.decode()
     assert "已投票" in html or "has voted" in html
+
+
+def test_it_shows_the_visits_before_the_vote_once_and_keeps_them_out_of_the_title(
+    client, homes, leader, election
+):
+    """The household page lists the talks before the vote in its body, once; its <title> and
+    <head> hold no page markup (they held a copy of the section each)."""
+    OutreachVisit.objects.create(
+        election=election,
+        unit=homes["1-1-102"][2],
+        visited_by=leader,
+        way=OutreachVisit.Way.TALK,
+        outcome=OutreachVisit.Outcome.CONCERNS,
+        note="担心物业费上涨",
+    )
+    client.force_login(leader)
+    html = client.get(
+        reverse("grid:voter", args=[election.pk, voter(election, "1-1-102").pk])
+    ).content.decode()
+    head, body = html.split("</head>", 1)
+    assert "担心物业费上涨" not in head and "<section" not in head
+    assert re.search(r"<title>1-1-102 · [^<]+</title>", head)
+    assert body.count("担心物业费上涨") == 1
 
 
 # ---------------------------------------------------------------------------------------------- scoping
