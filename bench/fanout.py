@@ -4,9 +4,10 @@ BENCH_FANOUT_N owners (default 2,000; the issue's 100,000 with BENCH_FULL=1 or
 BENCH_FANOUT_N=100000), each with a mobile number, get one notice on the SMS channel. The notice
 is fanned out by the real `notice_send` (one delivery a recipient); then `send_notice` is queued
 on Redis and two Celery workers (`celery worker -P solo`, one process each, the queue of this run
-only) queue and send every delivery: `send_delivery` hands each message to the SMS outbox, whose
-own task `send_sms` hands it to the fake provider (bench/fake_sms.py), which counts in Redis how
-many times each message reached it.
+only) queue and send every delivery: `send_deliveries` takes a chunk of 200 deliveries in one
+transaction and writes their messages to the SMS outbox in one insert, whose own task
+`send_sms_batch` hands them to the fake provider (bench/fake_sms.py) through `send_batch` (the
+default: one `send` a message), which counts in Redis how many times each message reached it.
 
 Figures: seconds from queueing the notice to the last delivery sent (and its rate), `lost`
 (deliveries or messages not sent when the run ends: must be 0) and `twice` (messages the

@@ -18,7 +18,7 @@ class ElectionsConfig(AppConfig):
         if frozen_unit_codes not in ROLL_REMOVAL_GUARDS:
             ROLL_REMOVAL_GUARDS.append(frozen_unit_codes)
 
-        from elections.sms_deliveries import on_sms_status
+        from elections.sms_deliveries import on_sms_status, on_sms_statuses
         from yezhu.hooks import register_sms_listener
 
-        register_sms_listener(on_sms_status)
+        register_sms_listener(on_sms_status, many=on_sms_statuses)

@@ -4,9 +4,13 @@ A `Notice` names its audience and channels; sending it fans out into one `Delive
 and channel, created with `bulk_create(ignore_conflicts=True)` on the unique key (notice, round,
 channel, recipient), so a second fan-out (a task run twice, beat catching up) adds nothing. Staff
 send through elections/mass_sends.py (estimate, budget, approval, rounds); `notice_send` here is the
-system's own first send (reminders, alerts, proposals), recorded there as round 1. Each delivery is
-then sent by `elections.tasks.send_delivery`, which calls `delivery_send` here: the row is locked and
-skipped unless it is still queued, so it is sent at most once however often its task runs.
+system's own first send (reminders, alerts, proposals), recorded there as round 1. The deliveries
+are then sent in chunks of DELIVERY_CHUNK by `elections.tasks.send_deliveries`, which calls
+`deliveries_send` here: the chunk's rows are claimed in one transaction (`SKIP LOCKED` on
+PostgreSQL, so two workers never take the same delivery) and skipped unless still queued, and their
+text messages go to the SMS outbox in one insert; so each is sent at most once however often its
+task runs. Email, which cannot be taken back by a rollback, goes one by one through
+`elections.tasks.send_delivery` (`delivery_send`), with the same claim and its own retries.
 
 The delivery rows are the outbox: they are written in the same transaction as the notice's change of
 status, and `elections.tasks.drain_deliveries` (beat) queues again whatever is still waiting, so a
@@ -23,13 +27,13 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,7 +49,7 @@ from elections.models import (
     Voter,
     WorkingGroupMember,
 )
-from elections.sms_deliveries import reports_by_delivery, sms_for_delivery, sms_message
+from elections.sms_deliveries import reports_by_delivery, sms_for_deliveries, sms_for_delivery, sms_message
 from grids.models import Owner, Ownership, RoleAssignment
 from yezhu.accounts.models import SmsMessage
 from yezhu.actors import Actor, person
@@ -440,16 +444,26 @@ def missing_reason(channel: str) -> str:
         return _("No email address on file")
 
 
-def notice_dispatch(notice_id: int, *, queue: Callable[[int], object]) -> int:
-    """Queue every delivery of the notice that is still waiting; returns how many."""
+def notice_dispatch(notice_id: int, *, queue: Callable[[list[int]], bool]) -> int:
+    """Queue every delivery of the notice that is still waiting, in chunks of DELIVERY_CHUNK (one
+    task each); returns how many deliveries were queued. `queue` answers False when the broker is
+    down: the rest then wait for `drain_deliveries`."""
     ids = list(
         Delivery.objects.filter(notice_id=notice_id, status=Delivery.Status.QUEUED)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for pk in ids:
-        queue(pk)
-    return len(ids)
+    return queue_in_chunks(ids, queue)
+
+
+def queue_in_chunks(ids: list[int], queue: Callable[[list[int]], bool]) -> int:
+    queued = 0
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        chunk = ids[start : start + DELIVERY_CHUNK]
+        if not queue(chunk):
+            break  # the broker is down: one failure, not one per chunk
+        queued += len(chunk)
+    return queued
 
 
 def notices_resend_failed(
@@ -562,6 +576,88 @@ def delivery_send(delivery_id: int) -> str:
             outcome = "sent"
     if outcome == "retry":
         raise DeliveryRetry(delivery.provider_reply, delivery.attempts)
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------
+# A chunk of deliveries (the fan-out)
+# ---------------------------------------------------------------------------------------------
+
+#: Deliveries one task sends at once (`elections.tasks.send_deliveries`).
+DELIVERY_CHUNK = 200
+#: The channels a chunk sends in its own transaction: both are rows written in the database (the
+#: inbox is the delivery itself, a text message goes to the SMS outbox), so a chunk that rolls back
+#: has sent nothing. An email leaves at once and cannot be taken back: it keeps `delivery_send`.
+CHUNK_CHANNELS = (Channel.INBOX, Channel.SMS)
+
+
+@dataclass
+class ChunkOutcome:
+    sent: int = 0  # marked sent here (an inbox delivery, or a text message handed to the outbox)
+    skipped: int = 0  # no longer queued, or being sent by another worker
+    one_by_one: list[int] = field(default_factory=list)  # still queued, for `send_delivery` (email)
+
+
+def _claim_chunk(ids: list[int]) -> list[Delivery]:
+    """Lock and claim the chunk's deliveries that are still queued (inside the chunk's transaction).
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so a second worker given the same deliveries (a task run
+    twice, the drain) takes none of those the first holds, without waiting for it. The claim is
+    then a conditional update (`status = queued`) that must touch every row read: on SQLite (no row
+    locks, one writer at a time) a delivery changed meanwhile makes the chunk roll back, never go
+    out twice."""
+    waiting = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED, channel__in=CHUNK_CHANNELS)
+    if connection.features.has_select_for_update_skip_locked:
+        waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+    rows = list(waiting.select_related("notice", "notice__compound", "notice__election").order_by("pk"))
+    if not rows:
+        return []
+    claimed = Delivery.objects.filter(pk__in=[d.pk for d in rows], status=Delivery.Status.QUEUED).update(
+        attempts=F("attempts") + 1
+    )
+    if claimed != len(rows):
+        log.warning("delivery chunk from #%s: taken meanwhile by another worker; left to it", ids[0])
+        transaction.set_rollback(True)
+        return []
+    for delivery in rows:
+        delivery.attempts += 1
+    return rows
+
+
+def deliveries_send(delivery_ids: Iterable[int]) -> ChunkOutcome:
+    """Send a chunk of deliveries, each at most once, in one transaction: claimed together, the
+    inbox ones marked sent, the text messages written to the SMS outbox in one insert (sent by the
+    outbox after the commit, `yezhu.accounts.tasks.send_sms_batch`), each delivery marked as
+    `delivery_send` marks it. A worker that dies mid-chunk rolls the whole chunk back: its
+    deliveries are still queued, and `drain_deliveries` queues them again.
+
+    Email deliveries are not sent here but returned (`one_by_one`) for `send_delivery`."""
+    ids = sorted(set(delivery_ids))
+    outcome = ChunkOutcome()
+    if not ids:
+        return outcome
+    with transaction.atomic():
+        claimed = _claim_chunk(ids)
+        now = timezone.now()
+        inbox = [d for d in claimed if d.channel == Channel.INBOX]
+        texts = [d for d in claimed if d.channel == Channel.SMS]
+        for delivery, reference in zip(texts, sms_for_deliveries(texts) if texts else [], strict=True):
+            delivery.provider_reply = reference[:300]
+        for delivery in inbox:
+            delivery.provider_reply = "inbox"
+        for delivery in claimed:
+            delivery.status = Delivery.Status.SENT
+            delivery.sent_at = now
+        Delivery.objects.bulk_update(claimed, ["provider_reply", "status", "sent_at"], batch_size=500)
+        outcome.sent = len(claimed)
+    taken = {d.pk for d in claimed}
+    outcome.one_by_one = list(
+        Delivery.objects.filter(pk__in=[pk for pk in ids if pk not in taken], status=Delivery.Status.QUEUED)
+        .exclude(channel__in=CHUNK_CHANNELS)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    outcome.skipped = len(ids) - outcome.sent - len(outcome.one_by_one)
     return outcome
 
 

@@ -1,9 +1,9 @@
 """A notice's text messages go through the site's one SMS outbox (yezhu/accounts/sms_outbox.py).
 
 A delivery on the SMS channel hands its message to the outbox in the delivery's own transaction
-(`sms_for_delivery`), so the message is sent at most once, by a registered template, with the
-second provider and the per-number limits. What becomes of the message comes back through
-`yezhu.hooks.sms_status_changed` (`on_sms_status`): a message that fails for good fails its
+(`sms_for_delivery`; a chunk of them at once, `sms_for_deliveries`), so the message is sent at most
+once, by a registered template, with the second provider and the per-number limits. What becomes of the message comes back through
+`yezhu.hooks.sms_status_changed` (`on_sms_status`, and `on_sms_statuses` for a batch): a message that fails for good fails its
 delivery (staff can resend it), and the delivery report (送达回执) is kept on the message and shown
 in the proof of service (`reports_by_delivery`).
 """
@@ -16,7 +16,7 @@ from django.utils import translation
 
 from elections.models import Delivery, Notice
 from yezhu.accounts.models import SmsMessage
-from yezhu.accounts.services import sms_queue
+from yezhu.accounts.services import sms_queue, sms_queue_many
 from yezhu.site import public_url
 
 PREFIX = "delivery:"
@@ -69,13 +69,58 @@ def sms_for_delivery(delivery: Delivery) -> str:
     return f"outbox #{message.pk}"
 
 
+def sms_for_deliveries(deliveries: list[Delivery]) -> list[str]:
+    """`sms_for_delivery` for a chunk of deliveries (inside the chunk's transaction): one insert into
+    the outbox; each delivery's reference ("outbox #12"), in their order."""
+    texts: dict[int, tuple[str, dict[str, str]]] = {}
+    rows = []
+    for delivery in deliveries:
+        if delivery.notice_id not in texts:
+            texts[delivery.notice_id] = sms_message(delivery.notice)
+        kind, params = texts[delivery.notice_id]
+        rows.append(
+            {
+                "phone": delivery.address[:11],
+                "kind": kind,
+                "params": params,
+                "purpose": f"notice:{delivery.notice_id}",
+                "reference": f"{PREFIX}{delivery.pk}",
+            }
+        )
+    return [f"outbox #{message.pk}" for message in sms_queue_many(messages=rows)]
+
+
+def _delivery_id(message: SmsMessage) -> int | None:
+    if not message.reference.startswith(PREFIX):
+        return None
+    try:
+        return int(message.reference[len(PREFIX) :])
+    except ValueError:
+        return None
+
+
+def on_sms_statuses(messages: list[SmsMessage]) -> None:
+    """`on_sms_status` for a batch: the deliveries of the messages the provider took get its
+    reference in one statement; the rare failures go one by one."""
+    Status = SmsMessage.Status
+    taken = []
+    for message in messages:
+        delivery_id = _delivery_id(message)
+        if delivery_id is None:
+            continue
+        if message.status == Status.SENT:
+            reply = f"{message.provider} {message.provider_ref}".strip()[:300]
+            taken.append(Delivery(pk=delivery_id, provider_reply=reply))
+        else:
+            on_sms_status(message)
+    if taken:
+        Delivery.objects.bulk_update(taken, ["provider_reply"], batch_size=500)
+
+
 def on_sms_status(message: SmsMessage) -> None:
     """Carry a notice message's outcome to its delivery."""
-    if not message.reference.startswith(PREFIX):
-        return
-    try:
-        delivery_id = int(message.reference[len(PREFIX) :])
-    except ValueError:
+    delivery_id = _delivery_id(message)
+    if delivery_id is None:
         return
     Status = SmsMessage.Status
     with transaction.atomic():

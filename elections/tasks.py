@@ -2,11 +2,16 @@
 
 Every task takes ids, loads, calls services, and is safe to run twice and safe to run late:
 
-- `send_notice` fans a notice out (a second fan-out creates nothing) and queues its deliveries.
+- `send_notice` fans a notice out (a second fan-out creates nothing) and queues its deliveries in
+  chunks of `DELIVERY_CHUNK`.
+- `send_deliveries` sends a chunk in one transaction, each delivery at most once (the rows are
+  claimed with `SKIP LOCKED`, so two workers never take the same one; a text message goes to the
+  SMS outbox, which sends the chunk's messages as a batch, `send_sms_batch`).
 - `send_delivery` sends one delivery at most once (the row is locked and skipped unless queued),
-  retrying with a doubling back-off until it ends `sent` or `failed` with the provider's reason.
+  retrying with a doubling back-off until it ends `sent` or `failed` with the provider's reason:
+  the path of email, which leaves at once and cannot ride in a chunk's transaction.
 - `drain_deliveries` (beat) queues again the deliveries still waiting: the outbox drain that
-  recovers work whose queueing failed while the broker was down.
+  recovers work whose queueing failed while the broker was down, or whose worker died mid-chunk.
 - `tick` (beat, every minute) does what is due by the clock, whatever was missed while no worker
   ran: scheduled notices, opening and closing voting, reminders to non-voters, the end of the
   objection window, and re-election alerts. Each piece decides from the database what is due, and
@@ -46,10 +51,12 @@ from elections.notices import (
     DeliveryRetry,
     backoff,
     deliveries_export_xlsx,
+    deliveries_send,
     delivery_send,
     notice_create,
     notice_dispatch,
     notice_send,
+    queue_in_chunks,
 )
 from yezhu.actors import SCHEDULER
 from yezhu.audit.log import record
@@ -86,7 +93,18 @@ def send_notice(notice_id: int) -> int:
         return 0
     if notice.status != Notice.Status.SENT:
         notice_send(notice=notice, dispatch=False, actor=SCHEDULER)
-    return notice_dispatch(notice_id, queue=lambda pk: enqueue(send_delivery, pk))
+    return notice_dispatch(notice_id, queue=lambda ids: enqueue(send_deliveries, ids))
+
+
+@shared_task(name="elections.tasks.send_deliveries", acks_late=True, ignore_result=True)
+def send_deliveries(delivery_ids: list[int]) -> dict[str, int]:
+    """Send a chunk of deliveries (the fan-out). Safe to run twice and at once: each delivery is
+    claimed by one run, and one no longer queued is skipped. Email deliveries go on one by one."""
+    outcome = deliveries_send(delivery_ids)
+    for pk in outcome.one_by_one:
+        if not enqueue(send_delivery, pk):
+            break  # the broker is down: the drain queues them again
+    return {"sent": outcome.sent, "skipped": outcome.skipped, "one_by_one": len(outcome.one_by_one)}
 
 
 @shared_task(
@@ -115,11 +133,9 @@ def drain_deliveries(older_than_minutes: int = DRAIN_AFTER_MINUTES, limit: int =
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    queued = 0
-    for pk in ids:
-        if not enqueue(send_delivery, pk):
-            break  # the broker is down: the next run tries again, from the oldest
-        queued += 1
+    # In chunks, as the fan-out queues them; on a broker that is down the first failure stops it,
+    # and the next run tries again from the oldest.
+    queued = queue_in_chunks(ids, lambda chunk: enqueue(send_deliveries, chunk))
     if ids:
         log.info("drain_deliveries: %s of %s waiting deliveries queued", queued, len(ids))
     return queued

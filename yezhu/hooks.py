@@ -69,23 +69,42 @@ def places() -> Places:
 
 # Text messages: the domain learns what became of a message it caused (a notice's delivery is
 # marked failed when its text message fails, and the proof of service shows the delivery report).
-_sms_listeners: list = []
+_sms_listeners: list[tuple] = []
 
 
-def register_sms_listener(listener) -> None:
-    """`listener(message)` is called, outside any transaction, after a text message's status changed."""
-    if listener not in _sms_listeners:
-        _sms_listeners.append(listener)
+def register_sms_listener(listener, *, many=None) -> None:
+    """`listener(message)` is called, outside any transaction, after a text message's status changed;
+    `many(messages)`, if given, instead of it for the messages of a batch (the same outcome in fewer
+    queries)."""
+    if all(one is not listener for one, _many in _sms_listeners):
+        _sms_listeners.append((listener, many))
+
+
+def _safely(listener, argument, label) -> None:
+    import logging
+
+    try:
+        listener(argument)
+    except Exception:  # noqa: BLE001 - a listener's failure must not undo the recorded status
+        logging.getLogger(__name__).exception("SMS listener %r failed for %s", listener, label)
 
 
 def sms_status_changed(message) -> None:
-    import logging
+    for listener, _many in list(_sms_listeners):
+        _safely(listener, message, f"#{message.pk}")
 
-    for listener in list(_sms_listeners):
-        try:
-            listener(message)
-        except Exception:  # noqa: BLE001 - a listener's failure must not undo the recorded status
-            logging.getLogger(__name__).exception("SMS listener %r failed for #%s", listener, message.pk)
+
+def sms_statuses_changed(messages) -> None:
+    """`sms_status_changed` for each of a batch of messages."""
+    messages = list(messages)
+    if not messages:
+        return
+    for listener, many in list(_sms_listeners):
+        if many is not None:
+            _safely(many, messages, f"{len(messages)} messages from #{messages[0].pk}")
+        else:
+            for message in messages:
+                _safely(listener, message, f"#{message.pk}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,16 +23,20 @@ class Queueable(Protocol):
 
     def delay(self, *args: object) -> object: ...
 
+    def apply_async(self, args: tuple, countdown: int | None = None) -> object: ...
 
-def enqueue(task: Queueable | str, *args: object) -> bool:
-    """Queue a Celery task (or the task of that name); False (and a log line) when the broker cannot
-    be reached. The caller's outbox row stays `queued`, and the periodic drain picks it up later."""
+
+def enqueue(task: Queueable | str, *args: object, countdown: int | None = None) -> bool:
+    """Queue a Celery task (or the task of that name), `countdown` seconds from now if given; False
+    (and a log line) when the broker cannot be reached. The caller's outbox row stays `queued`, and
+    the periodic drain picks it up later."""
     name = task if isinstance(task, str) else task.name
     try:
-        if isinstance(task, str):
-            current_app.tasks[task].delay(*args)
+        queued = current_app.tasks[task] if isinstance(task, str) else task
+        if countdown is None:
+            queued.delay(*args)
         else:
-            task.delay(*args)
+            queued.apply_async(args, countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker failure must not lose the caller's write
         log.warning("could not queue %s%r; the outbox drain will retry", name, args, exc_info=True)
         return False

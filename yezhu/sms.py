@@ -30,6 +30,7 @@ Every message, whatever the backend, is first written to the `SmsMessage` outbox
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -110,6 +111,22 @@ class SmsBackend:
         """Hand one message to the provider; return what it answered, or raise SmsRefused,
         SmsUnavailable or SmsUncertain."""
         raise NotImplementedError
+
+    def send_batch(self, messages: Sequence[Outgoing]) -> Iterator[Accepted | SmsError]:
+        """Hand several messages to the provider; yield what it answered for each, in their order:
+        an Accepted, or the SmsRefused, SmsUnavailable or SmsUncertain that `send` would raise.
+
+        This default calls `send` once a message, and yields each answer before the next message
+        goes: the outbox records a message as soon as its answer is known (as it does one by one),
+        so a process that dies in the middle of a batch leaves the messages already handed over
+        marked `sent`. A provider with a many-numbers call may override it, provided it can tell
+        the outcome of each message (and find each again by its `out_id`).
+        """
+        for message in messages:
+            try:
+                yield self.send(message)
+            except SmsError as exc:
+                yield exc
 
     def lookup(self, *, phone: str, out_id: str, sent_on) -> Report | Accepted | None:
         """Ask the provider whether it has a message with our `out_id` to `phone` sent on the date

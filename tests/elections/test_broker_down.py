@@ -186,10 +186,11 @@ def test_it_loses_nothing_when_redis_dies_mid_run(compound, tmp_path: Path):
             assert Delivery.objects.filter(notice=second, status="sent").count() == 0
             assert drain_deliveries(older_than_minutes=0) == 0  # nothing can be queued yet
 
-            # The worker finishes the message it was sending when Redis died.
+            # The worker finishes the message it was sending when Redis died (and the rest of its
+            # batch: the outbox sends a notice's messages in batches, one task for many).
             gate_of(sms_file).touch()
             wait_for(
-                lambda: notice_sms.filter(status="sent").count() == GATE_AT,
+                lambda: notice_sms.filter(status="sent").count() >= GATE_AT,
                 what="the interrupted message to be sent",
                 log=log,
             )

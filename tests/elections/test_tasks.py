@@ -14,7 +14,7 @@ from elections import tasks
 from elections.models import Committee, Delivery, Election, Notice, Stage
 from elections.notices import notice_create, notice_send
 from elections.services import ballot_record, roll_freeze
-from elections.tasks import drain_deliveries, due_reminder, send_delivery, send_notice, tick
+from elections.tasks import drain_deliveries, due_reminder, send_deliveries, send_delivery, send_notice, tick
 from grids.models import RoleAssignment
 from tests.factories import UserFactory, election_with_ballot_paper, grant, owner_user
 from yezhu.accounts.models import SmsMessage
@@ -150,6 +150,7 @@ def test_it_keeps_deliveries_queued_when_the_broker_is_down_and_the_drain_sends_
         raise ConnectionError("redis is down")
 
     monkeypatch.setattr(send_notice, "delay", broker_down)
+    monkeypatch.setattr(send_deliveries, "delay", broker_down)
     monkeypatch.setattr(send_delivery, "delay", broker_down)
     notice = a_notice(compound)
     with django_capture_on_commit_callbacks(execute=True):

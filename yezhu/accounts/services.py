@@ -7,6 +7,7 @@ import logging
 from django.db import transaction
 
 from yezhu.accounts.models import SmsMessage, User
+from yezhu.accounts.sms_outbox import SMS_BATCH
 from yezhu.queue import enqueue  # noqa: F401 - also imported from here
 from yezhu.sms import check_params, render_body
 
@@ -47,6 +48,45 @@ def sms_queue(*, phone: str, kind: str, params: dict, purpose: str, reference: s
 
     transaction.on_commit(queue)
     return message
+
+
+def sms_queue_many(*, messages: list[dict]) -> list[SmsMessage]:
+    """`sms_queue` for many messages at once (a notice's fan-out): the rows written in one insert,
+    and after the commit queued in batches of SMS_BATCH, each sent by one task.
+
+    Each item of `messages` has the arguments of `sms_queue` (phone, kind, params, purpose,
+    reference). If the broker is down the rows stay `queued` and the outbox drain sends them.
+    """
+    from yezhu.accounts.tasks import send_sms_batch
+
+    bodies: dict[tuple, tuple[dict, str]] = {}
+    rows = []
+    for item in messages:
+        key = (item["kind"], tuple(sorted(item["params"].items())))
+        if key not in bodies:
+            params = check_params(item["kind"], item["params"])
+            bodies[key] = (params, render_body(item["kind"], params))
+        params, body = bodies[key]
+        rows.append(
+            SmsMessage(
+                phone=item["phone"],
+                kind=item["kind"],
+                params=params,
+                body=body,
+                purpose=item["purpose"],
+                reference=item.get("reference", ""),
+            )
+        )
+    created = SmsMessage.objects.bulk_create(rows, batch_size=1000)
+    ids = [message.pk for message in created]
+
+    def queue() -> None:
+        for start in range(0, len(ids), SMS_BATCH):
+            if not enqueue(send_sms_batch, ids[start : start + SMS_BATCH]):
+                return  # the broker is down: the drain sends the rest, not one failure per batch
+
+    transaction.on_commit(queue)
+    return created
 
 
 def user_fill_name(*, user_id: int, name: str) -> bool:

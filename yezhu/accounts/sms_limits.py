@@ -14,6 +14,7 @@ told to wait instead of being given a code that never leaves.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -53,26 +54,82 @@ def lock_number(phone: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"yezhu-sms:{phone}"])
 
 
-def over_limit(message) -> str:
-    """The limit this message would break ("5/3600s"), or "" when it may go. Call inside the
-    transaction that claims it, after `lock_number`."""
+def lock_numbers(phones) -> None:
+    """`lock_number` for several numbers in one round trip, always in the same (sorted) order, so two
+    batches sharing numbers wait for each other instead of deadlocking."""
+    keys = sorted({f"yezhu-sms:{phone}" for phone in phones})
+    if keys and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(k.key)) "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n",
+                [keys],
+            )
+
+
+def _counted(kind: str):
+    """The messages that count against the limits of `kind` (its own, or the shared "*")."""
     from yezhu.accounts.models import SmsMessage
 
-    limits = limits_for(message.kind)
-    if not limits:
-        return ""
-    now = timezone.now()
-    sent = SmsMessage.objects.filter(phone=message.phone, status__in=COUNTED).exclude(pk=message.pk)
-    if message.kind in settings.SMS_NUMBER_LIMITS:
-        sent = sent.filter(kind=message.kind)
-    else:
-        sent = sent.exclude(kind__in=[k for k in settings.SMS_NUMBER_LIMITS if k != "*"])
-    longest = max(seconds for _count, seconds in limits)
-    times = list(
-        sent.filter(claimed_at__gte=now - timedelta(seconds=longest)).values_list("claimed_at", flat=True)
-    )
+    sent = SmsMessage.objects.filter(status__in=COUNTED)
+    if kind in settings.SMS_NUMBER_LIMITS:
+        return sent.filter(kind=kind)
+    return sent.exclude(kind__in=[k for k in settings.SMS_NUMBER_LIMITS if k != "*"])
+
+
+def _broken(limits: list[tuple[int, int]], times: list, now) -> str:
     for count, seconds in limits:
         since = now - timedelta(seconds=seconds)
         if sum(1 for t in times if t >= since) >= count:
             return f"{count}/{seconds}s"
     return ""
+
+
+def over_limits(messages) -> dict[int, str]:
+    """`over_limit` for a batch of queued messages, in a query per kind rather than per message:
+    {message id: the limit it would break} for those that may not go. The messages are taken in
+    order and each one that may go counts against the next to the same number, as if they had been
+    claimed one after the other. Call inside the claiming transaction, after `lock_numbers`."""
+    by_kind: dict[str, list] = defaultdict(list)
+    for message in messages:
+        by_kind[message.kind].append(message)
+    now = timezone.now()
+    refused: dict[int, str] = {}
+    for kind, batch in by_kind.items():
+        limits = limits_for(kind)
+        if not limits:
+            continue
+        longest = max(seconds for _count, seconds in limits)
+        times: dict[str, list] = defaultdict(list)
+        rows = (
+            _counted(kind)
+            .filter(phone__in={m.phone for m in batch}, claimed_at__gte=now - timedelta(seconds=longest))
+            .exclude(pk__in=[m.pk for m in batch])
+            .values_list("phone", "claimed_at")
+        )
+        for phone, claimed_at in rows:
+            times[phone].append(claimed_at)
+        for message in batch:
+            limit = _broken(limits, times[message.phone], now)
+            if limit:
+                refused[message.pk] = limit
+            else:
+                times[message.phone].append(now)
+    return refused
+
+
+def over_limit(message) -> str:
+    """The limit this message would break ("5/3600s"), or "" when it may go. Call inside the
+    transaction that claims it, after `lock_number`."""
+    limits = limits_for(message.kind)
+    if not limits:
+        return ""
+    now = timezone.now()
+    longest = max(seconds for _count, seconds in limits)
+    times = list(
+        _counted(message.kind)
+        .filter(phone=message.phone, claimed_at__gte=now - timedelta(seconds=longest))
+        .exclude(pk=message.pk)
+        .values_list("claimed_at", flat=True)
+    )
+    return _broken(limits, times, now)

@@ -6,11 +6,11 @@ from celery import shared_task
 from django.utils import timezone
 
 from yezhu.accounts.models import SmsMessage
-from yezhu.accounts.sms_outbox import MAX_ATTEMPTS, outbox_attempt
+from yezhu.accounts.sms_outbox import MAX_ATTEMPTS, SMS_BATCH, outbox_attempt, outbox_attempt_batch
 from yezhu.queue import enqueue
 from yezhu.sms import SmsError
 
-__all__ = ["MAX_ATTEMPTS", "attempt_sms", "drain_sms_outbox", "send_sms"]
+__all__ = ["MAX_ATTEMPTS", "attempt_sms", "drain_sms_outbox", "send_sms", "send_sms_batch"]
 
 
 def attempt_sms(message_id: int) -> tuple[str, SmsError | None]:
@@ -28,20 +28,35 @@ def send_sms(self, message_id: int) -> str:
     raise self.retry(exc=error, countdown=2**attempts)
 
 
+@shared_task(name="yezhu.accounts.tasks.send_sms_batch", acks_late=True, ignore_result=True)
+def send_sms_batch(message_ids: list[int]) -> dict[str, int]:
+    """Deliver several outbox messages (a notice's fan-out), each at most once. A message whose
+    providers were all unreachable is queued again on its own, with the back-off `send_sms` uses."""
+    outcomes: dict[str, int] = {}
+    for attempt in outbox_attempt_batch(message_ids):
+        outcomes[attempt.outcome] = outcomes.get(attempt.outcome, 0) + 1
+        if attempt.outcome == "retry":
+            # Its own task from here on: the message's attempts (not the task's) cap its retries.
+            enqueue(send_sms, attempt.message_id, countdown=2**attempt.attempts)
+    return outcomes
+
+
 @shared_task(name="yezhu.accounts.tasks.drain_sms_outbox", ignore_result=True)
-def drain_sms_outbox() -> int:
-    """Re-queue messages still waiting a minute after they were written (broker was down)."""
+def drain_sms_outbox(limit: int = 5000) -> int:
+    """Re-queue messages still waiting a minute after they were written (broker was down), in
+    batches of SMS_BATCH; returns how many messages were queued."""
     cutoff = timezone.now() - timedelta(seconds=60)
     ids = list(
-        SmsMessage.objects.filter(status=SmsMessage.Status.QUEUED, created_at__lte=cutoff).values_list(
-            "pk", flat=True
-        )[:1000]
+        SmsMessage.objects.filter(status=SmsMessage.Status.QUEUED, created_at__lte=cutoff)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
     queued = 0
-    for pk in ids:
-        if not enqueue(send_sms, pk):
-            break  # the broker is still down: try again at the next beat, not once per row
-        queued += 1
+    for start in range(0, len(ids), SMS_BATCH):
+        batch = ids[start : start + SMS_BATCH]
+        if not enqueue(send_sms_batch, batch):
+            break  # the broker is still down: try again at the next beat, not once per batch
+        queued += len(batch)
     return queued
 
 
