@@ -79,9 +79,7 @@ def days_pass(election: Election, days: int) -> None:
     its calendar. The journeys set the clock by data, never by sleeping; the gaps between the
     recorded dates, which the statutory periods are checked on, stay as they were."""
     shift = timedelta(days=days)
-    Election.objects.filter(pk=election.pk).update(
-        **{name: F(name) - shift for name in ELECTION_DATES}
-    )
+    Election.objects.filter(pk=election.pk).update(**{name: F(name) - shift for name in ELECTION_DATES})
     Ballot.objects.filter(election=election).update(cast_at=F("cast_at") - shift)
     Nomination.objects.filter(election=election).update(created_at=F("created_at") - shift)
     for committee in Committee.objects.filter(election=election):

@@ -121,12 +121,19 @@ def test_it_walks_the_street_clerk_through_a_day_at_the_desk(live_server, settin
         page.get_by_role("link", name=zh("Form the property management committee")).first.click()
         assert_accessible(page)
         page.select_option("#id_basis", index=1)  # the term ended with no successor
-        members = [("李主任", "柳岸社区居委会", False, True, True), ("派出所王警官", "柳岸派出所", False, False, False)]
+        members = [
+            ("李主任", "柳岸社区居委会", False, True, True),
+            ("派出所王警官", "柳岸派出所", False, False, False),
+        ]
         members += [(f"业主代表{i}", f"{i}幢", True, False, False) for i in range(1, 6)]
         for i, (name, affiliation, is_owner, residents_committee, chair) in enumerate(members):
             page.fill(f"[name=m-{i}-name]", name)
             page.fill(f"[name=m-{i}-affiliation]", affiliation)
-            for field, ticked in (("is_owner", is_owner), ("residents_committee", residents_committee), ("chair", chair)):
+            for field, ticked in (
+                ("is_owner", is_owner),
+                ("residents_committee", residents_committee),
+                ("chair", chair),
+            ):
                 if ticked:
                     page.check(f"[name=m-{i}-{field}]")
         page.fill("#id_decision_number", "湖街〔2026〕12号")

@@ -182,7 +182,7 @@ def test_it_takes_the_working_group_from_forming_to_the_candidate_notice(live_se
         overview_link(staff, expect, "Notices")
         to_overview(staff, expect, election)
         overview_link(staff, expect, "Nominations and vetting")
-        staff.locator(f"a[href$='/print/assembly/']").click()
+        staff.locator("a[href$='/print/assembly/']").click()
         sheet = staff.locator(".sheet")
         expect(sheet).to_contain_text(f"自{cn(opens)} 00:00起，至{cn(closes)} 18:00止")
         expect(sheet.locator(".date-line")).to_have_text(cn(today - timedelta(days=5)))  # as posted
@@ -213,7 +213,7 @@ def test_it_takes_the_working_group_from_forming_to_the_candidate_notice(live_se
         assert election.candidate_notice_start == today
         assert_accessible(staff)
         overview_link(staff, expect, "Nominations and vetting")
-        staff.locator(f"a[href$='/print/candidate/']").click()
+        staff.locator("a[href$='/print/candidate/']").click()
         expect(staff.locator(".sheet")).to_contain_text("李建国")
         expect(staff.locator("svg.qr")).to_be_visible()
         assert_accessible(staff)
@@ -231,9 +231,7 @@ def candidate_notice_posted(compound, actor) -> Election:
     """What the first journey leaves, with five candidates for five seats: the candidate notice
     posted 20 days ago and voting opening today (the first journey's dates, days later)."""
     today = timezone.localdate()
-    election = lc.election_create(
-        compound=compound, title=TITLE, kind=Election.Kind.REELECTION, actor=actor
-    )
+    election = lc.election_create(compound=compound, title=TITLE, kind=Election.Kind.REELECTION, actor=actor)
     lc.working_group_form(election=election, actor=actor, on=today - timedelta(days=60))
     add_working_group(election, actor)
     lc.working_group_publish(election=election, actor=actor, on=today - timedelta(days=58))
@@ -353,9 +351,11 @@ def test_it_takes_the_working_group_from_the_vote_to_the_filing(live_server):
         )
         assert_accessible(third)
         assert Ballot.objects.filter(election=election, status=Ballot.Status.VALID).count() == 2
-        assert not PaperEntry.objects.exclude(status=PaperEntry.Status.MATCHED).exclude(
-            status=PaperEntry.Status.RESOLVED
-        ).exists()
+        assert (
+            not PaperEntry.objects.exclude(status=PaperEntry.Status.MATCHED)
+            .exclude(status=PaperEntry.Status.RESOLVED)
+            .exists()
+        )
 
         # The turnout, from the paper ballots page.
         third.get_by_role("link", name=zh("Paper ballots")).click()
