@@ -1,7 +1,9 @@
-"""The street office's day in Chromium at a 1366 px desk (issue 20): the clerk opens the board, sees
-a compound late and a term expiring, opens a compound, acts on an escalation (orders the election,
-forms the 物管会 and opens its page), and approves a mass send that a working group asked for
-above the approval threshold; a clerk of the district starts at its roll-up. axe-core runs on every page reached."""
+"""The street office's day in Chromium at a 1366 px desk (issue 20): a clerk of the district starts
+at its roll-up, opens the street's board, sees a compound late and a term expiring, opens a
+compound, its late election's timeline and case file (六步法), acts on an escalation (orders the
+election, forms the 物管会 and lands on its page), and approves, as the second staff member, a
+mass send that a working group asked for above the approval threshold. axe-core runs on every
+page reached."""
 
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ from django.utils import timezone
 
 from elections.lifecycle.escalation import escalations_sweep
 from elections.mass_sends import mass_send_estimate, mass_send_request
-from elections.models import Escalation, MassSend, Notice, PropertyCommittee
+from elections.models import CaseStep, Escalation, MassSend, Notice, PropertyCommittee
 from elections.notices import notice_create
 from grids.models import RoleAssignment
 from tests.e2e.audit import assert_accessible, chromium
-from tests.e2e.steps import staff_page, zh
+from tests.e2e.steps import staff_page, zh, zh_label
 from tests.e2e.test_street_board import build_street
 from tests.elections.test_street_board import make_committee
 from tests.factories import (
@@ -42,7 +44,7 @@ def street_with_work(settings):
     term ending in 40 days), plus 柳岸小区 whose committee left office 200 days ago with no election
     (escalated by the scheduler's sweep), a reminder to 东桥新区's owners that its working group
     asked to send above the approval threshold, and a second street of the clerk's district."""
-    clerk, _late = build_street()
+    clerk, late = build_street()
     street = clerk.roles.get().street
     street.profile = "hangzhou"  # whose rules provide the 物管会 (RULES.md §7)
     district = DistrictFactory(name="西湖区")
@@ -75,13 +77,23 @@ def street_with_work(settings):
     settings.MASS_SEND_APPROVAL_OVER = 1
     send = mass_send_request(notice=notice, actor=group, round=mass_send_estimate(notice).round)
     assert send.status == MassSend.Status.PENDING
-    return clerk, expired, send
+    return clerk, late, expired, send
+
+
+def to_board(page) -> None:
+    """To the street's board from any page: the home page's staff links, the district's roll-up."""
+    from playwright.sync_api import expect
+
+    page.locator("a.brand").click()
+    page.locator("main a[href='/street/']").first.click()
+    page.locator("main table").get_by_role("link", name="湖滨街道", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("湖滨街道")
 
 
 def test_it_walks_the_street_clerk_through_a_day_at_the_desk(live_server, settings):
     from playwright.sync_api import expect
 
-    clerk, expired, send = street_with_work(settings)
+    clerk, late, expired, send = street_with_work(settings)
     today = timezone.localdate()
 
     with chromium() as browser:
@@ -102,11 +114,20 @@ def test_it_walks_the_street_clerk_through_a_day_at_the_desk(live_server, settin
         expect(page.locator("#sends-waiting")).to_contain_text("投票提醒")
         assert_accessible(page)
 
-        # A compound's page, and back.
+        # A compound's page, its late election and that election's case file (六步法), and back.
         page.locator("table.board-table").get_by_role("link", name="西园里", exact=True).click()
         expect(page.locator("h1")).to_contain_text("西园里")
         assert_accessible(page)
-        page.get_by_role("link", name=zh("Back to the board")).click()
+        page.locator("main").get_by_role("link", name=late.title, exact=True).click()  # its timeline
+        expect(page.locator("main")).to_contain_text(late.title)
+        assert_accessible(page)
+        page.locator("main .crumbs").get_by_role("link", name=late.title, exact=True).click()
+        expect(page.locator("h1")).to_have_text(late.title)
+        assert_accessible(page)
+        page.get_by_role("link", name=zh("Open the case file")).click()
+        expect(page.locator("main")).to_contain_text(zh_label(CaseStep.Step.choices[0][1]))
+        assert_accessible(page)
+        to_board(page)
 
         # The escalation: the street office orders the election, then forms the 物管会.
         page.locator("#escalations li", has_text="柳岸小区").get_by_role("link", name=zh("Act")).click()
@@ -167,10 +188,7 @@ def test_it_walks_the_street_clerk_through_a_day_at_the_desk(live_server, settin
         send.refresh_from_db()
         assert send.status != MassSend.Status.PENDING and send.decided_by == clerk
 
-        # Back on the board (from the home page's staff links), nothing waits any more.
-        page.locator("a.brand").click()
-        page.locator("main a[href='/street/']").first.click()
-        page.locator("main table").get_by_role("link", name="湖滨街道", exact=True).click()
-        expect(page.locator("h1")).to_contain_text("湖滨街道")
+        # Back on the board, nothing waits any more.
+        to_board(page)
         expect(page.locator("#sends-waiting")).to_have_count(0)
         assert errors == []
