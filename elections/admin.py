@@ -34,7 +34,7 @@ from elections.models import (
 )
 from grids.admin import ProfileFilter
 from grids.models import profile_label
-from yezhu.admin_site import refuse, snapshot
+from yezhu.admin_site import TabularInline, refuse, snapshot
 from yezhu.audit.log import record
 from yezhu.errors import DomainError
 
@@ -64,7 +64,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     extra = 0
 
     def has_add_permission(self, request, obj=None):
@@ -176,7 +176,7 @@ class CommitteeMembersFormSet(BaseInlineFormSet):
             raise ValidationError(_("A committee has one chair: make the others vice-chairs or members."))
 
 
-class CommitteeMemberInline(admin.TabularInline):
+class CommitteeMemberInline(TabularInline):
     model = CommitteeMember
     formset = CommitteeMembersFormSet
     extra = 0
@@ -295,7 +295,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class SurveyQuestionInline(admin.TabularInline):
+class SurveyQuestionInline(TabularInline):
     model = SurveyQuestion
     extra = 0
     fields = ("position", "kind", "text", "options", "required")

@@ -166,6 +166,14 @@ def notice_context(election: Election, kind: str, *, today: dt.date | None = Non
     if kind not in KINDS:
         raise ElectionError(_("Unknown kind of notice."))
     today = today or timezone.localdate()
+    # A notice is dated the day it was posted, once that day is recorded: a copy printed again
+    # later (a torn one replaced) must not look posted later than it was, since the owners' notice
+    # periods run from that day. Printed before it is posted, it carries today's date.
+    posted = {
+        "assembly": election.notice_published_on,
+        "candidate": election.candidate_notice_start,
+        "result": election.result_published_on,
+    }[kind]
     compound = election.compound
     url = election_public_url(election)
     titles = {
@@ -180,7 +188,7 @@ def notice_context(election: Election, kind: str, *, today: dt.date | None = Non
         "notice_title": titles[kind],
         "public_url": url,
         "qr_svg": qr_svg(url),
-        "today": chinese_date(today),
+        "today": chinese_date(posted or today),
         "issuer": notice_issuer(election),
         "matters": list(Matter.objects.filter(election=election).prefetch_related("documents")),
         "races": _candidates_by_race(election),

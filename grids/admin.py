@@ -39,6 +39,7 @@ from grids.models import (
 )
 from grids.roll import compute_roll
 from grids.roll import refresh_voter_keys as roll_refresh_voter_keys
+from yezhu.admin_site import TabularInline
 from yezhu.audit.log import record
 from yezhu.hooks import votes_under_way
 
@@ -169,7 +170,7 @@ class CommunityAdmin(admin.ModelAdmin):
     autocomplete_fields = ["street"]
 
 
-class BuildingInline(admin.TabularInline):
+class BuildingInline(TabularInline):
     model = Building
     extra = 0
     fields = ["name"]
@@ -214,7 +215,7 @@ class CompoundAdmin(admin.ModelAdmin):
         return self._roll(obj).heads
 
 
-class UnitInline(VoteLockedInline, admin.TabularInline):
+class UnitInline(VoteLockedInline, TabularInline):
     model = Unit
     extra = 0
     fields = ["code", "entrance", "number", "kind", "area", "area_source", "status", "voter_key"]
@@ -249,7 +250,7 @@ class BuildingAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------------------------
 
 
-class OwnershipInline(VoteLockedInline, admin.TabularInline):
+class OwnershipInline(VoteLockedInline, TabularInline):
     model = Ownership
     extra = 1
     autocomplete_fields = ["owner"]
@@ -395,7 +396,7 @@ class OwnerClaimAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------------------------
 
 
-class PartyMemberInline(admin.TabularInline):
+class PartyMemberInline(TabularInline):
     model = PartyMember
     extra = 0
     fields = ["name", "role", "owner", "user", "reported_on"]
@@ -446,7 +447,7 @@ class PartyActivityAdmin(ReadOnlyAdmin):
     search_fields = ["member__name", "note"]
 
 
-class GridPostInline(admin.TabularInline):
+class GridPostInline(TabularInline):
     model = RoleAssignment
     fk_name = "grid"
     extra = 0

@@ -65,6 +65,20 @@ def refused(request) -> str:
     return getattr(request, _REFUSED, "")
 
 
+class TabularInline(admin.TabularInline):
+    """Django's tabular inline, each field naming itself. Django writes a field's label only in the
+    table's header, so a screen reader reaches each input of a row without a name (axe-core:
+    `label`, `select-name`, critical; found by the admin's setup journey, issue 20). Every inline
+    of the project is one of these."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            # A related field's wrapper shares its widget's attrs, so the input itself is named.
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+        return field
+
+
 # ---------------------------------------------------------------------------------------------
 # What a row looked like, for the audit log
 # ---------------------------------------------------------------------------------------------

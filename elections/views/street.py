@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from elections import board as selectors
 from elections import composition as comp
 from elections.committee_import import COLUMNS, CommitteeImportError, committees_import, template_xlsx
-from elections.models import Election, Stage
+from elections.models import Election, MassSend, Stage
 from elections.rules import street_svg
 from elections.rules.timeline import MilestoneStatus
 from elections.views.interim_parts import interim_context
@@ -343,9 +343,29 @@ def board(request):
         ],
         "escalation_items": [e for r in rows for e in r.escalations],
         "overdue_items": [(r, d) for r in rows for d in r.overdue_deadlines],
+        "sends_waiting": _sends_waiting(request.user, street, managed),
         **_charts(figures),
     }
     return render(request, "elections/street/board.html", context)
+
+
+def _sends_waiting(user, street: Street, managed: set[int]) -> list[MassSend]:
+    """The mass sends of the street's compounds held for a second staff member's approval that
+    someone else asked for. The board is where the street office starts its day: without this
+    list a send waited unseen until its asker phoned (issue 20, the street office's journey)."""
+    if not managed:
+        return []
+    return list(
+        MassSend.objects.filter(
+            street=street,
+            status=MassSend.Status.PENDING,
+            compound_id__in=managed,
+            notice__election__isnull=False,  # the send's page is an election's
+        )
+        .exclude(requested_by=user)
+        .select_related("notice", "compound", "requested_by")
+        .order_by("requested_at", "pk")[:50]
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.test import Client
 from elections.models import Candidate, Election, Nomination, Stage
 from grids.models import RoleAssignment
 from tests.e2e.audit import assert_accessible
+from tests.e2e.steps import approve_candidate, enter_paper_nomination
 from tests.factories import CommunityFactory, CompoundFactory, StreetFactory, UserFactory, grant, owner_user
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -96,16 +97,11 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             # own tests; here the election is moved straight to the nomination stage.
             Election.objects.filter(pk=election.pk).update(stage=Stage.NOMINATION)
 
-            # 3. Two paper nominations, found by unit number and name.
+            # 3. Two paper nominations, found by unit number and name (the steps the working
+            # group's whole day takes too, tests/e2e/steps.py).
+            staff.goto(f"{live_server.url}/manage/e/{election.pk}/nominations/")
             for code, name in (("3-1-201", "王秀英"), ("5-2-502", "李建国")):
-                staff.goto(f"{live_server.url}/manage/e/{election.pk}/nominations/")
-                staff.get_by_role("link", name="录入推荐").click()
-                staff.get_by_label("业主纸质推荐表").check()
-                staff.fill("input[name=unit_code]", code)
-                staff.fill("input[name=name]", name)
-                staff.get_by_role("button", name="登记推荐").click()
-                expect(staff.locator(".message.success")).to_contain_text(name)
-                assert_accessible(staff)
+                enter_paper_nomination(staff, expect, code=code, name=name)
             assert Nomination.objects.filter(status=Nomination.Status.AWAITING_ACCEPTANCE).count() == 2
 
             # 4. Each nominee accepts in their own browser.
@@ -144,16 +140,9 @@ def test_it_lets_the_working_group_run_nominations_to_the_candidate_notice(live_
             staff.wait_for_url(re.compile(r"/manage/e/\d+/$"))
             election.refresh_from_db()
             assert election.stage == Stage.VETTING
+            staff.goto(f"{live_server.url}/manage/e/{election.pk}/nominations/")
             for name in ("王秀英", "李建国"):
-                staff.goto(f"{live_server.url}/manage/e/{election.pk}/nominations/")
-                staff.locator("tr", has_text=name).get_by_role("link", name="审查").click()
-                staff.fill("textarea[name=opinion_party]", "同意推荐")
-                staff.get_by_role("button", name="保存意见").click()
-                staff.get_by_label("审查通过，列为候选人").check()
-                assert_accessible(staff)
-                staff.screenshot(path="/tmp/nomination_vetting.png", full_page=True)
-                staff.get_by_role("button", name="保存审查决定").click()
-                expect(staff.locator(".message.success")).to_contain_text(name)
+                approve_candidate(staff, expect, name=name)
             assert dict(Candidate.objects.values_list("name", "key")) == {"王秀英": "C1", "李建国": "C2"}
 
             # 6. Publish the candidate notice from the nominations page.

@@ -313,3 +313,45 @@ def test_it_exports_the_figures_as_xlsx_with_an_audit_row(client, street_staff, 
     assert rows[1][1:3] == (1, 1)
     assert rows[1][-1] == 1  # the all-three ratio, a number shown with a percent format
     assert AuditEntry.objects.filter(action="street.export_figures", actor=street_staff).count() == 1
+
+
+def test_it_lists_the_mass_sends_waiting_for_a_second_staff_members_approval(
+    client, street_staff, compound, working_group, other_compound, outsider_staff, settings
+):
+    """A send held above the threshold shows on the board of the street staff who may approve it,
+    with the way to its page; never on its asker's board, nor on another street's (issue 20)."""
+    from elections.mass_sends import mass_send_estimate, mass_send_request
+    from elections.models import MassSend, Notice
+    from elections.notices import notice_create
+    from tests.factories import OwnerFactory, election_with_ballot_paper, unit_with_owners
+
+    settings.MASS_SEND_APPROVAL_OVER = 1
+    election = election_with_ballot_paper(compound, stage=Stage.NOTICE)
+    for i in range(2):
+        unit_with_owners(compound, f"1-1-{101 + i}", "80.00", [OwnerFactory(mobile=f"1380000{i:04d}")])
+    notice = notice_create(
+        compound=compound,
+        election=election,
+        kind=Notice.Kind.ASSEMBLY,
+        audience=Notice.Audience.ALL_OWNERS,
+        channels=("sms",),
+        title="业主大会公告",
+        body="正文",
+        actor=working_group,
+    )
+    send = mass_send_request(notice=notice, actor=working_group, round=mass_send_estimate(notice).round)
+    assert send.status == MassSend.Status.PENDING
+    grant(working_group, RoleAssignment.Role.STREET_STAFF, compound.community.street)  # its own board
+    detail = reverse("manage:mass_send_detail", args=[election.pk, notice.pk, send.pk])
+
+    client.force_login(street_staff)
+    html = client.get(reverse("street:board")).content.decode()
+    assert 'id="sends-waiting"' in html and "业主大会公告" in html and detail in html
+    client.force_login(working_group)
+    assert 'id="sends-waiting"' not in client.get(reverse("street:board")).content.decode()
+    client.force_login(outsider_staff)
+    assert "业主大会公告" not in client.get(reverse("street:board")).content.decode()
+    send.status = MassSend.Status.REFUSED
+    send.save(update_fields=["status"])
+    client.force_login(street_staff)
+    assert 'id="sends-waiting"' not in client.get(reverse("street:board")).content.decode()

@@ -155,6 +155,17 @@ def test_it_links_the_qr_code_to_the_election_page(election, settings):
     assert url in str(context["qr_svg"])
 
 
+def test_it_dates_a_notice_reprinted_later_the_day_it_was_posted(election):
+    """A notice printed again after it was posted carries the day it was posted (the owners'
+    periods run from it), not the day of the reprint; before it is posted, today (issue 20)."""
+    today = dt.date(2026, 3, 20)
+    assert notice_context(election, "assembly", today=today)["today"] == "2026年3月20日"
+    election.notice_published_on = dt.date(2026, 3, 2)
+    election.candidate_notice_start = dt.date(2026, 3, 5)
+    assert notice_context(election, "assembly", today=today)["today"] == "2026年3月2日"
+    assert notice_context(election, "candidate", today=today)["today"] == "2026年3月5日"
+
+
 def test_it_writes_fractions_as_statutes_do():
     """2/3 is 三分之二, 3/4 is 四分之三."""
     assert chinese_fraction(2, 3) == "三分之二"

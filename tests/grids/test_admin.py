@@ -193,3 +193,23 @@ def test_it_lists_the_units_of_a_building_inline(admin_client, compound):
     unit_with_owners(compound, "1-1-101", "80.00", [OwnerFactory()])
     building = Building.objects.get(compound=compound, name="1")
     assert "1-1-101" in admin_client.get(admin_url(Building, "change", building.pk)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "prefix", "fields"),
+    [
+        ("admin:elections_committee_add", "members", ("name", "role", "party_member", "position")),
+        ("admin:grids_compound_add", "buildings", ("name",)),
+    ],
+)
+def test_it_names_every_input_of_an_inline_row_for_screen_readers(admin_client, url, prefix, fields):
+    """A tabular inline writes the labels in its header only: each input of a row carries its label
+    itself (aria-label), or a screen reader meets a row of nameless inputs (axe `label`, critical;
+    issue 20). The empty row the page clones for "add another" is checked."""
+    import re
+
+    html = admin_client.get(reverse(url)).content.decode()
+    for field in fields:
+        tag = re.search(rf'<(?:input|select)[^>]*id="id_{prefix}-__prefix__-{field}"[^>]*>', html)
+        assert tag is not None, field
+        assert 'aria-label="' in tag.group(0), tag.group(0)
