@@ -120,3 +120,31 @@ def insert_row(obj: models.Model) -> None:
         cursor.execute(f"{sql} RETURNING {pk_column}" if returning else sql, _params(obj, fields))
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     _inserted(obj, pk)
+
+
+def can_write_together() -> bool:
+    """Whether `insert_together` can run here: PostgreSQL's data-modifying WITH (not SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+def insert_together(first: models.Model, update: tuple[str, Sequence], second: models.Model) -> None:
+    """INSERT `first`, run the UPDATE `update` (sql, params) and INSERT `second` in one statement,
+    one round trip instead of three, and set both pks; PostgreSQL only (`can_write_together`).
+
+    The three run to completion or not at all, as three statements of one transaction would: a
+    unique violation of either INSERT is the statement's `IntegrityError`."""
+    first_sql, first_fields, _returning = _insert_statement(type(first))
+    second_sql, second_fields, _returning = _insert_statement(type(second))
+    quote = connection.ops.quote_name
+    first_pk, second_pk = quote(type(first)._meta.pk.column), quote(type(second)._meta.pk.column)
+    update_sql, update_params = update
+    sql = (
+        f"WITH first_row AS ({first_sql} RETURNING {first_pk}), changed AS ({update_sql}) "  # noqa: S608
+        f"{second_sql} RETURNING (SELECT {first_pk} FROM first_row), {second_pk}"
+    )
+    params = [*_params(first, first_fields), *update_params, *_params(second, second_fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pks = cursor.fetchone()
+    _inserted(first, pks[0])
+    _inserted(second, pks[1])

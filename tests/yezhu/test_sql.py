@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
 
 from elections.models import Ballot
+from grids.models import Street
+from tests.conftest import requires_postgres
+from tests.factories import StreetFactory
 from yezhu import sql
 from yezhu.audit.models import AuditEntry
 
@@ -73,3 +78,25 @@ def test_no_receiver_listens_to_the_rows_it_inserts():
     for model in (Ballot, AuditEntry):
         assert not pre_save.has_listeners(model), model
         assert not post_save.has_listeners(model), model
+
+
+@requires_postgres
+@pytest.mark.django_db
+def test_it_writes_two_rows_and_an_update_in_one_statement():
+    """`insert_together` (the ballot, the chain head, the audit row on PostgreSQL): one statement
+    whose rows equal what `save()` writes, both pks set, the update made."""
+    street = StreetFactory(name="旧名")
+    first = AuditEntry(actor_label="系统", action="test.first", data={"n": 1})
+    second = AuditEntry(actor_label="系统", action="test.second", ip="10.0.0.9", data={"n": [2]})
+    table, name = (connection.ops.quote_name(x) for x in (Street._meta.db_table, "name"))
+    with CaptureQueriesContext(connection) as queries:
+        sql.insert_together(
+            first, (f"UPDATE {table} SET {name} = %s WHERE id = %s", ["新名", street.pk]), second
+        )
+    assert len(queries) == 1
+    assert first.pk is not None and second.pk is not None and first.pk != second.pk
+    assert _row(first)["action"] == "test.first" and _row(first)["data"] == {"n": 1}
+    assert _row(second)["ip"] == "10.0.0.9" and _row(second)["data"] == {"n": [2]}
+    assert _row(second)["at"] is not None
+    street.refresh_from_db()
+    assert street.name == "新名"
