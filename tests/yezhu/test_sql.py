@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from elections.models import Ballot
 from grids.models import Street
-from tests.conftest import requires_postgres
+from tests.conftest import on_postgres
 from tests.factories import StreetFactory
 from yezhu import sql
 from yezhu.audit.models import AuditEntry
@@ -80,11 +80,14 @@ def test_no_receiver_listens_to_the_rows_it_inserts():
         assert not post_save.has_listeners(model), model
 
 
-@requires_postgres
 @pytest.mark.django_db
 def test_it_writes_two_rows_and_an_update_in_one_statement():
     """`insert_together` (the ballot, the chain head, the audit row on PostgreSQL): one statement
-    whose rows equal what `save()` writes, both pks set, the update made."""
+    whose rows equal what `save()` writes, both pks set, the update made. SQLite has no
+    data-modifying WITH: there the chain append writes its three statements."""
+    if not on_postgres():
+        assert not sql.can_write_together()
+        return
     street = StreetFactory(name="旧名")
     first = AuditEntry(actor_label="系统", action="test.first", data={"n": 1})
     second = AuditEntry(actor_label="系统", action="test.second", ip="10.0.0.9", data={"n": [2]})
