@@ -12,7 +12,7 @@ What the ORM did besides compiling, these helpers do the same way:
 - `insert_row` prepares every value as `Model.save()` does for an insert (each field's `pre_save`
   with ``add=True``: `auto_now_add`, names in their normal form; then `get_db_prep_save`: JSON,
   datetimes, per vendor) and sets the new primary key. It sends no `pre_save`/`post_save` signal:
-  it is used only for models that have no receivers (`tests/test_sql.py` pins that).
+  it is used only for models that have no receivers (`tests/yezhu/test_sql.py` pins that).
 - `fetch` converts the columns read as the ORM would (the backend's converters: SQLite's text
   datetimes; the fields' own: JSON), and `instance` builds a model instance from them.
 """
