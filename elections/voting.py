@@ -24,12 +24,13 @@ it, or the two would deadlock.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
-from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, IntegerField
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import reverse
@@ -47,7 +48,8 @@ from elections.services import (
     valid_ballot_of,
     window_refusal,
 )
-from grids.models import Owner, Ownership
+from grids.models import Community, Compound, Owner, Ownership
+from yezhu import sql as fastsql
 from yezhu.accounts.models import User
 from yezhu.accounts.phone import InvalidMobile, normalize_mobile
 from yezhu.accounts.services import sms_queue
@@ -179,26 +181,41 @@ def _sql_valid_ballot() -> str:
     )
 
 
+#: The largest id a bigint column holds: a larger id in a request matches nothing (as the ORM's
+#: look-ups answer), rather than reaching PostgreSQL as an out-of-range number.
+_MAX_ID = 2**63 - 1
+
+_VOTER = f'"{Voter._meta.db_table}"'
+
+
+@functools.cache
+def _cast_target_statement(vendor: str) -> tuple[str, list]:
+    """`cast_target`'s SELECT, built once per database vendor (docs/performance.md: the ORM's
+    compile of it was a large part of a cast's CPU)."""
+    select, fields = fastsql.columns(Voter, ("id", "election_id"), _VOTER)
+    sql = (
+        f"SELECT {select} FROM {_VOTER} "  # noqa: S608 -- names from the models; values are parameters
+        f'WHERE {_VOTER}."election_id" = %s AND {_VOTER}."id" = %s '
+        f"AND ({_sql_user_owns()} OR EXISTS ({_sql_active_proxy(of_user=True)}))"
+    )
+    return sql, fields
+
+
 def cast_target(*, user, election_pk: int, voter_id: int) -> Voter | None:
     """The voter with this id if the user owns one of its units or holds its active proxy; else
-    None. One query: the ballot path runs it on every cast.
+    None. One query: the ballot path runs it on every cast. Only the voter's id and election are
+    loaded (the cast needs nothing else of it; another field is read from the database on use).
 
     A voter reached this way implies the election is visible to the user (they own a home in the
     compound, or hold an active proxy in the election: `elections_for`), so the cast needs no
     separate lookup of the election."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return (
-        Voter.objects.filter(election_id=election_pk, pk=voter_id)
-        .filter(
-            RawSQL(  # noqa: S611 -- table names from the models; the user's id is a parameter
-                f"({_sql_user_owns()} OR EXISTS ({_sql_active_proxy(of_user=True)}))",
-                (user.pk, user.pk),
-                output_field=BooleanField(),
-            )
-        )
-        .first()
-    )
+    if not (0 < election_pk <= _MAX_ID and 0 < voter_id <= _MAX_ID):
+        return None
+    sql, fields = _cast_target_statement(connection.vendor)
+    row = fastsql.fetch(sql, (election_pk, voter_id, user.pk, user.pk), fields)
+    return None if row is None else fastsql.instance(Voter, fields, row)
 
 
 def reachable_voter(*, election: Election, user, voter_id: int) -> Voter | None:
@@ -242,35 +259,31 @@ def _sql_user_is_designee() -> str:
     )
 
 
-def _with_facts(voters, user):
-    """Voters annotated with what decides the right to cast, so it takes one query: whether the
-    user owns one of its units, its active proxy (if any), whether it has a valid ballot, and
-    whether the user is the co-owner designated to vote for it (the designation itself is a
-    column of the voter row)."""
-    # RawSQL: table names and status values come from the models; the user's id is a parameter.
-    return voters.annotate(
-        user_owns=RawSQL(_sql_user_owns(), (user.pk,), output_field=BooleanField()),  # noqa: S611
-        active_proxy_id=RawSQL(  # noqa: S611
-            f"({_sql_active_proxy(of_user=False)} LIMIT 1)", (), output_field=IntegerField()
-        ),
-        has_valid_ballot=RawSQL(_sql_valid_ballot(), (), output_field=BooleanField()),  # noqa: S611
-        user_is_designee=RawSQL(_sql_user_is_designee(), (user.pk,), output_field=BooleanField()),  # noqa: S611
+@functools.cache
+def _facts_statement(vendor: str) -> str:
+    """What decides the right to cast, in one statement written once (no ORM compile): whether
+    the user owns one of the voter's units, its active proxy (if any), whether it has a valid
+    ballot, the co-owner designated to vote for it (a column of the voter row) and whether the
+    user is that co-owner."""
+    return (
+        f"SELECT {_sql_user_owns()}, ({_sql_active_proxy(of_user=False)} LIMIT 1), "  # noqa: S608
+        f'{_sql_valid_ballot()}, {_VOTER}."designated_owner_id", {_sql_user_is_designee()} '
+        f'FROM {_VOTER} WHERE {_VOTER}."id" = %s'
     )
 
 
 def _facts(voter_pk: int, user) -> _VoterFacts:
-    """The facts of `_with_facts` for one voter, in one statement of their own."""
-    row = (
-        _with_facts(Voter.objects.filter(pk=voter_pk), user)
-        .values("user_owns", "active_proxy_id", "has_valid_ballot", "designated_owner_id", "user_is_designee")
-        .get()
-    )
+    """The facts of `_facts_statement` for one voter as seen by one user."""
+    row = fastsql.fetch(_facts_statement(connection.vendor), (user.pk, user.pk, voter_pk), (None,) * 5)
+    if row is None:
+        raise Voter.DoesNotExist
+    user_owns, active_proxy_id, has_valid_ballot, designated_owner_id, user_is_designee = row
     return _VoterFacts(
-        user_owns=bool(row["user_owns"]),
-        active_proxy_id=row["active_proxy_id"],
-        has_valid_ballot=bool(row["has_valid_ballot"]),
-        designated_owner_id=row["designated_owner_id"],
-        user_is_designee=bool(row["user_is_designee"]),
+        user_owns=bool(user_owns),
+        active_proxy_id=active_proxy_id,
+        has_valid_ballot=bool(has_valid_ballot),
+        designated_owner_id=designated_owner_id,
+        user_is_designee=bool(user_is_designee),
     )
 
 
@@ -325,20 +338,51 @@ def designation_refusal(designee_id: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-#: What the cast reads of the voter and its election under the voter's lock (the election has
-#: many more columns, a dozen of them timestamps, which the cast does not need).
-_LOCK_FIELDS = (
-    "election_id",
-    "key",
-    "election__compound_id",
-    "election__stage",
-    "election__voting_opens_at",
-    "election__voting_closes_at",
-    "election__roll_frozen_at",
-    "election__profile",  # whether the city's e-voting platform replaces the online channel
-    "election__rule_overrides",
-    "election__compound__community__street_id",  # the audit row's street, without another query
-)
+@functools.cache
+def _lock_statement(vendor: str) -> tuple[str, list, list]:
+    """The cast's voter lock, which also reads what the cast needs of the voter (its key), of its
+    election as stored now (the window, the ballot paper's key, the profile for the online
+    channel; not the dozen timestamps the cast does not need) and the election's street for the
+    audit row. Built once per vendor; SQLite has no row locks (it serialises writers)."""
+    voter_select, voter_fields = fastsql.columns(Voter, ("id", "election_id", "key"), "v")
+    election_select, election_fields = fastsql.columns(
+        Election,
+        (
+            "id",
+            "compound_id",
+            "stage",
+            "voting_opens_at",
+            "voting_closes_at",
+            "roll_frozen_at",
+            "profile",  # whether the city's e-voting platform replaces the online channel
+            "rule_overrides",
+        ),
+        "e",
+    )
+    quote = connection.ops.quote_name
+    lock = " FOR NO KEY UPDATE OF v" if connection.features.has_select_for_no_key_update else ""
+    sql = (
+        f"SELECT {voter_select}, {election_select}, cm.{quote(Community._meta.get_field('street').column)} "  # noqa: S608
+        f"FROM {_VOTER} v "
+        f"JOIN {quote(Election._meta.db_table)} e ON e.{quote(Election._meta.pk.column)} = v.{quote(Voter._meta.get_field('election').column)} "
+        f"JOIN {quote(Compound._meta.db_table)} c ON c.{quote(Compound._meta.pk.column)} = e.{quote(Election._meta.get_field('compound').column)} "
+        f"JOIN {quote(Community._meta.db_table)} cm ON cm.{quote(Community._meta.pk.column)} = c.{quote(Compound._meta.get_field('community').column)} "
+        f"WHERE v.{quote(Voter._meta.pk.column)} = %s{lock}"
+    )
+    return sql, voter_fields, election_fields
+
+
+def _lock_voter(voter_pk: int) -> tuple[Voter, int]:
+    """Lock the voter (FOR NO KEY UPDATE) and read it with its election: the voter (its election
+    attached) and the election's street."""
+    sql, voter_fields, election_fields = _lock_statement(connection.vendor)
+    row = fastsql.fetch(sql, (voter_pk,), (*voter_fields, *election_fields, None))
+    if row is None:
+        raise Voter.DoesNotExist
+    split = len(voter_fields)
+    locked = fastsql.instance(Voter, voter_fields, row[:split])
+    locked.election = fastsql.instance(Election, election_fields, row[split:-1])
+    return locked, row[-1]
 
 
 def ballot_cast_online(
@@ -374,12 +418,7 @@ def _cast_online(*, voter: Voter, actor: Actor, choices: dict, now: datetime) ->
     with transaction.atomic():
         # Serialise with proxy changes for this voter (see the module docstring). The same query
         # reads the election as stored now (not as the caller saw it) and its street.
-        locked = (
-            Voter.objects.select_related("election__compound__community")
-            .only(*_LOCK_FIELDS)
-            .select_for_update(no_key=True, of=("self",))
-            .get(pk=voter.pk)
-        )
+        locked, street_id = _lock_voter(voter.pk)
         refusal = window_refusal(locked.election, now)
         if refusal:
             raise OutsideWindow(refusal)
@@ -404,6 +443,7 @@ def _cast_online(*, voter: Voter, actor: Actor, choices: dict, now: datetime) ->
             proxy=right.proxy,
             now=now,
             window_at=now,
+            street_id=street_id,
             savepoint=False,  # two round trips fewer; the IntegrityError is answered above
         )
 

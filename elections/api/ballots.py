@@ -91,6 +91,62 @@ class BallotReceiptSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+#: The receipt's cast_at as BallotReceiptSerializer writes it (ISO 8601 in the current time zone).
+_CAST_AT = serializers.DateTimeField()
+
+_ANSWERS = frozenset((*VALUES, ""))
+_ID_DIGITS = 10**100  # any id; a longer number is left to the serializer
+_CANDIDATE_MAX, _TICKS_MAX = 10, 99  # ChoicesSerializer's max_length of a candidate key and of a list
+
+
+def _plain_candidate(key: object) -> bool:
+    """A candidate key DRF's CharField(max_length=10) takes unchanged: a string, not blank, nothing
+    to trim, no NUL or surrogate (printable ASCII)."""
+    return (
+        type(key) is str
+        and 0 < len(key) <= _CANDIDATE_MAX
+        and key.isascii()
+        and key.isprintable()
+        and key.strip() == key
+    )
+
+
+def plain_cast(data: object) -> dict | None:
+    """What `BallotCastSerializer(data=data).validated_data` is, for the well-formed casts that
+    every client sends, checked without building the serializer (its fields are deep-copied for
+    every instance: a large part of the cast's CPU, docs/performance.md); None for anything
+    else, which the serializer then validates and words the errors of. It takes nothing the
+    serializer refuses (tests/api/test_ballots.py checks it against the serializer)."""
+    if type(data) is not dict:
+        return None
+    voter = data.get("voter")
+    if "voter" in data and (type(voter) is not int or not -_ID_DIGITS < voter < _ID_DIGITS):
+        return None  # null, a string, a float, a bool: the serializer decides and words it
+    choices = data.get("choices")
+    if type(choices) is not dict:
+        return None
+    clean: dict = {}
+    if "matters" in choices:
+        matters = choices["matters"]
+        if type(matters) is not dict or not all(
+            type(answer) is str and answer in _ANSWERS for answer in matters.values()
+        ):
+            return None
+        clean["matters"] = dict(matters)
+    if "races" in choices:
+        races = choices["races"]
+        if type(races) is not dict:
+            return None
+        for ticked in races.values():
+            if type(ticked) is not list or len(ticked) > _TICKS_MAX or not all(map(_plain_candidate, ticked)):
+                return None
+        clean["races"] = {race: list(ticked) for race, ticked in races.items()}
+    validated: dict = {"choices": clean}
+    if "voter" in data:
+        validated["voter"] = voter
+    return validated
+
+
 def _cast_by_name(ballot: Ballot) -> str:
     """Who cast it, as the ballot page says: the proxy's name, nobody for paper, else the account's name."""
     if ballot.cast_as == Ballot.CastAs.PROXY and ballot.proxy_id:
@@ -208,9 +264,12 @@ class BallotView(ApiViewMixin, GenericAPIView):
         except (exceptions.UnsupportedMediaType, exceptions.ParseError):
             self._election(election_pk)  # someone who cannot see the election gets its 404 first
             raise
-        form = BallotCastSerializer(data=data)
-        form.is_valid(raise_exception=True)
-        voter_id = form.validated_data.get("voter")
+        validated = plain_cast(data)
+        if validated is None:
+            form = BallotCastSerializer(data=data)
+            form.is_valid(raise_exception=True)
+            validated = form.validated_data
+        voter_id = validated.get("voter")
         if voter_id is None:
             mine = self._voters(self._election(election_pk))
             if len(mine) != 1:
@@ -228,7 +287,7 @@ class BallotView(ApiViewMixin, GenericAPIView):
         election = Election(pk=voter.election_id)
         # The window, the right to cast and the earlier ballot are checked once, by the service,
         # under the voter's lock, and the window once more under the election's.
-        choices = form.validated_data["choices"]
+        choices = validated["choices"]
         try:
             ballot = voting.ballot_cast_online(
                 election=election,
@@ -245,16 +304,18 @@ class BallotView(ApiViewMixin, GenericAPIView):
             raise ApiError(str(error), code="outside_window", status_code=status.HTTP_403_FORBIDDEN) from None
         except voting.CastRefused as error:
             raise ApiError(str(error), code="not_allowed", status_code=status.HTTP_403_FORBIDDEN) from None
+        # BallotReceiptSerializer's representation, written out: building the serializer (its
+        # fields deep-copied) for five strings and a time cost more than writing them.
         body = {
-            "receipt": ballot.receipt,
+            "receipt": str(ballot.receipt),
             "voter": voter.pk,
-            "cast_at": ballot.cast_at,
-            "channel": ballot.channel,
-            "cast_as": ballot.cast_as,
+            "cast_at": _CAST_AT.to_representation(ballot.cast_at),
+            "channel": str(ballot.channel),
+            "cast_as": str(ballot.cast_as),
             "message": _(
                 "Your vote is recorded. Keep the receipt code %(receipt)s: after the close you can find "
                 "your ballot on the ballot board with it."
             )
             % {"receipt": ballot.receipt},
         }
-        return Response(BallotReceiptSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -27,6 +27,7 @@ from yezhu.actors import actor_label, is_person, require_actor
 from yezhu.audit.context import current
 from yezhu.audit.models import AuditEntry
 from yezhu.hooks import places
+from yezhu.sql import insert_row
 
 
 def street_of_compound(compound_id: int) -> int | None:
@@ -56,6 +57,38 @@ def record(
     `actor` is required: the person (a User, or an anonymous visitor for a refused sign-in) or the
     `yezhu.actors.SystemActor` that acted. Where from (the client's address) comes from the audit
     context that the middleware and the task signals set (`yezhu.audit.context`)."""
+    entries = audit_entries(
+        action,
+        actor=actor,
+        obj=obj,
+        summary=summary,
+        data=data,
+        compound_id=compound_id,
+        election_id=election_id,
+        street_id=street_id,
+        streets=streets,
+    )
+    for entry in entries:
+        # What `entry.save()` does for a new row, without the ORM compiling the INSERT each time
+        # (every ballot writes one; docs/performance.md, issue 19).
+        insert_row(entry)
+    return entries[0]
+
+
+def audit_entries(
+    action: str,
+    *,
+    actor: object,
+    obj: models.Model | None = None,
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+    compound_id: int | None = None,
+    election_id: int | None = None,
+    street_id: int | None = None,
+    streets: Iterable[int] | None = None,
+) -> list[AuditEntry]:
+    """The rows `record` writes, built and not yet saved: for a caller that writes its single row
+    in a statement of its own with its change (the ballot's chain append, `elections.services`)."""
     require_actor(actor)
     label = actor_label(actor)
     person = actor if is_person(actor) else None
@@ -68,9 +101,8 @@ def record(
         if len(targets) > 1:
             data["streets"] = targets
     context = current()
-    entries = []
-    for street in targets:
-        entry = AuditEntry(
+    return [
+        AuditEntry(
             actor=person,
             actor_label=label,
             ip=context.ip,
@@ -83,6 +115,5 @@ def record(
             summary=summary[:300],
             data=data,
         )
-        entry.save()
-        entries.append(entry)
-    return entries[0]
+        for street in targets
+    ]
