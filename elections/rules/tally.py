@@ -441,6 +441,58 @@ def _alternates(groups_below: list[list[str]], places: int) -> tuple[str, ...]:
     return tuple(key for group in groups_below for key in group)[:places]
 
 
+#: What one ballot gives in each race it answers: ``(race index, candidate positions)``, the
+#: positions ``None`` where it ticks more candidates than seats (void for that race only).
+_Picks = tuple[tuple[int, tuple[int, ...] | None], ...]
+
+
+def _matter_slots(data: TallyInput, known: frozenset[str], ballot: BallotInput) -> tuple[int, ...]:
+    """The count slot (yes, no, abstain) of each matter, in ``data.matters`` order, for ``ballot``.
+
+    A blank matter is an abstention; an unknown matter or choice is refused.
+    """
+    choices = ballot.matters
+    for key in choices:
+        if key not in known:
+            raise ValueError(f"voter {ballot.voter}: unknown matter {key}")
+    slots = []
+    for matter in data.matters:
+        slot = _CHOICE_SLOT.get(choices.get(matter.key, Choice.ABSTAIN))  # blank = abstain
+        if slot is None:
+            raise ValueError(f"voter {ballot.voter}: unknown choice for matter {matter.key}")
+        slots.append(slot)
+    return tuple(slots)
+
+
+def _race_picks(
+    data: TallyInput,
+    ballot: BallotInput,
+    race_index: dict[str, int],
+    candidate_index: list[dict[str, int]],
+) -> _Picks:
+    """What ``ballot`` gives in each race it answers (``_Picks``), in the ballot's order.
+
+    More ticks than seats void the ballot for that race only (RULES §3). An unknown race or
+    candidate, or a candidate ticked twice, is refused.
+    """
+    picks: list[tuple[int, tuple[int, ...] | None]] = []
+    for key, ticks in ballot.races.items():
+        r = race_index.get(key)
+        if r is None:
+            raise ValueError(f"voter {ballot.voter}: unknown race {key}")
+        positions = candidate_index[r]
+        if len(set(ticks)) != len(ticks):
+            raise ValueError(f"voter {ballot.voter}: a candidate ticked twice in race {key}")
+        for tick in ticks:
+            if tick not in positions:
+                raise ValueError(f"voter {ballot.voter}: unknown candidate {tick} in race {key}")
+        if len(ticks) > data.races[r].seats:
+            picks.append((r, None))
+        else:
+            picks.append((r, tuple(positions[tick] for tick in ticks)))
+    return tuple(picks)
+
+
 def tally(data: TallyInput) -> Result:
     """Count ``data`` exactly as RULES.md §3 says.
 
@@ -449,7 +501,6 @@ def tally(data: TallyInput) -> Result:
     finer than 0.01, or participation larger than the roll.
     """
     _check_specs(data)
-    matter_index = {m.key: i for i, m in enumerate(data.matters)}
     race_index = {r.key: i for i, r in enumerate(data.races)}
     candidate_index = [{c: j for j, c in enumerate(r.candidates)} for r in data.races]
 
@@ -457,6 +508,18 @@ def tally(data: TallyInput) -> Result:
     matter_counts = [[[0, 0], [0, 0], [0, 0]] for _ in data.matters]
     race_yes = [[[0, 0] for _ in r.candidates] for r in data.races]
     race_invalid = [0] * len(data.races)
+
+    # Ballots are summed per distinct answer, then each answer's total is added to its counts
+    # once: per ballot only its area and heads are added. A mapping shared by many ballots (the
+    # live tally hands the same dict to every ballot with the same text) is checked and
+    # resolved to count slots once, by its identity (the cache holds the mapping too, so an id
+    # is never reused for another one while the cache lives).
+    # Integer sums are exact in any order, so the result is the same as ballot by ballot.
+    known = frozenset(m.key for m in data.matters)
+    matter_slots: dict[int, tuple[Mapping[str, Choice], tuple[int, ...]]] = {}
+    race_picks: dict[int, tuple[Mapping[str, Sequence[str]], _Picks]] = {}
+    by_matters: dict[tuple[int, ...], list[int]] = {}
+    by_races: dict[_Picks, list[int]] = {}
 
     part_area = 0
     part_heads = 0
@@ -474,34 +537,47 @@ def tally(data: TallyInput) -> Result:
         part_heads += 1
 
         choices = ballot.matters
-        for key in choices:
-            if key not in matter_index:
-                raise ValueError(f"voter {ballot.voter}: unknown matter {key}")
-        for i, matter in enumerate(data.matters):
-            slot = _CHOICE_SLOT.get(choices.get(matter.key, Choice.ABSTAIN))  # blank = abstain
-            if slot is None:
-                raise ValueError(f"voter {ballot.voter}: unknown choice for matter {matter.key}")
-            cell = matter_counts[i][slot]
+        seen_matters = matter_slots.get(id(choices))
+        if seen_matters is not None and seen_matters[0] is choices:
+            slots = seen_matters[1]
+        else:
+            slots = _matter_slots(data, known, ballot)
+            matter_slots[id(choices)] = (choices, slots)
+        cell = by_matters.get(slots)
+        if cell is None:
+            by_matters[slots] = [area, 1]
+        else:
             cell[0] += area
             cell[1] += 1
 
-        for key, ticks in ballot.races.items():
-            r = race_index.get(key)
-            if r is None:
-                raise ValueError(f"voter {ballot.voter}: unknown race {key}")
-            positions = candidate_index[r]
-            if len(set(ticks)) != len(ticks):
-                raise ValueError(f"voter {ballot.voter}: a candidate ticked twice in race {key}")
-            for tick in ticks:
-                if tick not in positions:
-                    raise ValueError(f"voter {ballot.voter}: unknown candidate {tick} in race {key}")
-            if len(ticks) > data.races[r].seats:
-                race_invalid[r] += 1  # void for this race only; the ballot still participates
+        ticked = ballot.races
+        seen_races = race_picks.get(id(ticked))
+        if seen_races is not None and seen_races[0] is ticked:
+            picks = seen_races[1]
+        else:
+            picks = _race_picks(data, ballot, race_index, candidate_index)
+            race_picks[id(ticked)] = (ticked, picks)
+        cell = by_races.get(picks)
+        if cell is None:
+            by_races[picks] = [area, 1]
+        else:
+            cell[0] += area
+            cell[1] += 1
+
+    for slots, (area, heads) in by_matters.items():
+        for i, slot in enumerate(slots):
+            cell = matter_counts[i][slot]
+            cell[0] += area
+            cell[1] += heads
+    for picks, (area, heads) in by_races.items():
+        for r, positions in picks:
+            if positions is None:
+                race_invalid[r] += heads  # void for this race only; the ballot still participates
                 continue
-            for tick in ticks:
-                cell = race_yes[r][positions[tick]]
+            for j in positions:
+                cell = race_yes[r][j]
                 cell[0] += area
-                cell[1] += 1
+                cell[1] += heads
 
     total_area = to_hundredths(data.total_area)
     if part_area > total_area or part_heads > data.total_heads:
