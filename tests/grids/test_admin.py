@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from grids.idcard import hash_id_number
 from grids.models import (
@@ -193,3 +197,46 @@ def test_it_lists_the_units_of_a_building_inline(admin_client, compound):
     unit_with_owners(compound, "1-1-101", "80.00", [OwnerFactory()])
     building = Building.objects.get(compound=compound, name="1")
     assert "1-1-101" in admin_client.get(admin_url(Building, "change", building.pk)).content.decode()
+
+
+# ---------------------------------------------------------------------------------------------- labels in Chinese
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_it_gives_every_field_a_chinese_label():
+    """A field without a verbose name is labelled by its attribute name ("Compound", "Election")
+    in the admin whatever the language: every field of the site's own models has a translated one."""
+    untranslated = []
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            if not model.__module__.startswith(("grids.", "elections.", "yezhu.")):
+                continue
+            for field in model._meta.get_fields():
+                if field.auto_created or not hasattr(field, "verbose_name"):
+                    continue
+                if not _CJK.search(str(field.verbose_name)):
+                    untranslated.append(f"{model.__name__}.{field.name}: {field.verbose_name}")
+    assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    ("model", "english"),
+    [
+        (Building, "Compound"),
+        (Unit, "Building"),
+        (Grid, "Parent"),
+        (Ownership, "Owner"),
+        (PartyOrg, "Parent"),
+    ],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_it_labels_the_foreign_keys_in_chinese_on_the_admin_forms(admin_client, compound, model, english):
+    html = admin_client.get(admin_url(model, "add")).content.decode()
+    labels = [
+        re.sub(r"<[^>]+>", "", label).strip()
+        for label in re.findall(r"<label[^>]*>(.*?)</label>", html, re.S)
+    ]
+    assert labels
+    assert not [label for label in labels if re.fullmatch(r"[A-Za-z][A-Za-z ]*:?", label)], labels
+    assert f">{english}:<" not in html
