@@ -612,8 +612,8 @@ def out_of_order(key_dates: KeyDates) -> list[Violation]:
                         Text(
                             f"{name}记录于{_cn(day)}，早于应在其前的{before_name}（{_cn(before)}），"
                             "顺序有误，请核对日期",
-                            "{name} is recorded on {day}, before {before_name} ({before}) that must come "
-                            "first: check the dates",
+                            "Out of order: {name} is recorded on {day}, before {before_name} ({before}), "
+                            "which must come first: check the dates",
                             name=name,
                             day=day,
                             before_name=before_name,
