@@ -29,6 +29,14 @@ pytestmark = pytest.mark.django_db
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
+@pytest.fixture(autouse=True)
+def _chinese_after():
+    """The locale middleware activates the cookie's language for the thread and leaves it: put
+    Chinese back so the tests that run next in this process read Chinese messages."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def english(client):
     """The language switch in the footer sets this cookie (browsers' Accept-Language is ignored)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
