@@ -429,9 +429,11 @@ def _marks(milestones, today: date) -> list[street_svg.Mark]:
         if day is None:
             continue
         state = selectors.milestone_state(m, today)
-        deadline = f"，{_('deadline')} {m.due.isoformat()}" if m.due else ""
+        text = _("%(milestone)s: %(status)s") % {"milestone": formats.words(m.title), "status": labels[state]}
+        if m.due:
+            text += _(", deadline %(date)s") % {"date": formats.day(m.due)}
         shown = "due" if state == selectors.PLANNED else state
-        marks.append(street_svg.Mark(day, f"{formats.words(m.title)}：{labels[state]}{deadline}", shown))
+        marks.append(street_svg.Mark(day, text, shown))
     return marks
 
 
