@@ -32,7 +32,10 @@ class PropertyCommittee(models.Model):  # 物业管理委员会 (物管会): the
         NO_SUCCESSOR = "no_successor", _("the term ended with no new committee")  # 任期届满未换届
 
     compound = models.ForeignKey(
-        "grids.Compound", on_delete=models.PROTECT, related_name="property_committees"
+        "grids.Compound",
+        on_delete=models.PROTECT,
+        related_name="property_committees",
+        verbose_name=_("compound"),
     )
     basis = models.CharField(_("why it is formed"), max_length=20, choices=Basis.choices)
     formed_on = models.DateField(_("formed on"))
@@ -51,9 +54,14 @@ class PropertyCommittee(models.Model):  # 物业管理委员会 (物管会): the
         verbose_name=_("the committee that took office after it"),
     )
     formed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("formed by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("property management committee")
@@ -85,19 +93,27 @@ class PropertyCommittee(models.Model):  # 物业管理委员会 (物管会): the
 
 class PropertyCommitteeMember(models.Model):
     property_committee = models.ForeignKey(
-        PropertyCommittee, on_delete=models.CASCADE, related_name="members"
+        PropertyCommittee,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("property management committee"),
     )
     name = NameField(_("name"), max_length=60)
     affiliation = models.CharField(_("unit or capacity"), max_length=60, blank=True)  # 单位/身份
     is_owner = models.BooleanField(_("owner"), default=False)  # 业主代表
     owner = models.ForeignKey(
-        "grids.Owner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "grids.Owner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     residents_committee = models.BooleanField(
         _("residents' committee representative"), default=False
     )  # 居委会代表
     chair = models.BooleanField(_("chair"), default=False)  # 主任
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("order in the list"))
 
     class Meta:
         verbose_name = _("property management committee member")
@@ -123,13 +139,26 @@ class CommitteeDeadline(models.Model):
         OTHER = "other", _("other change")
 
     compound = models.ForeignKey(
-        "grids.Compound", on_delete=models.CASCADE, related_name="committee_deadlines"
+        "grids.Compound",
+        on_delete=models.CASCADE,
+        related_name="committee_deadlines",
+        verbose_name=_("compound"),
     )
     committee = models.ForeignKey(
-        "elections.Committee", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+        "elections.Committee",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("owners' committee"),
     )
     property_committee = models.ForeignKey(
-        PropertyCommittee, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+        PropertyCommittee,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("property management committee"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     change = models.CharField(_("change"), max_length=20, choices=Change.choices)
@@ -138,10 +167,15 @@ class CommitteeDeadline(models.Model):
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("done on"), null=True, blank=True)  # filed on / handed over on
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("committee deadline")
@@ -165,14 +199,26 @@ class Escalation(models.Model):
         ACTED = "acted", _("the street office acted: waiting for the effect")
         RESOLVED = "resolved", _("resolved")
 
-    compound = models.ForeignKey("grids.Compound", on_delete=models.CASCADE, related_name="escalations")
+    compound = models.ForeignKey(
+        "grids.Compound", on_delete=models.CASCADE, related_name="escalations", verbose_name=_("compound")
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     committee = models.ForeignKey(
-        "elections.Committee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "elections.Committee",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owners' committee"),
     )
     election = models.ForeignKey(
-        "elections.Election", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+        "elections.Election",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        verbose_name=_("election"),
     )
     overdue_since = models.DateField(_("overdue since"))
     raised_on = models.DateField(_("escalated on"))
@@ -208,17 +254,24 @@ class EscalationStep(models.Model):
         )
         RESOLVED = "resolved", _("resolved")
 
-    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="steps")
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, related_name="steps", verbose_name=_("escalation")
+    )
     kind = models.CharField(_("step"), max_length=30, choices=Kind.choices)
     on = models.DateField(_("date"))
     told = models.CharField(_("who was told"), max_length=200, blank=True)
     told_at = models.DateTimeField(_("told at"), null=True, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     by_label = models.CharField(_("recorded by"), max_length=100, blank=True)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("escalation step")

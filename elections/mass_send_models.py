@@ -26,9 +26,15 @@ class MassSend(models.Model):  # 群发
         QUEUED = "queued", _("queued")
         SENT = "sent", _("sent")
 
-    notice = models.ForeignKey("elections.Notice", on_delete=models.CASCADE, related_name="mass_sends")
-    compound = models.ForeignKey("grids.Compound", on_delete=models.CASCADE, related_name="+")
-    street = models.ForeignKey("grids.Street", on_delete=models.CASCADE, related_name="+")
+    notice = models.ForeignKey(
+        "elections.Notice", on_delete=models.CASCADE, related_name="mass_sends", verbose_name=_("notice")
+    )
+    compound = models.ForeignKey(
+        "grids.Compound", on_delete=models.CASCADE, related_name="+", verbose_name=_("compound")
+    )
+    street = models.ForeignKey(
+        "grids.Street", on_delete=models.CASCADE, related_name="+", verbose_name=_("street")
+    )
     audience = models.CharField(_("audience"), max_length=20)
     round = models.PositiveSmallIntegerField(_("round"))  # 1 for the first send of the notice, then 2, 3…
     resend = models.BooleanField(_("confirmed as a resend"), default=False)
@@ -41,15 +47,32 @@ class MassSend(models.Model):  # 群发
     month = models.DateField(_("budget month"))  # the first day of the month it counts in
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("approved or refused"), null=True, blank=True)
     note = models.CharField(_("reason"), max_length=300, blank=True)
-    job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    job = models.ForeignKey(
+        "jobs.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("background job"),
+    )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:

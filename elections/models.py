@@ -142,7 +142,12 @@ class Election(models.Model):
     # The street office's approvals (三关), where the street's settings ask for them: who and when.
     start_approved_at = models.DateTimeField(_("start approved by the street office"), null=True, blank=True)
     start_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("start approved by"),
     )
     start_approval_note = models.CharField(
         _("street office's opinion on the start"), max_length=300, blank=True
@@ -151,7 +156,12 @@ class Election(models.Model):
         _("working group approved by the street office"), null=True, blank=True
     )
     working_group_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("working group approved by"),
     )
     working_group_approval_note = models.CharField(
         _("street office's opinion on the working group"), max_length=300, blank=True
@@ -162,11 +172,13 @@ class Election(models.Model):
     # The key of the paper ballots' serial checks (elections/paper.py), made when the roll is
     # frozen: kept here rather than derived from SECRET_KEY, so rotating that key mid-vote leaves
     # the printed ballots valid.
-    paper_key = models.CharField(max_length=64, blank=True, editable=False)
+    paper_key = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("paper ballot key")
+    )
     total_area = models.DecimalField(_("total area"), max_digits=14, decimal_places=2, null=True, blank=True)
     total_heads = models.PositiveIntegerField(_("total heads"), null=True, blank=True)
     chain_head = models.CharField(_("ballot chain head"), max_length=64, blank=True)
-    ballot_count = models.PositiveIntegerField(default=0)
+    ballot_count = models.PositiveIntegerField(default=0, verbose_name=_("ballot count"))
     result = models.JSONField(_("result"), null=True, blank=True)
     result_final = models.BooleanField(_("result final"), default=False)
     failed_reason = models.CharField(_("why it did not succeed"), max_length=300, blank=True)
@@ -174,7 +186,12 @@ class Election(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -324,16 +341,25 @@ def document_path(instance, filename: str) -> str:
 class MatterDocument(models.Model):  # 表决事项的附件: 草案、报价、预算 (PDF or images)
     UPLOAD_FOLDER = "matters"
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
+    matter = models.ForeignKey(
+        Matter, on_delete=models.CASCADE, related_name="documents", verbose_name=_("matter")
+    )
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to=document_path)
-    content_type = models.CharField(max_length=40)  # told by the content (elections.rules.documents)
+    content_type = models.CharField(
+        max_length=40, verbose_name=_("content type")
+    )  # told by the content (elections.rules.documents)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 checksum"))
     original_name = models.CharField(_("uploaded file name"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("display order"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
@@ -375,14 +401,26 @@ class Race(models.Model):  # 选举 (差额/等额): electing `seats` members fr
 
 
 class Candidate(models.Model):  # 候选人
-    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="candidates")
+    race = models.ForeignKey(
+        Race, on_delete=models.CASCADE, related_name="candidates", verbose_name=_("race")
+    )
     key = models.CharField(_("key"), max_length=10)
     name = NameField(_("name"), max_length=60)
     owner = models.ForeignKey(
-        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="candidacies"
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidacies",
+        verbose_name=_("owner"),
     )
     nomination = models.OneToOneField(
-        "Nomination", on_delete=models.SET_NULL, null=True, blank=True, related_name="candidate"
+        "Nomination",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidate",
+        verbose_name=_("nomination"),
     )
     bio = models.TextField(_("biography"), blank=True)
     photo = models.FileField(_("photo"), upload_to="candidates/", blank=True)
@@ -425,9 +463,16 @@ class WorkingGroupMember(models.Model):  # 筹备组/换届小组成员
     )
     name = NameField(_("name"), max_length=60)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    owner = models.ForeignKey(Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    owner = models.ForeignKey(
+        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
     affiliation = models.CharField(_("affiliation"), max_length=20, choices=Affiliation.choices)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     party_member = models.BooleanField(_("party member"), default=False)
@@ -448,14 +493,19 @@ class FirstAssemblyException(models.Model):
     UPLOAD_FOLDER = "exceptions"
 
     election = models.OneToOneField(
-        Election, on_delete=models.CASCADE, related_name="first_assembly_exception"
+        Election,
+        on_delete=models.CASCADE,
+        related_name="first_assembly_exception",
+        verbose_name=_("election"),
     )
     decided_on = models.DateField(_("decided on"))
     reason = models.CharField(_("reason"), max_length=300)
     document = models.FileField(_("decision document"), upload_to=document_path)
-    content_type = models.CharField(max_length=40)
-    sha256 = models.CharField(max_length=64)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content_type = models.CharField(max_length=40, verbose_name=_("content type"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 checksum"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
@@ -485,13 +535,24 @@ class Nomination(models.Model):  # 候选人推荐/自荐 and 资格审查
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("election")
     )
-    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="nominations")
-    nominee = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="nominations")
+    race = models.ForeignKey(
+        Race, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("race")
+    )
+    nominee = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, related_name="nominations", verbose_name=_("nominee")
+    )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     nominated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("nominated by"),
     )
-    supporters = models.ManyToManyField(Owner, blank=True, related_name="supported_nominations")
+    supporters = models.ManyToManyField(
+        Owner, blank=True, related_name="supported_nominations", verbose_name=_("supporters")
+    )
     statement = models.TextField(_("statement"), blank=True)
     bio = models.TextField(_("biography"), blank=True)
     photo = models.FileField(_("photo"), upload_to="candidates/", blank=True)
@@ -511,7 +572,12 @@ class Nomination(models.Model):  # 候选人推荐/自荐 and 资格审查
     positive_notes = models.TextField(_("positive notes"), blank=True)  # 正面清单
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -541,13 +607,20 @@ class VettingFlag(models.Model):  # 负面清单
         CRIMINAL_RECORD = "criminal_record", _("criminal record")
         OTHER = "other", _("other")
 
-    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="flags")
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="flags", verbose_name=_("nomination")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     note = models.TextField(_("note"), blank=True)
     evidence = models.FileField(_("evidence"), upload_to="vetting/", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -568,14 +641,26 @@ class Objection(models.Model):  # 异议 (候选人公示 / 结果公示 期间)
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     candidate = models.ForeignKey(
-        Candidate, on_delete=models.CASCADE, null=True, blank=True, related_name="objections"
+        Candidate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="objections",
+        verbose_name=_("candidate"),
     )
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
     text = models.TextField(_("objection"))
     created_at = models.DateTimeField(_("filed"), auto_now_add=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
@@ -594,16 +679,16 @@ class Voter(models.Model):
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="voters", verbose_name=_("election")
     )
-    key = models.CharField(max_length=200)  # Unit.voter_key at the freeze
+    key = models.CharField(max_length=200, verbose_name=_("voter key"))  # Unit.voter_key at the freeze
     area = models.DecimalField(_("area"), max_digits=12, decimal_places=2)
-    units = models.ManyToManyField(Unit, related_name="election_voters")
+    units = models.ManyToManyField(Unit, related_name="election_voters", verbose_name=_("units"))
     unit_codes = models.CharField(_("units"), max_length=500)  # "3-1-201, 3-1-202" for display
     label = models.CharField(_("voter"), max_length=200)  # the owners' names, or 建设单位
     # The voter's units as they stood at the freeze, for the bundle (RULES.md §4): a list of
     # {"pk", "code", "area" ("89.50"), "status", "owners": [owner pks]}. A roll re-import or an
     # admin edit after the freeze changes the grids tables, never this, so the exported bundle
     # recounts to the published result forever. Empty for voters frozen before it existed.
-    units_snapshot = models.JSONField(default=list, blank=True)
+    units_snapshot = models.JSONField(default=list, blank=True, verbose_name=_("units when frozen"))
     # The co-owner the co-owners designated to vote for this home (共有人指定投票人), while a
     # `Designation` is in force: then only that owner casts, online or through a proxy. Kept on
     # the voter row so the cast reads it in the statement it already makes under the voter's lock.
@@ -637,10 +722,14 @@ class Scrutineer(models.Model):  # 监票人、计票人
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="scrutineers", verbose_name=_("election")
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
     name = NameField(_("name"), max_length=60)
     duty = models.CharField(_("duty"), max_length=10, choices=Duty.choices, default=Duty.MONITOR)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("added by")
+    )
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:
@@ -663,12 +752,19 @@ class Proxy(models.Model):  # 委托投票
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="proxies", verbose_name=_("election")
     )
-    principal = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="proxies")
+    principal = models.ForeignKey(
+        Voter, on_delete=models.CASCADE, related_name="proxies", verbose_name=_("principal")
+    )
     proxy_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_for"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="proxy_for",
+        verbose_name=_("proxy's account"),
     )
     proxy_name = NameField(_("proxy's name"), max_length=60)
-    authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("authorised by")
+    )
     on_paper = models.BooleanField(_("paper authorisation"), default=False)
     document = models.FileField(_("scanned authorisation"), upload_to="proxies/", blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -711,19 +807,30 @@ class Designation(models.Model):
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="designations", verbose_name=_("election")
     )
-    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="designations")
+    voter = models.ForeignKey(
+        Voter, on_delete=models.CASCADE, related_name="designations", verbose_name=_("voter")
+    )
     designee = models.ForeignKey(
         Owner, on_delete=models.PROTECT, related_name="+", verbose_name=_("designated co-owner")
     )
     via = models.CharField(_("how"), max_length=10, choices=Via.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
-    confirmed_by = models.JSONField(default=list)  # the pks of the co-owners (Owner) who agreed
+    confirmed_by = models.JSONField(
+        default=list, verbose_name=_("confirmed by")
+    )  # the pks of the co-owners (Owner) who agreed
     document = models.FileField(_("scanned designation"), upload_to="designations/", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     activated_at = models.DateTimeField(_("in force since"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
@@ -767,26 +874,44 @@ class Ballot(models.Model):
     election = models.ForeignKey(
         Election, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("election")
     )
-    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="ballots")
+    voter = models.ForeignKey(
+        Voter, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("voter")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VALID)
     reject_reason = models.CharField(_("reason for rejection"), max_length=200, blank=True)
     # {"matters": {"M1": "yes"}, "races": {"R1": ["C1", "C2"]}}: secret until the close.
-    choices = models.JSONField(default=dict)
+    choices = models.JSONField(default=dict, verbose_name=_("choices"))
     cast_at = models.DateTimeField(_("cast"), db_index=True)
-    cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("cast by")
+    )
     cast_as = models.CharField(_("cast by"), max_length=10, choices=CastAs.choices)
-    proxy = models.ForeignKey(Proxy, on_delete=models.PROTECT, null=True, blank=True, related_name="ballots")
+    proxy = models.ForeignKey(
+        Proxy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ballots",
+        verbose_name=_("proxy"),
+    )
     paper_serial = models.CharField(_("paper ballot serial"), max_length=40, blank=True)
     # Where an imported ballot came from: the city platform's result file and its row.
     platform_import = models.ForeignKey(
-        "PlatformImport", on_delete=models.PROTECT, null=True, blank=True, related_name="ballots"
+        "PlatformImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ballots",
+        verbose_name=_("platform import"),
     )
     source_row = models.PositiveIntegerField(_("row in the imported file"), null=True, blank=True)
     receipt = models.CharField(_("receipt code"), max_length=20)
-    seq = models.PositiveIntegerField()  # position in the election's hash chain
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField(
+        verbose_name=_("sequence number")
+    )  # position in the election's hash chain
+    prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
 
     class Meta:
         verbose_name = _("ballot")
@@ -825,20 +950,38 @@ class MeetingAttendance(models.Model):
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("election")
     )
-    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="attendances")
+    voter = models.ForeignKey(
+        Voter, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("voter")
+    )
     kind = models.CharField(_("attends as"), max_length=10, choices=Kind.choices)
-    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    proxy = models.ForeignKey("Proxy", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    proxy = models.ForeignKey(
+        "Proxy", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("proxy")
+    )
     name = models.CharField(_("name"), max_length=60)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PRESENT)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
     withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
     ballot = models.OneToOneField(
-        "Ballot", on_delete=models.PROTECT, null=True, blank=True, related_name="attendance"
+        "Ballot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attendance",
+        verbose_name=_("ballot"),
     )
 
     class Meta:
@@ -872,8 +1015,10 @@ class PlatformImport(models.Model):
     filename = models.CharField(_("file"), max_length=200)
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    counts = models.JSONField(default=dict)  # {"valid": n, "rejected": n}
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    counts = models.JSONField(default=dict, verbose_name=_("counts"))  # {"valid": n, "rejected": n}
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+    )
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
 
     class Meta:
@@ -901,24 +1046,45 @@ class PaperEntry(models.Model):
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="paper_entries", verbose_name=_("election")
     )
-    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="paper_entries")
-    serial = models.CharField(_("serial"), max_length=40)
-    first_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    first_entry = models.JSONField(default=dict)  # {"signed": bool, "choices": {...}}
-    second_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    voter = models.ForeignKey(
+        Voter, on_delete=models.PROTECT, related_name="paper_entries", verbose_name=_("voter")
     )
-    second_entry = models.JSONField(null=True, blank=True)
+    serial = models.CharField(_("serial"), max_length=40)
+    first_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("first entry by")
+    )
+    first_entry = models.JSONField(
+        default=dict, verbose_name=_("first entry")
+    )  # {"signed": bool, "choices": {...}}
+    second_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("second entry by"),
+    )
+    second_entry = models.JSONField(null=True, blank=True, verbose_name=_("second entry"))
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_SECOND
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     ballot = models.OneToOneField(
-        Ballot, on_delete=models.PROTECT, null=True, blank=True, related_name="paper_entry"
+        Ballot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="paper_entry",
+        verbose_name=_("ballot"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
@@ -949,8 +1115,10 @@ class Visit(models.Model):  # 走访记录 (扫楼/催票)
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="visits", verbose_name=_("election")
     )
-    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="visits")
-    visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="visits", verbose_name=_("voter"))
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("visited by")
+    )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
@@ -981,7 +1149,7 @@ class CaseStep(models.Model):  # 六步法 case file of a stalled election
     due_on = models.DateField(_("due"), null=True, blank=True)
     done_on = models.DateField(_("done"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("case file step")
@@ -1002,7 +1170,12 @@ class Committee(models.Model):  # 业主委员会 (one term)
         Compound, on_delete=models.PROTECT, related_name="committees", verbose_name=_("compound")
     )
     election = models.OneToOneField(
-        Election, on_delete=models.SET_NULL, null=True, blank=True, related_name="committee"
+        Election,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="committee",
+        verbose_name=_("election"),
     )
     term_start = models.DateField(_("term starts"))
     term_end = models.DateField(_("term ends"))
@@ -1101,9 +1274,13 @@ class CommitteeMember(models.Model):
         MEMBER = "member", _("committee member")  # 委员
         ALTERNATE = "alternate", _("alternate member")  # 候补委员
 
-    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="members", verbose_name=_("owners' committee")
+    )
     name = NameField(_("name"), max_length=60)
-    owner = models.ForeignKey(Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    owner = models.ForeignKey(
+        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     party_member = models.BooleanField(_("party member"), default=False)
     cross_post = models.BooleanField(_("also on the compound party branch"), default=False)  # 交叉任职
@@ -1129,12 +1306,19 @@ class CommitteeDocument(models.Model):  # the committee's papers as a legal enti
         ARTICLES = "articles", _("articles of association")  # 章程
         OTHER = "other", _("other document")
 
-    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="documents")
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="documents", verbose_name=_("owners' committee")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=100, blank=True)
     file = models.FileField(_("file"), upload_to="committees/")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
@@ -1227,9 +1411,14 @@ class Notice(models.Model):
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Scheduled notices made by beat (reminders, alerts) carry a key so a second run makes none.
-    dedupe_key = models.CharField(max_length=100, blank=True)
+    dedupe_key = models.CharField(max_length=100, blank=True, verbose_name=_("deduplication key"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -1263,14 +1452,28 @@ class Delivery(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notice")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    recipient_key = models.CharField(max_length=40)  # "owner:12" or "user:5": one delivery per person
+    recipient_key = models.CharField(
+        max_length=40, verbose_name=_("recipient key")
+    )  # "owner:12" or "user:5": one delivery per person
     owner = models.ForeignKey(
-        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+        Owner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("owner"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("user"),
     )
     address = models.CharField(_("mobile or email"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -1316,26 +1519,53 @@ class AssemblyProposal(models.Model):
     title = models.CharField(_("what the assembly is asked to decide"), max_length=200)
     text = models.TextField(_("the proposal in full"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
     # When the threshold was reached, with the figures that reached it (the roll of that moment).
     reached_at = models.DateTimeField(_("threshold reached"), null=True, blank=True)
-    signed_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    signed_heads = models.PositiveIntegerField(null=True, blank=True)
-    roll_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    roll_heads = models.PositiveIntegerField(null=True, blank=True)
-    notice = models.ForeignKey(Notice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    signed_area = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name=_("area of the owners who signed"),
+    )
+    signed_heads = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("owners who signed"))
+    roll_area = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, verbose_name=_("area on the roll")
+    )
+    roll_heads = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("owners on the roll"))
+    notice = models.ForeignKey(
+        Notice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("notice")
+    )
     election = models.OneToOneField(
-        Election, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+        Election,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposal",
+        verbose_name=_("election"),
     )
     convened_at = models.DateTimeField(_("convened"), null=True, blank=True)
     convened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("convened by"),
     )
     # A proposal to remove a committee member (罢免, RULES.md §7): reaching the threshold records a
     # removal proposal (elections.vacancy_models.MemberRemoval) to be put to an assembly.
     removal_of = models.ForeignKey(
-        "elections.CommitteeMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "elections.CommitteeMember",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removal of"),
     )
 
     class Meta:
@@ -1352,10 +1582,14 @@ class ProposalSignature(models.Model):
     """One voter's signature on a proposal: the voter of the compound's current roll
     (``Unit.voter_key``), signed by one of its owners; withdrawable while the proposal is open."""
 
-    proposal = models.ForeignKey(AssemblyProposal, on_delete=models.CASCADE, related_name="signatures")
-    voter_key = models.CharField(max_length=200)
+    proposal = models.ForeignKey(
+        AssemblyProposal, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("proposal")
+    )
+    voter_key = models.CharField(max_length=200, verbose_name=_("voter key"))
     unit_codes = models.CharField(_("units"), max_length=500)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
     signed_at = models.DateTimeField(_("signed"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 

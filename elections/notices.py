@@ -56,7 +56,7 @@ from yezhu.actors import Actor, person
 from yezhu.audit.log import record
 from yezhu.queue import enqueue
 from yezhu.site import public_url
-from yezhu.sms import SmsError, billed_text, render_body, sms_segments
+from yezhu.sms import SmsError, billed_text, render_body, shown_body, sms_segments
 from yezhu.xlsx import Workbook
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,14 @@ def sms_text(notice: Notice) -> str:
     """The text message for a notice, with the registered sign name (签名) the provider requires."""
     with translation.override("zh-hans"):
         return render_body(*sms_message(notice))
+
+
+def sms_preview(notice: Notice) -> str:
+    """The text message as a page shows it: as sent in Chinese, the same template in English."""
+    kind, params = sms_message(notice)
+    if "kind" in params:  # the notice's kind in the page's language, as the template around it
+        params = {**params, "kind": str(notice.get_kind_display())}
+    return shown_body(kind, params, sms_text(notice))
 
 
 def sms_billed_text(notice: Notice) -> str:
@@ -837,3 +845,8 @@ def inbox_deliveries(user):
         .select_related("notice", "notice__compound")
         .order_by("-notice__sent_at", "-pk")
     )
+
+
+def inbox_unread_count(user) -> int:
+    """How many notices in the person's inbox they have not opened yet (the header's counter)."""
+    return inbox_deliveries(user).filter(status=Delivery.Status.SENT, opened_at__isnull=True).count()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from elections.errors import ElectionError
 from elections.models import Candidate, Election, Matter, Race
+from yezhu import formats
 
 KINDS = ("assembly", "candidate", "result")
 
@@ -47,16 +48,15 @@ def chinese_fraction(numerator: int, denominator: int) -> str:
 
 
 def chinese_date(day: dt.date | None) -> str:
-    if day is None:
-        return ""
-    return f"{day.year}年{day.month}月{day.day}日"
+    """As a notice writes a date: 2026年12月15日 (in English, the site's one date format)."""
+    return formats.written_day(day)
 
 
 def chinese_datetime(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{formats.written_day(local.date())} {local:%H:%M}"
 
 
 @dataclass

@@ -38,7 +38,12 @@ class Survey(models.Model):  # 问题征集: asks owners, decides nothing
     closes_at = models.DateTimeField(_("open until"))
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -68,7 +73,9 @@ class SurveyQuestion(models.Model):
         MULTIPLE = "multiple", _("several choices")
         TEXT = "text", _("free text")
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="questions", verbose_name=_("issue survey")
+    )
     position = models.PositiveSmallIntegerField(_("display order"), default=0)
     kind = models.CharField(_("kind of answer"), max_length=10, choices=Kind.choices)
     text = models.CharField(_("question"), max_length=300)
@@ -87,11 +94,15 @@ class SurveyQuestion(models.Model):
 class SurveyResponse(models.Model):
     """One home's answers. The database allows one per home (unit) and survey."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("issue survey")
+    )
     unit = models.ForeignKey("grids.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("home"))
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("answered by")
+    )
     # {"<question pk>": [option index, …]} for choices, {"<question pk>": "text"} for free text.
-    answers = models.JSONField(default=dict)
+    answers = models.JSONField(default=dict, verbose_name=_("answers"))
     created_at = models.DateTimeField(_("answered"), auto_now_add=True)
 
     class Meta:
@@ -120,7 +131,9 @@ class OutreachVisit(models.Model):  # 走访交心 before the vote
         "elections.Election", on_delete=models.CASCADE, related_name="outreach", verbose_name=_("election")
     )
     unit = models.ForeignKey("grids.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("home"))
-    visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("visited by")
+    )
     way = models.CharField(_("how"), max_length=10, choices=Way.choices, default=Way.VISIT)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     note = models.CharField(_("what the owner said"), max_length=500, blank=True)
@@ -152,7 +165,12 @@ class ReserveCandidate(models.Model):  # 第二梯队
     )
     name = models.CharField(_("name"), max_length=60)
     owner = models.ForeignKey(
-        "grids.Owner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "grids.Owner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     unit_code = models.CharField(_("unit"), max_length=60, blank=True)
     party_member = models.BooleanField(_("party member"), default=False)
@@ -161,7 +179,12 @@ class ReserveCandidate(models.Model):  # 第二梯队
     reason = models.TextField(_("why"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
     )
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)

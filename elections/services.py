@@ -32,6 +32,7 @@ from elections.rules.chain import GENESIS, chain_hash
 from grids.models import Compound, RoleAssignment, Unit
 from grids.roll import counted_units, developer_label, developer_owner_id
 from yezhu import sql as fastsql
+from yezhu import formats
 from yezhu.accounts.models import User
 from yezhu.actors import Actor, require_person
 from yezhu.audit.log import audit_entries, record
@@ -57,12 +58,10 @@ def window_refusal(election: Election, now: datetime) -> str:
         if closes is None:
             return _("Voting has closed. No more ballots are accepted.")
         return _("Voting closed on %(when)s. No more ballots are accepted.") % {
-            "when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")
+            "when": formats.moment(closes)
         }
     if opens is not None and now < opens:
-        return _("Voting has not opened yet. It opens on %(when)s.") % {
-            "when": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M")
-        }
+        return _("Voting has not opened yet. It opens on %(when)s.") % {"when": formats.moment(opens)}
     return _("Voting has not opened yet.")
 
 
@@ -496,9 +495,8 @@ def _closed_for(channel: str, head: dict, now: datetime) -> str:
 
 
 def already_voted_message(ballot: Ballot) -> str:
-    local = timezone.localtime(ballot.cast_at)
     return _("This vote was already cast on %(when)s, %(channel)s, by %(who)s.") % {
-        "when": local.strftime("%Y-%m-%d %H:%M"),
+        "when": formats.moment(ballot.cast_at),
         "channel": ballot.get_channel_display(),
         "who": ballot.get_cast_as_display(),
     }

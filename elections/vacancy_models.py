@@ -28,18 +28,33 @@ class Vacancy(models.Model):  # 委员出缺 (辞职、迁出、去世、被罢�
         REMOVED = "removed", _("removed by the assembly")  # 被业主大会罢免
         OTHER = "other", _("other reason")
 
-    committee = models.ForeignKey("elections.Committee", on_delete=models.CASCADE, related_name="vacancies")
+    committee = models.ForeignKey(
+        "elections.Committee",
+        on_delete=models.CASCADE,
+        related_name="vacancies",
+        verbose_name=_("owners' committee"),
+    )
     name = models.CharField(_("name"), max_length=60)
     role = models.CharField(_("role held"), max_length=10)
     owner = models.ForeignKey(
-        "grids.Owner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "grids.Owner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
     note = models.CharField(_("details"), max_length=300, blank=True)
     left_on = models.DateField(_("left on"))
     # The alternate who moved up into the seat (none: no alternate was left).
     moved_up = models.ForeignKey(
-        "elections.CommitteeMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "elections.CommitteeMember",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moved up"),
     )
     moved_up_name = models.CharField(_("alternate moved up"), max_length=60, blank=True)
     # The move is publicised (公示) and filed within the profile's days of the notice's end.
@@ -48,7 +63,12 @@ class Vacancy(models.Model):  # 委员出缺 (辞职、迁出、去世、被罢�
     file_by = models.DateField(_("to be filed by"), null=True, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
@@ -72,9 +92,19 @@ class MemberRemoval(models.Model):  # 罢免委员的提议 and its outcome
         PASSED = "passed", _("passed: the member is removed")
         FAILED = "failed", _("not passed: the member stays")
 
-    committee = models.ForeignKey("elections.Committee", on_delete=models.CASCADE, related_name="removals")
+    committee = models.ForeignKey(
+        "elections.Committee",
+        on_delete=models.CASCADE,
+        related_name="removals",
+        verbose_name=_("owners' committee"),
+    )
     member = models.ForeignKey(
-        "elections.CommitteeMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="removals"
+        "elections.CommitteeMember",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="removals",
+        verbose_name=_("committee member"),
     )
     member_name = models.CharField(_("member"), max_length=60)
     route = models.CharField(_("proposed by"), max_length=10, choices=Route.choices)
@@ -82,15 +112,30 @@ class MemberRemoval(models.Model):  # 罢免委员的提议 and its outcome
     proposers = models.JSONField(_("proposers"), default=list, blank=True)
     reason = models.CharField(_("grounds"), max_length=300, blank=True)
     proposal = models.OneToOneField(
-        "elections.AssemblyProposal", on_delete=models.SET_NULL, null=True, blank=True, related_name="removal"
+        "elections.AssemblyProposal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="removal",
+        verbose_name=_("proposal"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
     matter = models.OneToOneField(
-        "elections.Matter", on_delete=models.SET_NULL, null=True, blank=True, related_name="removal"
+        "elections.Matter",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="removal",
+        verbose_name=_("matter"),
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 

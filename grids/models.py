@@ -192,7 +192,9 @@ class Compound(models.Model):  # 小区 / 物业管理区域
 
 
 class Building(models.Model):  # 楼栋
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="buildings")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="buildings", verbose_name=_("compound")
+    )
     name = models.CharField(_("building"), max_length=30)
 
     class Meta:
@@ -227,8 +229,12 @@ class Unit(models.Model):  # 专有部分 (房屋、车位、摊位)
     DEVELOPER_KEY = "developer"
     NOT_COUNTED_KINDS = (Kind.PARKING, Kind.STALL)
 
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="units")
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="units", verbose_name=_("compound")
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building")
+    )
     entrance = models.CharField(_("entrance"), max_length=20, blank=True)  # 单元
     number = models.CharField(_("number"), max_length=20)  # 房号
     code = models.CharField(_("unit"), max_length=60)  # 楼栋-单元-房号
@@ -244,8 +250,10 @@ class Unit(models.Model):  # 专有部分 (房屋、车位、摊位)
     # The statutory voter this unit belongs to (RULES.md §1): "developer", or the sorted ids of
     # its registered owners joined by "-". Kept by grids.services whenever ownership changes, so
     # the roll is one GROUP BY and never a loop over owners.
-    voter_key = models.CharField(max_length=200, db_index=True, blank=True)
-    owners = models.ManyToManyField("Owner", through="Ownership", related_name="units")
+    voter_key = models.CharField(max_length=200, db_index=True, blank=True, verbose_name=_("voter key"))
+    owners = models.ManyToManyField(
+        "Owner", through="Ownership", related_name="units", verbose_name=_("unit owners")
+    )
     central_household = models.BooleanField(_("party-member central household"), default=False)  # 党员中心户
 
     class Meta:
@@ -276,7 +284,7 @@ class Owner(models.Model):  # 业主 (自然人或单位)
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True, db_index=True)
     # The identity number itself is never stored: a salted hash to recognise the person again,
     # and the last four characters for staff to compare against a document.
-    id_hash = models.CharField(max_length=64, unique=True)
+    id_hash = models.CharField(max_length=64, unique=True, verbose_name=_("ID number hash"))
     id_last4 = models.CharField(_("ID number (last four)"), max_length=4)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -302,8 +310,12 @@ class Owner(models.Model):  # 业主 (自然人或单位)
 
 
 class Ownership(models.Model):  # 产权登记: an owner registered on a unit (several = 共有人)
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="ownerships")
-    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="ownerships")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="ownerships", verbose_name=_("unit")
+    )
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("owner")
+    )
 
     class Meta:
         verbose_name = _("ownership")
@@ -324,19 +336,44 @@ class PartyOrg(models.Model):  # 党组织: 街道党工委 → 社区党委 →
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent organisation"),
     )
     street = models.ForeignKey(
-        Street, on_delete=models.CASCADE, null=True, blank=True, related_name="party_orgs"
+        Street,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="party_orgs",
+        verbose_name=_("street"),
     )
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="party_orgs"
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="party_orgs",
+        verbose_name=_("community"),
     )
     compound = models.ForeignKey(
-        Compound, on_delete=models.CASCADE, null=True, blank=True, related_name="party_orgs"
+        Compound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="party_orgs",
+        verbose_name=_("compound"),
     )
     building = models.ForeignKey(
-        Building, on_delete=models.CASCADE, null=True, blank=True, related_name="party_orgs"
+        Building,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="party_orgs",
+        verbose_name=_("building"),
     )
 
     class Meta:
@@ -374,7 +411,12 @@ class PartyMember(models.Model):  # 党员
     )
     name = NameField(_("name"), max_length=60)
     owner = models.ForeignKey(
-        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="party_memberships"
+        Owner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="party_memberships",
+        verbose_name=_("owner"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -382,6 +424,7 @@ class PartyMember(models.Model):  # 党员
         null=True,
         blank=True,
         related_name="party_memberships",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     reported_on = models.DateField(
@@ -412,7 +455,12 @@ class PartyReport(models.Model):
     org = models.ForeignKey(
         PartyOrg, on_delete=models.CASCADE, related_name="reports", verbose_name=_("organisation")
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="party_reports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="party_reports",
+        verbose_name=_("user"),
+    )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("home"))
     name = models.CharField(_("name"), max_length=60)
     home_org = models.CharField(
@@ -421,12 +469,22 @@ class PartyReport(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     member = models.ForeignKey(
-        PartyMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+        PartyMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("party member"),
     )
     created_at = models.DateTimeField(_("filed"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
 
     class Meta:
@@ -450,14 +508,21 @@ class PartyActivity(models.Model):  # 党员活动: what a member did for the co
         VISIT = "visit", _("visiting owners")  # 走访
         OTHER = "other", _("other")
 
-    member = models.ForeignKey(PartyMember, on_delete=models.CASCADE, related_name="activities")
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.CASCADE, related_name="activities", verbose_name=_("party member")
+    )
     on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("party member's activity")
@@ -473,10 +538,19 @@ class Grid(models.Model):  # 网格 / 微网格
         GRID = "grid", _("grid")  # 网格
         MICRO = "micro", _("micro-grid")  # 微网格
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="grids")
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="grids")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="grids", verbose_name=_("community")
+    )
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="grids", verbose_name=_("compound")
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent grid"),
     )
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.GRID)
@@ -512,15 +586,40 @@ class RoleAssignment(models.Model):
         BUILDING_GROUP_LEADER = "building_group_leader", _("building group leader")  # 楼组长
         BUILDING_LEADER = "building_leader", _("building or entrance leader")  # 楼栋长/单元长
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    district = models.ForeignKey(District, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    street = models.ForeignKey(Street, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user")
     )
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, null=True, blank=True, related_name="posts")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    street = models.ForeignKey(
+        Street, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("street")
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    compound = models.ForeignKey(
+        Compound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compound"),
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.CASCADE, null=True, blank=True, related_name="posts", verbose_name=_("grid")
+    )
     post = models.CharField(_("grid post"), max_length=30, choices=Post.choices, blank=True)
 
     class Meta:
@@ -600,7 +699,12 @@ class OwnerClaim(models.Model):
         APPROVED = "approved", _("approved")
         REJECTED = "rejected", _("rejected")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owner_claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="owner_claims",
+        verbose_name=_("user"),
+    )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="claims", verbose_name=_("unit"))
     name = NameField(_("name"), max_length=60)
     id_last4 = models.CharField(_("last four characters of the ID number"), max_length=4)
@@ -610,7 +714,12 @@ class OwnerClaim(models.Model):
     created_at = models.DateTimeField(_("filed"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
 
     class Meta:

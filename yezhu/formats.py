@@ -13,6 +13,11 @@ Python functions for views, exports and services, and the same functions as temp
 - ``day(value)`` → ``"2026-12-15"`` and ``moment(value)`` → ``"2026-12-15 09:00"`` (local time);
   the filters wrap them in ``<time class="nowrap" datetime="…">`` so a narrow screen never breaks
   a date in the middle ("2026-/12-15").
+- ``written_day(value)`` → ``"2026年12月15日"`` in Chinese, ``"2026-12-15"`` (``day``) in English:
+  a date inside a sentence of a notice.
+- ``words(text)``: a sentence of the statutory timeline (``elections.rules.periods.Text``) in the
+  active language: the Chinese it carries, or its English template with each date written by
+  ``day``. Any other value is shown as it is.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 
 register = template.Library()
@@ -98,6 +103,31 @@ def day(value: date | datetime | None, *, empty: str = "") -> str:
     return value.isoformat()
 
 
+def in_chinese() -> bool:
+    return (translation.get_language() or "zh-hans").startswith("zh")
+
+
+def written_day(value: date | datetime | None, *, empty: str = "") -> str:
+    """A date inside a sentence: ``"2026年12月15日"`` in Chinese, ``day(value)`` otherwise."""
+    if value is None:
+        return empty
+    if not in_chinese():
+        return day(value)
+    iso = day(value)
+    year, month, dom = (int(part) for part in iso.split("-"))
+    return f"{year}年{month}月{dom}日"
+
+
+def words(value: Any) -> str:
+    """A timeline sentence (``Text``) in the active language; any other value as ``str``."""
+    if value is None:
+        return ""
+    english = getattr(value, "english", None)
+    if english is None or in_chinese():
+        return str(value)
+    return str(english(day))
+
+
 def moment(value: datetime | None, *, empty: str = "") -> str:
     """``"2026-12-15 09:00"`` in local time."""
     if value is None:
@@ -144,3 +174,15 @@ def day_filter(value: Any) -> str:
 def moment_filter(value: Any) -> str:
     """``{{ value|moment }}`` → ``<time class="nowrap" datetime="…">2026-12-15 09:00</time>``."""
     return _time(value, moment(value)) if value else ""
+
+
+@register.filter(name="written_day")
+def written_day_filter(value: Any) -> str:
+    """``{{ value|written_day }}`` → ``<time …>2026年12月15日</time>`` (English: ``2026-12-15``)."""
+    return _time(value, written_day(value)) if value else ""
+
+
+@register.filter(name="words")
+def words_filter(value: Any) -> str:
+    """``{{ milestone.title|words }}``: a timeline sentence in the active language (escaped as usual)."""
+    return words(value)

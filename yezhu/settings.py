@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yezhu.context_processors.site",
+                "elections.context_processors.inbox",
             ],
             # |percent |area |day |moment: the one format of each figure (yezhu/formats.py).
             "builtins": ["yezhu.formats"],

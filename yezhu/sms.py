@@ -180,9 +180,13 @@ def with_signature(body: str) -> str:
     return body if body.startswith(prefix) else f"{prefix}{body}"
 
 
-def render_body(kind: str, params: dict[str, str]) -> str:
-    """The text of a message of `kind`, as the registered template reads (in Chinese)."""
-    with translation.override("zh-hans"):
+def render_body(kind: str, params: dict[str, str], *, language: str = "zh-hans") -> str:
+    """The text of a message of `kind`, as the registered template reads (in Chinese).
+
+    Only the Chinese text is ever sent: mainland carriers deliver registered templates only. A page
+    shown in another language passes that ``language`` to show the same message in it (`shown_body`).
+    """
+    with translation.override(language):
         if kind == "login_code":
             text = _("Your sign-in code is %(code)s, valid for %(minutes)s minutes. Do not tell anyone.")
         elif kind == "reminder":
@@ -199,6 +203,16 @@ def render_body(kind: str, params: dict[str, str]) -> str:
         else:
             raise ValueError(f"unknown message kind {kind!r}")
         return with_signature(text % {name: params.get(name, "") for name in KINDS[kind]})
+
+
+def shown_body(kind: str, params: dict[str, str], sent: str) -> str:
+    """A sent message as a page shows it: ``sent`` (the registered Chinese text) in Chinese, and
+    the same template in the page's language otherwise. The variables (a compound's name, a
+    notice's title, the sign name) are shown as they were sent."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language.startswith("zh") or kind not in KINDS or not params:
+        return sent
+    return render_body(kind, params, language=language)
 
 
 #: Mainland providers (Aliyun, Tencent) bill a message of up to 70 characters, sign name included,

@@ -46,6 +46,7 @@ from elections.paper import paper_pending_count
 from elections.rules import timeline as tl
 from elections.rules.assembly import GroupMember, GroupProblem, working_group_problems
 from elections.services import city_platform_rule
+from yezhu.formats import words
 from yezhu.jobs.models import Job
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +263,8 @@ def window_problems(election: Election, opens: datetime, closes: datetime) -> li
     return [
         P(
             v.key,
-            _("Voting window refused: %(rule)s (%(source)s).") % {"rule": v.message, "source": v.source},
+            _("Voting window refused: %(rule)s (%(source)s).")
+            % {"rule": words(v.message), "source": v.source},
         )
         for v in found
         if v.key.startswith("voting_window")
@@ -325,7 +327,7 @@ def p_open(election: Election, now: datetime) -> list[Problem]:
                     _(
                         "%(rule)s (%(source)s). Reschedule the vote, or record the rule of procedure that allows it."
                     )
-                    % {"rule": v.message, "source": v.source},
+                    % {"rule": words(v.message), "source": v.source},
                 )
             )
     return problems

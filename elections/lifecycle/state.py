@@ -224,7 +224,7 @@ NOT_FOR_MATTERS = {
 class TimelineView:
     milestones: list[tl.Milestone]
     violations: list[tl.Violation]
-    warnings: list[str]
+    warnings: list[tl.Text]
     profile: tl.Profile
 
 
@@ -256,7 +256,7 @@ def election_timeline(
         skip = NOT_FOR_MATTERS if election.kind == Kind.MATTERS_ONLY else {"reelection_start", "handover"}
         milestones = [m for m in milestones if m.key not in skip]
     found = tl.violations(kd, profile, calendar, **options)
-    warnings: list[str] = []
+    warnings: list[tl.Text] = []
     for item_warnings in [*(m.warnings for m in milestones), *(v.warnings for v in found)]:
         for warning in item_warnings:
             if warning not in warnings:

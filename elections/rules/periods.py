@@ -7,7 +7,7 @@ the holiday table all use these functions.
 from __future__ import annotations
 
 import calendar as _gregorian
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol, TypeVar, runtime_checkable
@@ -22,9 +22,50 @@ RULES_OF_PROCEDURE = "议事规则"
 SeedRow = tuple[date, bool, str]
 
 
-def missing_schedule_warning(year: int) -> str:
+class Text(str):
+    """A sentence of the timeline in both of the site's languages.
+
+    Its value is the Chinese sentence, exactly as the statute's readers (and every caller that
+    treats it as a ``str``: the API, exports, error messages, tests) have always seen it;
+    ``template`` is the same sentence in English with ``{named}`` parameters, for a page shown in
+    English (``yezhu.formats.words``). A parameter may be a date, formatted by the page's one date
+    format, or another :class:`Text`, rendered in English too. The Chinese is composed here rather
+    than translated from the English through gettext: its word order (于…后第N日…公告，晚于期限…)
+    is not a translation of fragments, and the law is read in Chinese.
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, chinese: str, template: str = "", /, **params: object) -> Text:
+        text = super().__new__(cls, chinese)
+        text.template = template or chinese
+        text.params = params
+        return text
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (str(self), self.template)
+
+    def english(self, day: Callable[[date], str]) -> str:
+        """The sentence in English, each date written by ``day``."""
+        return self.template.format_map({name: _english(value, day) for name, value in self.params.items()})
+
+
+def _english(value: object, day: Callable[[date], str]) -> str:
+    if isinstance(value, Text):
+        return value.english(day)
+    if isinstance(value, date):
+        return day(value)
+    return str(value)
+
+
+def missing_schedule_warning(year: int) -> Text:
     """The flag shown on a deadline computed for a year whose holiday schedule is not entered."""
-    return f"{year} 年节假日安排未录入，请核对"
+    return Text(
+        f"{year} 年节假日安排未录入，请核对",
+        "The holiday schedule of {year} is not entered: check this date",
+        year=year,
+    )
 
 
 def _cn(d: date) -> str:
@@ -157,7 +198,7 @@ def seed_rows(years: Iterable[int]) -> list[SeedRow]:
     return rows
 
 
-def is_rest_day(d: date, calendar: HolidayCalendar) -> tuple[bool, str | None]:
+def is_rest_day(d: date, calendar: HolidayCalendar) -> tuple[bool, Text | None]:
     """Whether ``d`` is a rest day, and the warning to show if that had to be guessed.
 
     A year without a schedule falls back to the plain calendar (Saturdays and Sundays rest).
@@ -179,7 +220,7 @@ class Deadline:
 
     due: date
     extended_from: date | None = None  # the nominal last day, if it was a rest day (顺延)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Text, ...] = ()
 
 
 def period_end(start: date, days: int, calendar: HolidayCalendar) -> Deadline:
@@ -193,7 +234,7 @@ def period_end(start: date, days: int, calendar: HolidayCalendar) -> Deadline:
         raise ValueError("期间日数不能为负数")
     nominal = start + timedelta(days=days)
     end = nominal
-    warnings: list[str] = []
+    warnings: list[Text] = []
     while True:
         rest, warning = is_rest_day(end, calendar)
         if warning is not None and warning not in warnings:

@@ -39,6 +39,7 @@ from elections.rules.periods import (
     PackageCalendar,
     SeedRow,
     TableCalendar,
+    Text,
     _cn,
     add_months,
     add_years,
@@ -70,6 +71,7 @@ __all__ = [
     "Rule",
     "SeedRow",
     "TableCalendar",
+    "Text",
     "Violation",
     "add_months",
     "add_years",
@@ -143,13 +145,13 @@ class Milestone:
     """
 
     key: str
-    title: str
+    title: Text
     due: date | None
     done_on: date | None
     status: MilestoneStatus
-    rule_text: str
+    rule_text: Text
     source: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Text, ...] = ()
     overridden: bool = False
     extended_from: date | None = None  # the nominal last day, when it fell on a rest day (顺延)
 
@@ -159,9 +161,9 @@ class Violation:
     """A requirement the recorded dates break, with a message a person can act on."""
 
     key: str
-    message: str
+    message: Text
     source: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,16 +171,16 @@ class _Step:
     """A milestone before ``today`` is known: its deadline and what the late message says."""
 
     key: str
-    title: str
+    title: Text
     due: date | None
     done_on: date | None
-    rule_text: str
+    rule_text: Text
     rules: tuple[AnyRule, ...]
     anchor: date | None = None
-    anchor_text: str = ""
-    subject: str = ""  # what the late message says was done late, e.g. 选举结果
-    verb: str = "完成"
-    warnings: tuple[str, ...] = ()
+    anchor_text: Text = Text("")
+    subject: Text = Text("")  # what the late message says was done late, e.g. 选举结果
+    verb: Text = Text("完成", "done")
+    warnings: tuple[Text, ...] = ()
     extended_from: date | None = None
     #: A window whose due day is the earliest it may end: "done early" is checked as a violation
     #: elsewhere, and "done late" does not exist.
@@ -201,17 +203,26 @@ def _join_sources(rules: Sequence[AnyRule]) -> str:
     return "；".join(seen)
 
 
+# Words several steps share (the Chinese and the English of the late message's pieces).
+_GROUP_FORMED = Text("筹备组成立", "the working group formed")
+_ELECTED = Text("选举产生", "the election")
+_FIRST_MEETING = Text("业主委员会首次会议", "Committee's first meeting")
+_PUBLISHED = Text("公告", "published")
+_HELD = Text("召开", "held")
+_ENDED = Text("结束", "ended")
+
+
 def _forward(
     key: str,
-    title: str,
+    title: Text,
     *,
     anchor: date | None,
     rule: Rule[int] | Rule[int | None],
     done_on: date | None,
-    rule_text: str,
-    anchor_text: str,
-    subject: str,
-    verb: str,
+    rule_text: Text,
+    anchor_text: Text,
+    subject: Text,
+    verb: Text,
     calendar: HolidayCalendar,
 ) -> _Step:
     """A "within N days of the anchor" step, moved past rest days (the rule must have a value)."""
@@ -255,17 +266,22 @@ def _steps(
         steps.append(
             _forward(
                 "reelection_group_formed",
-                "换届小组成立",
+                Text("换届小组成立", "Re-election group formed"),
                 anchor=alert,
                 rule=p.reelection_group_days,
                 done_on=kd.working_group_formed,
-                rule_text=(
+                rule_text=Text(
                     f"上届任期届满前{p.reelection_months_before.value}个月（{_cn(alert)}）起"
-                    f"{p.reelection_group_days.value}日内成立换届小组"
+                    f"{p.reelection_group_days.value}日内成立换届小组",
+                    "Form the re-election group within {days} days of the re-election alert, {months} months "
+                    "before the outgoing committee's term ends ({alert})",
+                    days=p.reelection_group_days.value,
+                    months=p.reelection_months_before.value,
+                    alert=alert,
                 ),
-                anchor_text="换届提醒",
-                subject="换届小组",
-                verb="成立",
+                anchor_text=Text("换届提醒", "the re-election alert"),
+                subject=Text("换届小组", "Re-election group"),
+                verb=Text("成立", "formed"),
                 calendar=calendar,
             )
         )
@@ -273,14 +289,18 @@ def _steps(
     steps.append(
         _forward(
             "working_group_published",
-            "筹备组（换届小组）成员名单公告",
+            Text("筹备组（换届小组）成员名单公告", "Working group's member list published"),
             anchor=kd.working_group_formed,
             rule=p.working_group_publish_days,
             done_on=kd.working_group_published,
-            rule_text=f"筹备组（换届小组）成立之日起{p.working_group_publish_days.value}日内公告成员名单",
-            anchor_text="筹备组成立",
-            subject="成员名单",
-            verb="公告",
+            rule_text=Text(
+                f"筹备组（换届小组）成立之日起{p.working_group_publish_days.value}日内公告成员名单",
+                "Publish the member list within {days} days of the working group forming",
+                days=p.working_group_publish_days.value,
+            ),
+            anchor_text=_GROUP_FORMED,
+            subject=Text("成员名单", "Member list"),
+            verb=_PUBLISHED,
             calendar=calendar,
         )
     )
@@ -289,44 +309,66 @@ def _steps(
         steps.append(
             _forward(
                 "first_assembly",
-                "召开首次业主大会会议",
+                Text("召开首次业主大会会议", "First owners' assembly held"),
                 anchor=kd.working_group_formed,
                 rule=p.first_assembly_days,
                 done_on=kd.voting_opens,
-                rule_text=f"筹备组成立之日起{p.first_assembly_days.value}日内召开首次业主大会会议，以投票开始日为召开日",
-                anchor_text="筹备组成立",
-                subject="首次业主大会会议",
-                verb="召开",
+                rule_text=Text(
+                    f"筹备组成立之日起{p.first_assembly_days.value}日内召开首次业主大会会议，以投票开始日为召开日",
+                    "Hold the first owners' assembly within {days} days of the working group forming; "
+                    "the day voting opens is the day it is held",
+                    days=p.first_assembly_days.value,
+                ),
+                anchor_text=_GROUP_FORMED,
+                subject=Text("首次业主大会会议", "First owners' assembly"),
+                verb=_HELD,
                 calendar=calendar,
             )
         )
 
     notice = p.temporary_meeting_notice_days if temporary_meeting else p.notice_days
-    meeting = "临时业主大会会议" if temporary_meeting else "业主大会会议"
+    meeting = (
+        Text("临时业主大会会议公告", "Notice of the temporary owners' assembly")
+        if temporary_meeting
+        else Text("业主大会会议公告", "Notice of the owners' assembly")
+    )
     steps.append(
         _Step(
             "assembly_notice",
-            f"{meeting}公告",
+            meeting,
             latest_before(kd.voting_opens, notice.value) if kd.voting_opens else None,
             kd.assembly_notice_published,
-            f"至少在投票开始前{notice.value}日公告会议事项和候选人名单",
+            Text(
+                f"至少在投票开始前{notice.value}日公告会议事项和候选人名单",
+                "Publish the matters and the candidates at least {days} days before voting opens",
+                days=notice.value,
+            ),
             (notice,),
-            verb="公告",
+            verb=_PUBLISHED,
         )
     )
 
     length, lead = p.candidate_notice_min_days, p.candidate_notice_start_days_before_voting
     latest_start = latest_before(kd.voting_opens, lead.value) if kd.voting_opens else None
-    lasting = f"，公示不少于{length.value}日" if length.value is not None else ""
+    lasting = (
+        Text(f"，公示不少于{length.value}日", ", posted for at least {days} days", days=length.value)
+        if length.value is not None
+        else Text("")
+    )
     steps.append(
         _Step(
             "candidate_notice_start",
-            "候选人公示开始",
+            Text("候选人公示开始", "Candidate notice posted"),
             latest_start,
             kd.candidate_notice_start,
-            f"候选人名单至少在投票开始前{lead.value}日公示{lasting}",
+            Text(
+                f"候选人名单至少在投票开始前{lead.value}日公示{lasting}",
+                "Post the candidate list at least {days} days before voting opens{lasting}",
+                days=lead.value,
+                lasting=lasting,
+            ),
             (lead,),
-            verb="开始",
+            verb=Text("开始", "started"),
         )
     )
     if length.value is not None:
@@ -334,115 +376,154 @@ def _steps(
         steps.append(
             _Step(
                 "candidate_notice_end",
-                "候选人公示结束",
+                Text("候选人公示结束", "Candidate notice ends"),
                 ends,
                 kd.candidate_notice_end,
-                f"候选人公示不少于{length.value}日",
+                Text(
+                    f"候选人公示不少于{length.value}日",
+                    "Post the candidate notice for at least {days} days",
+                    days=length.value,
+                ),
                 (length,),
-                verb="结束",
+                verb=_ENDED,
                 minimum_window=True,
             )
         )
 
     low, high = p.voting_days_min, p.voting_days_max
     window = (
-        f"投票期不少于{low.value}日" if low.value is not None else "投票期不设下限",
-        f"不超过{high.value}日" if high.value is not None else "不设上限",
+        Text(f"投票期不少于{low.value}日", "voting lasts at least {days} days", days=low.value)
+        if low.value is not None
+        else Text("投票期不设下限", "voting has no shortest length"),
+        Text(f"不超过{high.value}日", "at most {days} days", days=high.value)
+        if high.value is not None
+        else Text("不设上限", "no longest"),
     )
+    closes_title, voting_opens = Text("投票截止", "Voting closes"), Text("投票开始", "voting opened")
     if high.value is not None:
         voting = _forward(
             "voting_closes",
-            "投票截止",
+            closes_title,
             anchor=kd.voting_opens,
             rule=high,
             done_on=kd.voting_closes,
-            rule_text=f"{window[0]}、{window[1]}（自投票开始次日起算）",
-            anchor_text="投票开始",
-            subject="投票",
-            verb="截止",
+            rule_text=Text(
+                f"{window[0]}、{window[1]}（自投票开始次日起算）",
+                "{low}, {high} (counted from the day after voting opens)",
+                low=window[0],
+                high=window[1],
+            ),
+            anchor_text=voting_opens,
+            subject=Text("投票", "Voting"),
+            verb=Text("截止", "closed"),
             calendar=calendar,
         )
     else:
         voting = _Step(
             "voting_closes",
-            "投票截止",
+            closes_title,
             None,
             kd.voting_closes,
-            f"{window[0]}、{window[1]}（集体讨论可在一日内进行）",
+            Text(
+                f"{window[0]}、{window[1]}（集体讨论可在一日内进行）",
+                "{low}, {high} (a collective discussion may take one day)",
+                low=window[0],
+                high=window[1],
+            ),
             (high,),
             anchor=kd.voting_opens,
-            anchor_text="投票开始",
-            subject="投票",
-            verb="截止",
+            anchor_text=voting_opens,
+            subject=Text("投票", "Voting"),
+            verb=Text("截止", "closed"),
         )
     steps.append(replace(voting, rules=(low, high)))
 
     steps.append(
         _forward(
             "result_published",
-            "选举结果公告",
+            Text("选举结果公告", "Result published"),
             anchor=kd.decided,
             rule=p.result_publish_days,
             done_on=kd.result_published,
-            rule_text=f"计票结果产生之日起{p.result_publish_days.value}日内公告",
-            anchor_text="计票结果产生",
-            subject="选举结果",
-            verb="公告",
+            rule_text=Text(
+                f"计票结果产生之日起{p.result_publish_days.value}日内公告",
+                "Publish within {days} days of the count's result",
+                days=p.result_publish_days.value,
+            ),
+            anchor_text=Text("计票结果产生", "the count's result"),
+            subject=Text("选举结果", "The result"),
+            verb=_PUBLISHED,
             calendar=calendar,
         )
     )
     objection = _forward(
         "objection_window_end",
-        "询异公示期满",
+        Text("询异公示期满", "Objection period ends"),
         anchor=kd.result_published,
         rule=p.objection_window_days,
         done_on=kd.objection_window_end,
-        rule_text=f"选举结果公示（询异期）不少于{p.objection_window_days.value}日",
-        anchor_text="结果公告",
-        subject="询异公示",
-        verb="结束",
+        rule_text=Text(
+            f"选举结果公示（询异期）不少于{p.objection_window_days.value}日",
+            "Post the result for objections for at least {days} days",
+            days=p.objection_window_days.value,
+        ),
+        anchor_text=Text("结果公告", "the result's publication"),
+        subject=Text("询异公示", "Objection period"),
+        verb=_ENDED,
         calendar=calendar,
     )
     steps.append(replace(objection, minimum_window=True))
     steps.append(
         _forward(
             "first_meeting",
-            "业主委员会首次会议",
+            _FIRST_MEETING,
             anchor=kd.decided,
             rule=p.first_meeting_days,
             done_on=kd.first_meeting,
-            rule_text=f"选举产生之日起{p.first_meeting_days.value}日内召开首次会议，选举主任、副主任",
-            anchor_text="选举产生",
-            subject="业主委员会首次会议",
-            verb="召开",
+            rule_text=Text(
+                f"选举产生之日起{p.first_meeting_days.value}日内召开首次会议，选举主任、副主任",
+                "Hold the first meeting within {days} days of the election, electing the chair and vice-chairs",
+                days=p.first_meeting_days.value,
+            ),
+            anchor_text=_ELECTED,
+            subject=_FIRST_MEETING,
+            verb=_HELD,
             calendar=calendar,
         )
     )
     steps.append(
         _forward(
             "officers_published",
-            "主任、副主任名单公告",
+            Text("主任、副主任名单公告", "Chair and vice-chairs published"),
             anchor=kd.first_meeting,
             rule=p.officers_publish_days,
             done_on=kd.officers_published,
-            rule_text=f"首次会议之日起{p.officers_publish_days.value}日内公告主任、副主任名单",
-            anchor_text="首次会议",
-            subject="主任、副主任名单",
-            verb="公告",
+            rule_text=Text(
+                f"首次会议之日起{p.officers_publish_days.value}日内公告主任、副主任名单",
+                "Publish the chair and vice-chairs within {days} days of the first meeting",
+                days=p.officers_publish_days.value,
+            ),
+            anchor_text=Text("首次会议", "the first meeting"),
+            subject=Text("主任、副主任名单", "The chair and vice-chairs"),
+            verb=_PUBLISHED,
             calendar=calendar,
         )
     )
     steps.append(
         _forward(
             "filed",
-            "备案",
+            Text("备案", "Filed"),
             anchor=kd.decided,
             rule=p.filing_days,
             done_on=kd.filed,
-            rule_text=f"选举产生之日起{p.filing_days.value}日内向区房管部门和街道办事处备案",
-            anchor_text="选举产生",
-            subject="备案",
-            verb="办理",
+            rule_text=Text(
+                f"选举产生之日起{p.filing_days.value}日内向区房管部门和街道办事处备案",
+                "File with the district housing office and the street office within {days} days of the election",
+                days=p.filing_days.value,
+            ),
+            anchor_text=_ELECTED,
+            subject=Text("备案", "Filing"),
+            verb=Text("办理", "done"),
             calendar=calendar,
         )
     )
@@ -450,25 +531,33 @@ def _steps(
     steps.append(
         _Step(
             "reelection_start",
-            "启动换届选举",
+            Text("启动换届选举", "Re-election started"),
             add_months(kd.term_end, -months.value) if kd.term_end else None,
             None,
-            f"任期届满前{months.value}个月启动换届选举",
+            Text(
+                f"任期届满前{months.value}个月启动换届选举",
+                "Start the re-election {months} months before the term ends",
+                months=months.value,
+            ),
             (months,),
-            verb="启动",
+            verb=Text("启动", "started"),
         )
     )
     steps.append(
         _forward(
             "handover",
-            "移交资料和印章",
+            Text("移交资料和印章", "Records and seal handed over"),
             anchor=kd.term_end,
             rule=p.handover_days,
             done_on=kd.handover_done,
-            rule_text=f"任期届满之日起{p.handover_days.value}日内移交档案资料、印章和财物",
-            anchor_text="任期届满",
-            subject="资料和印章",
-            verb="移交",
+            rule_text=Text(
+                f"任期届满之日起{p.handover_days.value}日内移交档案资料、印章和财物",
+                "Hand over the records, the seal and the property within {days} days of the term's end",
+                days=p.handover_days.value,
+            ),
+            anchor_text=Text("任期届满", "the term's end"),
+            subject=Text("资料和印章", "The records and the seal"),
+            verb=Text("移交", "handed over"),
             calendar=calendar,
         )
     )
@@ -498,11 +587,11 @@ def _status(step: _Step, today: date, term_end: date | None) -> MilestoneStatus:
 #: Recorded steps that follow one another (KeyDates attribute, milestone key, name): a step dated
 #: before one that must come first is out of order, never "done" (a candidate notice recorded as
 #: posted before the assembly notice that opened the nominations it announces).
-_SEQUENCE: tuple[tuple[str, str, str], ...] = (
-    ("working_group_formed", "", "筹备组（换届小组）成立"),
-    ("working_group_published", "working_group_published", "成员名单公告"),
-    ("assembly_notice_published", "assembly_notice", "业主大会会议公告"),
-    ("candidate_notice_start", "candidate_notice_start", "候选人公示开始"),
+_SEQUENCE: tuple[tuple[str, str, Text], ...] = (
+    ("working_group_formed", "", Text("筹备组（换届小组）成立", "the working group's forming")),
+    ("working_group_published", "working_group_published", Text("成员名单公告", "the member list")),
+    ("assembly_notice_published", "assembly_notice", Text("业主大会会议公告", "the assembly notice")),
+    ("candidate_notice_start", "candidate_notice_start", Text("候选人公示开始", "the candidate notice")),
 )
 SEQUENCE_SOURCE = "业主大会和业主委员会指导规则（办理顺序）"
 
@@ -520,8 +609,16 @@ def out_of_order(key_dates: KeyDates) -> list[Violation]:
                 found.append(
                     Violation(
                         f"{key}_out_of_order",
-                        f"{name}记录于{_cn(day)}，早于应在其前的{before_name}（{_cn(before)}），"
-                        "顺序有误，请核对日期",
+                        Text(
+                            f"{name}记录于{_cn(day)}，早于应在其前的{before_name}（{_cn(before)}），"
+                            "顺序有误，请核对日期",
+                            "Out of order: {name} is recorded on {day}, before {before_name} ({before}), "
+                            "which must come first: check the dates",
+                            name=name,
+                            day=day,
+                            before_name=before_name,
+                            before=before,
+                        ),
                         SEQUENCE_SOURCE,
                     )
                 )
@@ -575,15 +672,36 @@ def _late(step: _Step) -> Violation | None:
     if step.done_on is None or step.due is None or step.minimum_window or step.done_on <= step.due:
         return None
     if step.anchor is not None:
-        when = (
-            f"于{step.anchor_text}后第{(step.done_on - step.anchor).days}日（{_cn(step.done_on)}）{step.verb}"
+        days = (step.done_on - step.anchor).days
+        when = Text(
+            f"于{step.anchor_text}后第{days}日（{_cn(step.done_on)}）{step.verb}",
+            "{verb} on day {days} after {anchor} ({done_on})",
+            verb=step.verb,
+            days=days,
+            anchor=step.anchor_text,
+            done_on=step.done_on,
         )
     else:
-        when = f"于{_cn(step.done_on)}{step.verb}"
-    extended = "，末日遇法定休假日已顺延" if step.extended_from is not None else ""
+        when = Text(
+            f"于{_cn(step.done_on)}{step.verb}", "{verb} on {done_on}", verb=step.verb, done_on=step.done_on
+        )
+    extended = (
+        Text("，末日遇法定休假日已顺延", "; the last day fell on a rest day and was moved on")
+        if step.extended_from is not None
+        else Text("")
+    )
+    subject = step.subject or step.title
     return Violation(
         key=f"{step.key}_late",
-        message=f"{step.subject or step.title}{when}，晚于期限{_cn(step.due)}（{step.rule_text}{extended}）",
+        message=Text(
+            f"{subject}{when}，晚于期限{_cn(step.due)}（{step.rule_text}{extended}）",
+            "{subject}: {when}, after the deadline {due} ({rule}{extended})",
+            subject=subject,
+            when=when,
+            due=step.due,
+            rule=step.rule_text,
+            extended=extended,
+        ),
         source=step.source,
         warnings=step.warnings,
     )
@@ -620,7 +738,12 @@ def violations(
             found.append(
                 Violation(
                     "assembly_notice_late",
-                    f"公告于{_cn(kd.assembly_notice_published)}发出，不在投票开始（{_cn(kd.voting_opens)}）之前",
+                    Text(
+                        f"公告于{_cn(kd.assembly_notice_published)}发出，不在投票开始（{_cn(kd.voting_opens)}）之前",
+                        "The notice went out on {sent}, not before voting opened ({opens})",
+                        sent=kd.assembly_notice_published,
+                        opens=kd.voting_opens,
+                    ),
                     notice.source,
                 )
             )
@@ -628,7 +751,12 @@ def violations(
             found.append(
                 Violation(
                     "assembly_notice_late",
-                    f"公告于投票开始前{gap}日发出，少于规定的{notice.value}日",
+                    Text(
+                        f"公告于投票开始前{gap}日发出，少于规定的{notice.value}日",
+                        "The notice went out {gap} days before voting opened, fewer than the {days} required",
+                        gap=gap,
+                        days=notice.value,
+                    ),
                     notice.source,
                 )
             )
@@ -640,16 +768,31 @@ def violations(
             found.append(
                 Violation(
                     "candidate_notice_too_short",
-                    f"候选人公示{days}日，少于规定的{length.value}日",
+                    Text(
+                        f"候选人公示{days}日，少于规定的{length.value}日",
+                        "The candidate notice was posted for {days} days, fewer than the {required} required",
+                        days=days,
+                        required=length.value,
+                    ),
                     length.source,
                 )
             )
     if kd.candidate_notice_start and kd.voting_opens:
         gap = full_days_between(kd.candidate_notice_start, kd.voting_opens)
         if gap < 0:
-            message = f"候选人公示于{_cn(kd.candidate_notice_start)}开始，不在投票开始（{_cn(kd.voting_opens)}）之前"
+            message = Text(
+                f"候选人公示于{_cn(kd.candidate_notice_start)}开始，不在投票开始（{_cn(kd.voting_opens)}）之前",
+                "The candidate notice started on {start}, not before voting opened ({opens})",
+                start=kd.candidate_notice_start,
+                opens=kd.voting_opens,
+            )
         else:
-            message = f"候选人公示于投票开始前{gap}日开始，少于规定的{lead.value}日"
+            message = Text(
+                f"候选人公示于投票开始前{gap}日开始，少于规定的{lead.value}日",
+                "The candidate notice started {gap} days before voting opened, fewer than the {days} required",
+                gap=gap,
+                days=lead.value,
+            )
         if gap < lead.value:
             found.append(Violation("candidate_notice_late", message, lead.source))
 
@@ -659,13 +802,27 @@ def violations(
         closes = steps["voting_closes"]
         if low.value is not None and days < low.value:
             found.append(
-                Violation("voting_window_too_short", f"投票期{days}日，少于规定的{low.value}日", low.source)
+                Violation(
+                    "voting_window_too_short",
+                    Text(
+                        f"投票期{days}日，少于规定的{low.value}日",
+                        "Voting lasts {days} days, fewer than the {required} required",
+                        days=days,
+                        required=low.value,
+                    ),
+                    low.source,
+                )
             )
         elif high.value is not None and closes.due is not None and kd.voting_closes > closes.due:
             found.append(
                 Violation(
                     "voting_window_too_long",
-                    f"投票期{days}日，超过规定的{high.value}日",
+                    Text(
+                        f"投票期{days}日，超过规定的{high.value}日",
+                        "Voting lasts {days} days, more than the {allowed} allowed",
+                        days=days,
+                        allowed=high.value,
+                    ),
                     high.source,
                     closes.warnings,
                 )
@@ -683,8 +840,16 @@ def violations(
         found.append(
             Violation(
                 "objection_window_too_short",
-                f"询异公示期{days}日（至{_cn(kd.objection_window_end)}），少于规定的{rule.value}日"
-                f"（最早于{_cn(objection.due)}期满）",
+                Text(
+                    f"询异公示期{days}日（至{_cn(kd.objection_window_end)}），少于规定的{rule.value}日"
+                    f"（最早于{_cn(objection.due)}期满）",
+                    "The objection period lasts {days} days (to {end}), fewer than the {required} required "
+                    "(it may end on {earliest} at the earliest)",
+                    days=days,
+                    end=kd.objection_window_end,
+                    required=rule.value,
+                    earliest=objection.due,
+                ),
                 rule.source,
                 objection.warnings,
             )
@@ -725,7 +890,13 @@ def _term_violations(kd: KeyDates, p: Profile) -> list[Violation]:
         found.append(
             Violation(
                 "term_too_long",
-                f"任期自{_cn(kd.term_start)}至{_cn(kd.term_end)}，超过规定的{longest.value}年",
+                Text(
+                    f"任期自{_cn(kd.term_start)}至{_cn(kd.term_end)}，超过规定的{longest.value}年",
+                    "The term runs from {start} to {end}, longer than the {years} years allowed",
+                    start=kd.term_start,
+                    end=kd.term_end,
+                    years=longest.value,
+                ),
                 longest.source,
             )
         )
@@ -735,7 +906,13 @@ def _term_violations(kd: KeyDates, p: Profile) -> list[Violation]:
         found.append(
             Violation(
                 "term_too_short",
-                f"任期自{_cn(kd.term_start)}至{_cn(kd.term_end)}，不足规定的{shortest.value}年",
+                Text(
+                    f"任期自{_cn(kd.term_start)}至{_cn(kd.term_end)}，不足规定的{shortest.value}年",
+                    "The term runs from {start} to {end}, shorter than the {years} years required",
+                    start=kd.term_start,
+                    end=kd.term_end,
+                    years=shortest.value,
+                ),
                 shortest.source,
             )
         )

@@ -32,6 +32,7 @@ from elections.mass_sends import (
     yuan,
 )
 from elections.models import MassSend, Notice
+from elections.notices import sms_preview
 from elections.selectors import get_managed_election
 
 
@@ -74,6 +75,7 @@ def notice_estimate(request, pk: int, notice_pk: int):
             "election": election,
             "notice": notice,
             "estimate": estimate,
+            "sms_preview": sms_preview(notice) if estimate.characters else "",
             "cost": yuan(estimate.cost),
             "spent": yuan(estimate.spent),
             "remaining": None if estimate.remaining is None else yuan(estimate.remaining),

@@ -450,9 +450,11 @@ def _marks(milestones, today: date) -> list[street_svg.Mark]:
         if day is None:
             continue
         state = selectors.milestone_state(m, today)
-        deadline = f"，{_('deadline')} {m.due.isoformat()}" if m.due else ""
+        text = _("%(milestone)s: %(status)s") % {"milestone": formats.words(m.title), "status": labels[state]}
+        if m.due:
+            text += _(", deadline %(date)s") % {"date": formats.day(m.due)}
         shown = "due" if state == selectors.PLANNED else state
-        marks.append(street_svg.Mark(day, f"{m.title}：{labels[state]}{deadline}", shown))
+        marks.append(street_svg.Mark(day, text, shown))
     return marks
 
 
@@ -711,10 +713,10 @@ def export_board(request):
             r.start_by,
             r.election.title if r.election else "",
             r.election.get_stage_display() if r.election else "",
-            nxt.title if nxt else "",
+            formats.words(nxt.title) if nxt else "",
             r.next_deadline_date,
             _yes(r.late) if r.election else "",
-            "、".join(m.title for m in r.late_milestones),
+            "、".join(formats.words(m.title) for m in r.late_milestones),
             t.heads if t else None,
             t.heads_total if t else None,
             _share(t.heads_share) if t else None,

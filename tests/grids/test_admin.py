@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from grids.idcard import hash_id_number
 from grids.models import (
@@ -213,3 +217,46 @@ def test_it_names_every_input_of_an_inline_row_for_screen_readers(admin_client, 
         tag = re.search(rf'<(?:input|select)[^>]*id="id_{prefix}-__prefix__-{field}"[^>]*>', html)
         assert tag is not None, field
         assert 'aria-label="' in tag.group(0), tag.group(0)
+
+
+# ---------------------------------------------------------------------------------------------- labels in Chinese
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_it_gives_every_field_a_chinese_label():
+    """A field without a verbose name is labelled by its attribute name ("Compound", "Election")
+    in the admin whatever the language: every field of the site's own models has a translated one."""
+    untranslated = []
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            if not model.__module__.startswith(("grids.", "elections.", "yezhu.")):
+                continue
+            for field in model._meta.get_fields():
+                if field.auto_created or not hasattr(field, "verbose_name"):
+                    continue
+                if not _CJK.search(str(field.verbose_name)):
+                    untranslated.append(f"{model.__name__}.{field.name}: {field.verbose_name}")
+    assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    ("model", "english"),
+    [
+        (Building, "Compound"),
+        (Unit, "Building"),
+        (Grid, "Parent"),
+        (Ownership, "Owner"),
+        (PartyOrg, "Parent"),
+    ],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_it_labels_the_foreign_keys_in_chinese_on_the_admin_forms(admin_client, compound, model, english):
+    html = admin_client.get(admin_url(model, "add")).content.decode()
+    labels = [
+        re.sub(r"<[^>]+>", "", label).strip()
+        for label in re.findall(r"<label[^>]*>(.*?)</label>", html, re.S)
+    ]
+    assert labels
+    assert not [label for label in labels if re.fullmatch(r"[A-Za-z][A-Za-z ]*:?", label)], labels
+    assert f">{english}:<" not in html

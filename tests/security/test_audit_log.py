@@ -389,7 +389,10 @@ def test_it_exports_the_filtered_log_as_a_workbook(world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 3  # header, two casts and a rejection in street A
-    assert {r[3] for r in rows[1:]} == {"ballot.cast", "ballot.rejected"}
+    # The action in words as the log page says it, and its code in a column of its own (issue 20).
+    assert rows[0][3:5] == ("操作", "操作代码")
+    assert {r[3] for r in rows[1:]} == {"投票", "选票被拒收"}
+    assert {r[4] for r in rows[1:]} == {"ballot.cast", "ballot.rejected"}
     entry = AuditEntry.objects.filter(action="audit.exported").latest("id")
     assert entry.actor == world.users["a_auditor"] and entry.data["rows"] == 3
 
@@ -406,6 +409,23 @@ def test_it_neutralises_formulas_in_the_export(world):
         reverse("audit:export", query={"action": "test.formula"})
     )
     sheet = load_workbook(io.BytesIO(response.content)).active
-    cell = sheet.cell(row=2, column=9)
+    cell = sheet.cell(row=2, column=10)  # the summary, after the action's words and its code
     assert cell.value == '=HYPERLINK("http://x","y")'
     assert cell.data_type == "s" and cell.quotePrefix
+
+
+def test_it_exports_actions_and_fixed_summaries_in_the_words_of_the_log_page(world):
+    """The export says what the page says ("登录", not "sign_in" / "signed in"), and keeps the code
+    in its own column for whoever filters the file by machine (issue 20)."""
+    from openpyxl import load_workbook
+
+    from yezhu.audit.labels import action_label, summary_text
+
+    record("sign_in", summary="signed in", compound_id=world.compound.pk, actor=OPERATOR)
+    response = _client(world.users["a_auditor"]).get(reverse("audit:export", query={"action": "sign_in"}))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    exported = [r for r in rows[1:] if r[4] == "sign_in"]
+    assert exported
+    for row in exported:
+        assert row[3] == action_label("sign_in") == "登录"
+        assert row[9] == summary_text("signed in") == "登录"

@@ -14,6 +14,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from yezhu.sms import shown_body
+
 CODE_PURPOSES = frozenset({"login_code"})
 _DIGITS = re.compile(r"\d{4,8}")
 
@@ -27,10 +29,12 @@ def code_is_live(message, now=None) -> bool:
 
 
 def masked_body(message, now=None) -> str:
-    """The message's text, with the digits of a live sign-in code replaced by ●."""
+    """The message's text in the page's language (`shown_body`: the Chinese text as sent, or the
+    same template in English), with the digits of a live sign-in code replaced by ●."""
+    body = shown_body(message.kind, message.params or {}, message.body)
     if not code_is_live(message, now):
-        return message.body
-    return _DIGITS.sub(lambda m: "●" * len(m.group(0)), message.body)
+        return body
+    return _DIGITS.sub(lambda m: "●" * len(m.group(0)), body)
 
 
 def masked_params(message, now=None) -> dict:

@@ -132,9 +132,9 @@ class SignInAttempt(models.Model):
     tries get three comparisons, not eight (yezhu/accounts/attempts.py).
     """
 
-    key = models.CharField(max_length=64, unique=True)
-    count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    key = models.CharField(max_length=64, unique=True, verbose_name=_("key"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("count"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("sign-in attempt counter")
@@ -152,9 +152,11 @@ class ApiToken(models.Model):
     made long-lived by staff for a program (a district platform) — then it lives until revoked.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=60, default="default")
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("key hash"))
     prefix = models.CharField(_("first characters"), max_length=8, editable=False)
     long_lived = models.BooleanField(_("survives sign-out"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

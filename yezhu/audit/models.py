@@ -23,18 +23,23 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(_("actor"), max_length=100, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     action = models.CharField(_("action"), max_length=60, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
-    compound_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    compound_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name=_("compound id"))
     # The street the row belongs to (the compound's street, or the street of an event that has no
     # compound: a sign-in, a street-level role, a board export). See yezhu.audit.log.
-    street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    election_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    street_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name=_("street id"))
+    election_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name=_("election id"))
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 

@@ -98,6 +98,7 @@ def export(request):
             _("Actor"),
             _("IP address"),
             _("Action"),
+            _("Action code"),
             _("Object type"),
             _("Object id"),
             _("Compound number"),
@@ -116,12 +117,13 @@ def export(request):
                 timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
                 entry.actor_label,
                 entry.ip or "",
-                entry.action,
+                action_label(entry.action),
+                entry.action,  # the code as well, for whoever filters the file by machine
                 entry.object_type,
                 entry.object_id,
                 entry.compound_id or "",
                 entry.election_id or "",
-                entry.summary,
+                summary_text(entry.summary),
             ]
         )
         count += 1

@@ -15,22 +15,27 @@ class Job(models.Model):
 
     kind = models.CharField(_("kind"), max_length=40)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, verbose_name=_("items done"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
     message = models.CharField(_("message"), max_length=300, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(null=True, blank=True)
-    errors = models.JSONField(default=list, blank=True)
-    input_file = models.FileField(upload_to="jobs/in/", blank=True)
-    output_file = models.FileField(upload_to="jobs/out/", blank=True)
+    params = models.JSONField(default=dict, blank=True, verbose_name=_("parameters"))
+    result = models.JSONField(null=True, blank=True, verbose_name=_("result"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    input_file = models.FileField(upload_to="jobs/in/", blank=True, verbose_name=_("input file"))
+    output_file = models.FileField(upload_to="jobs/out/", blank=True, verbose_name=_("output file"))
     #: The person who started it; empty for a job the scheduler started (an election's count at the close).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+        null=True,
+        blank=True,
+        verbose_name=_("created by"),
     )
-    compound_id = models.BigIntegerField(null=True, blank=True)
-    election_id = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    compound_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("compound id"))
+    election_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("election id"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
 
     class Meta:
         verbose_name = _("background job")
