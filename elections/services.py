@@ -31,8 +31,8 @@ from elections.rules import timeline as tl
 from elections.rules.chain import GENESIS, chain_hash
 from grids.models import Compound, RoleAssignment, Unit
 from grids.roll import counted_units, developer_label, developer_owner_id
-from yezhu import sql as fastsql
 from yezhu import formats
+from yezhu import sql as fastsql
 from yezhu.accounts.models import User
 from yezhu.actors import Actor, require_person
 from yezhu.audit.log import audit_entries, record
