@@ -92,9 +92,10 @@ def test_an_auditor_filters_and_exports_the_log_and_recounts_the_bundle(live_ser
         sheet = tmp_path / "audit.xlsx"
         download.value.save_as(sheet)
         rows = list(load_workbook(sheet, read_only=True).active.iter_rows(values_only=True))
-        assert (rows[0][1], rows[0][3]) == ("操作人", "操作"), rows[0]
-        assert [row[3] for row in rows[1:]] == ["ballot.cast"] * 3
-        assert {str(row[7]) for row in rows[1:]} == {str(election.pk)}
+        assert (rows[0][1], rows[0][3], rows[0][8]) == ("操作人", "操作", "选举编号"), rows[0]
+        # The action in the log page's words, and its code beside it for a program.
+        assert [(row[3], row[4]) for row in rows[1:]] == [("投票", "ballot.cast")] * 3
+        assert {str(row[8]) for row in rows[1:]} == {str(election.pk)}
         exported = AuditEntry.objects.get(action="audit.exported", actor=auditor)
         assert exported.data["rows"] == 3
 
