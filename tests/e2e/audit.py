@@ -123,3 +123,27 @@ def new_page(browser, live_server, *, user=None, phone: bool = False):
         cookie = client.cookies["sessionid"]
         context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
     return context.new_page()
+
+
+def watch_errors(page) -> list[str]:
+    """The list the page's script errors, CSP refusals and failed requests (the browser's own
+    favicon probe aside) are collected in, as they happen: a journey asserts it stays empty."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return errors

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from elections.models import Ballot, Committee, Election, Nomination
-from tests.e2e.audit import assert_accessible, new_page
+from tests.e2e.audit import assert_accessible, new_page, watch_errors
 
 
 def zh(msgid: str) -> str:
@@ -34,24 +34,7 @@ def staff_page(browser, live_server, user):
     """A 1366 px page signed in as `user` (password and SMS code), and the list its script errors,
     CSP refusals and failed requests are collected in (the browser's favicon probe aside)."""
     page = new_page(browser, live_server, user=user)
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
+    errors = watch_errors(page)
     return page, errors
 
 

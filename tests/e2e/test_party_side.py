@@ -18,6 +18,7 @@ from elections import surveys as survey_svc
 from elections.models import Committee, CommitteeMember, Election, OutreachVisit, SurveyResponse
 from grids import party
 from grids.models import Grid, PartyMember, PartyOrg, PartyReport, RoleAssignment, Street, Unit
+from tests.e2e.audit import watch_errors
 from tests.factories import CommunityFactory, CompoundFactory, StreetFactory, UserFactory, grant, owner_user
 from yezhu.actors import OPERATOR
 
@@ -38,24 +39,7 @@ def new_page(browser, live_server, user, viewport):
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
     page = context.new_page()
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
+    errors = watch_errors(page)
     return page, errors
 
 

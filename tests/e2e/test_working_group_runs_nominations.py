@@ -13,7 +13,7 @@ from django.test import Client
 
 from elections.models import Candidate, Election, Nomination, Stage
 from grids.models import RoleAssignment
-from tests.e2e.audit import assert_accessible
+from tests.e2e.audit import assert_accessible, watch_errors
 from tests.e2e.steps import approve_candidate, enter_paper_nomination
 from tests.factories import CommunityFactory, CompoundFactory, StreetFactory, UserFactory, grant, owner_user
 
@@ -37,25 +37,7 @@ def new_page(browser, live_server, user, *, width=1366, height=900):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     sign_in(context, live_server, user)
     page = context.new_page()
-    errors: list[str] = []
-    # Script errors, CSP refusals and failed requests (the browser's own favicon probe aside).
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
+    errors = watch_errors(page)
     return page, errors
 
 
