@@ -3,8 +3,9 @@
 An election's stage, dates, roll, result and chain are read-only here: it moves only through the
 transition table (`elections/lifecycle/`), so every change has its preconditions and audit row.
 Its rules of procedure change through the same service as on the staff page. Matters, races,
-candidates, the working group and the case file are read-only; ballots, proxies and paper entries
-are not in the admin at all. A committee must have a chair. The holiday calendar is edited here:
+candidates, the working group and the case file are read-only, and so are the committee's life
+between elections (vacancies, removals, the 物管会, filing deadlines, escalations) and the mass
+sends; ballots, proxies and paper entries are not in the admin at all. A committee must have a chair. The holiday calendar is edited here:
 staff add each year's schedule when the State Council publishes it. Every save is audited with the
 values before and after (yezhu/admin_site.py).
 """
@@ -16,6 +17,14 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from elections import lifecycle
+from elections.committee_models import (
+    CommitteeDeadline,
+    Escalation,
+    EscalationStep,
+    PropertyCommittee,
+    PropertyCommitteeMember,
+)
+from elections.mass_send_models import MassSend
 from elections.models import (
     Candidate,
     CaseStep,
@@ -32,6 +41,7 @@ from elections.models import (
     SurveyQuestion,
     WorkingGroupMember,
 )
+from elections.vacancy_models import MemberRemoval, Vacancy
 from grids.admin import ProfileFilter
 from grids.models import profile_label
 from yezhu.admin_site import TabularInline, refuse, snapshot
@@ -282,32 +292,9 @@ class HolidayYearAdmin(admin.ModelAdmin):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written through the pages (their services check who acts and write the audit row); read here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class SurveyQuestionInline(TabularInline):
+class SurveyQuestionInline(ReadOnlyInline):
     model = SurveyQuestion
-    extra = 0
     fields = ("position", "kind", "text", "options", "required")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Survey)
@@ -330,3 +317,68 @@ class ReserveCandidateAdmin(ReadOnlyAdmin):
     list_display = ("name", "compound", "source", "suggested_by_name", "status", "created_at")
     list_filter = ("source", "status")
     search_fields = ("name", "compound__name", "suggested_by_name")
+
+
+# The committee between elections (issue 17) and the mass sends (issue 18): written only through
+# the street's and the working group's pages, whose services check the law (the seats, the half
+# line, the deadlines, the second approver) and write the audit rows; the admin reads them.
+
+
+@admin.register(Vacancy)
+class VacancyAdmin(ReadOnlyAdmin):
+    list_display = ("name", "committee", "role", "reason", "left_on", "moved_up_name", "filed_on")
+    list_filter = ("reason", "committee__compound__community__street")
+    search_fields = ("name", "committee__compound__name", "committee__compound__code")
+    list_select_related = ("committee__compound",)
+
+
+@admin.register(MemberRemoval)
+class MemberRemovalAdmin(ReadOnlyAdmin):
+    list_display = ("member_name", "committee", "route", "status", "decided_on", "recorded_at")
+    list_filter = ("route", "status", "committee__compound__community__street")
+    search_fields = ("member_name", "committee__compound__name", "committee__compound__code")
+    list_select_related = ("committee__compound",)
+
+
+class PropertyCommitteeMemberInline(ReadOnlyInline):
+    model = PropertyCommitteeMember
+    fields = ("position", "name", "affiliation", "is_owner", "residents_committee", "chair")
+
+
+@admin.register(PropertyCommittee)
+class PropertyCommitteeAdmin(ReadOnlyAdmin):
+    list_display = ("compound", "basis", "formed_on", "term_start", "term_end", "dissolved_on")
+    list_filter = ("basis", "compound__community__street")
+    search_fields = ("compound__name", "compound__code", "decision_number")
+    list_select_related = ("compound",)
+    inlines = [PropertyCommitteeMemberInline]
+
+
+@admin.register(CommitteeDeadline)
+class CommitteeDeadlineAdmin(ReadOnlyAdmin):
+    list_display = ("compound", "kind", "subject", "event_on", "due_on", "done_on")
+    list_filter = ("kind", "compound__community__street")
+    search_fields = ("compound__name", "compound__code", "subject")
+    list_select_related = ("compound",)
+
+
+class EscalationStepInline(ReadOnlyInline):
+    model = EscalationStep
+    fields = ("on", "kind", "by_label", "told", "note")
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ("compound", "reason", "status", "overdue_since", "raised_on", "resolved_on")
+    list_filter = ("reason", "status", "compound__community__street")
+    search_fields = ("compound__name", "compound__code")
+    list_select_related = ("compound",)
+    inlines = [EscalationStepInline]
+
+
+@admin.register(MassSend)
+class MassSendAdmin(ReadOnlyAdmin):
+    list_display = ("notice", "compound", "audience", "messages", "cost", "status", "requested_at")
+    list_filter = ("status", "street")
+    search_fields = ("compound__name", "compound__code", "notice__title")
+    list_select_related = ("notice", "compound")
