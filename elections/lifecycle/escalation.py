@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -311,8 +311,10 @@ def escalation_order_election(
 
 
 def open_escalations(compound_ids) -> list[Escalation]:
+    """``compound_ids``: ids, or a queryset of them (a subquery, as the board passes)."""
+    ids = compound_ids if isinstance(compound_ids, QuerySet) else list(compound_ids)
     return list(
-        Escalation.objects.filter(compound_id__in=list(compound_ids), resolved_on__isnull=True)
+        Escalation.objects.filter(compound_id__in=ids, resolved_on__isnull=True)
         .select_related("compound", "election", "committee")
         .prefetch_related("steps")
         .order_by("raised_on", "pk")
